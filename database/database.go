@@ -1,0 +1,258 @@
+// Package database opens the databases iterbench measures: it knows each
+// supported kind, how to turn a user's DSN into a driver DSN, which settings
+// it applies, and how to describe a DSN without its password.
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Kind names a supported database.
+type Kind string
+
+// The supported kinds.
+const (
+	SQLite   Kind = "sqlite"
+	Postgres Kind = "postgres"
+	MariaDB  Kind = "mariadb"
+)
+
+// Kinds lists the supported kinds in the order the CLI documents them.
+func Kinds() []Kind { return []Kind{SQLite, Postgres, MariaDB} }
+
+// ParseKind returns the Kind named s.
+func ParseKind(s string) (Kind, error) {
+	for _, k := range Kinds() {
+		if string(k) == s {
+			return k, nil
+		}
+	}
+	if s == "mysql" {
+		return MariaDB, nil
+	}
+	return "", fmt.Errorf("unknown database %q (want sqlite, postgres or mariadb)", s)
+}
+
+// KindOfDSN infers the kind from a DSN: postgres:// and postgresql:// are
+// PostgreSQL, mysql:// and mariadb:// are MariaDB (or MySQL), anything else
+// is a SQLite file.
+func KindOfDSN(dsn string) Kind {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return Postgres
+	case strings.HasPrefix(dsn, "mysql://"), strings.HasPrefix(dsn, "mariadb://"):
+		return MariaDB
+	}
+	return SQLite
+}
+
+// SQLiteSettings are the connection settings applied to every SQLite
+// connection, parent and workers alike. WAL lets a streaming read and writes
+// on a second connection proceed together (the cursor strategies need that);
+// synchronous=NORMAL is the usual WAL pairing and keeps per-row commits from
+// each waiting for an fsync, which would measure the disk, not the strategy.
+// Memory-mapped I/O stays off so that RSS counts only what the process
+// allocates, not pages of the database file.
+func SQLiteSettings() map[string]string {
+	return map[string]string{
+		"journal_mode": "WAL",
+		"synchronous":  "NORMAL",
+		"busy_timeout": "10000",
+		"mmap_size":    "0", // the build's default; listed for the record
+		"cache_size":   "-2000",
+	}
+}
+
+// Open connects to a database of the given kind. dsn is a file path for
+// SQLite, a postgres:// URL for PostgreSQL, and a mysql:// URL or a
+// go-sql-driver DSN for MariaDB. It pings the server before returning.
+func Open(ctx context.Context, kind Kind, dsn string) (*gorm.DB, error) {
+	var dialector gorm.Dialector
+	switch kind {
+	case SQLite:
+		if dsn == "" {
+			return nil, errors.New("sqlite needs a database file path")
+		}
+		dialector = sqlite.Open(sqliteDSN(dsn))
+	case Postgres:
+		dialector = postgres.Open(dsn)
+	case MariaDB:
+		d, err := MySQLDSN(dsn)
+		if err != nil {
+			return nil, err
+		}
+		dialector = mysql.Open(d)
+	default:
+		return nil, fmt.Errorf("unknown database %q", kind)
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		// Each strategy decides its own transactions; a single UPDATE is atomic.
+		SkipDefaultTransaction: true,
+		// Workers talk to their parent over stdout: GORM must not print there.
+		Logger: logger.Discard,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s %s: %w", kind, Redact(dsn), err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s %s: %s", kind, Redact(dsn), redactErr(err, dsn))
+	}
+	return db, nil
+}
+
+// Close closes db's connection pool.
+func Close(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+func sqliteDSN(path string) string {
+	s := SQLiteSettings()
+	path = strings.TrimPrefix(path, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i] // settings are ours to choose, for a fair comparison
+	}
+	return fmt.Sprintf("file:%s?_journal_mode=%s&_synchronous=%s&_busy_timeout=%s&_cache_size=%s&_txlock=immediate",
+		path, s["journal_mode"], s["synchronous"], s["busy_timeout"], s["cache_size"])
+}
+
+// MySQLDSN converts a mysql:// or mariadb:// URL to go-sql-driver's DSN
+// format and sets the options iterbench needs; a DSN already in that format
+// is accepted as is.
+func MySQLDSN(dsn string) (string, error) {
+	var cfg *mysqldriver.Config
+	if strings.HasPrefix(dsn, "mysql://") || strings.HasPrefix(dsn, "mariadb://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("parse DSN %s: %w", Redact(dsn), errors.Unwrap(err))
+		}
+		cfg = mysqldriver.NewConfig()
+		cfg.User = u.User.Username()
+		cfg.Passwd, _ = u.User.Password()
+		cfg.Net = "tcp"
+		cfg.Addr = u.Host
+		if u.Port() == "" {
+			cfg.Addr = u.Host + ":3306"
+		}
+		cfg.DBName = strings.TrimPrefix(u.Path, "/")
+		for k, v := range u.Query() {
+			if cfg.Params == nil {
+				cfg.Params = map[string]string{}
+			}
+			cfg.Params[k] = v[0]
+		}
+	} else {
+		var err error
+		if cfg, err = mysqldriver.ParseDSN(dsn); err != nil {
+			return "", fmt.Errorf("parse DSN %s: not a mysql:// URL or go-sql-driver DSN", Redact(dsn))
+		}
+	}
+	cfg.ParseTime = true
+	cfg.InterpolateParams = false
+	return cfg.FormatDSN(), nil
+}
+
+// Redact returns dsn with any password replaced by "xxxxx", for messages and
+// results files.
+func Redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		return u.String()
+	}
+	if cfg, err := mysqldriver.ParseDSN(dsn); err == nil && cfg.Passwd != "" && strings.Contains(dsn, "@") {
+		cfg.Passwd = "xxxxx"
+		return cfg.FormatDSN()
+	}
+	return dsn
+}
+
+// redactErr returns err's text with dsn's password, if any, removed.
+func redactErr(err error, dsn string) string {
+	msg := err.Error()
+	if pw := password(dsn); pw != "" {
+		msg = strings.ReplaceAll(msg, pw, "xxxxx")
+	}
+	return msg
+}
+
+func password(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		pw, _ := u.User.Password()
+		return pw
+	}
+	if cfg, err := mysqldriver.ParseDSN(dsn); err == nil {
+		return cfg.Passwd
+	}
+	return ""
+}
+
+// Version returns the server's version string.
+func Version(ctx context.Context, db *gorm.DB) (string, error) {
+	var q string
+	switch db.Name() {
+	case "sqlite":
+		q = "SELECT sqlite_version()"
+	default:
+		q = "SELECT version()"
+	}
+	var v string
+	if err := db.WithContext(ctx).Raw(q).Scan(&v).Error; err != nil {
+		return "", fmt.Errorf("query server version: %w", err)
+	}
+	return v, nil
+}
+
+// Driver returns the Go driver module iterbench uses for kind and its
+// version, as built into this binary.
+func Driver(kind Kind) (path, version string) {
+	switch kind {
+	case SQLite:
+		path = "github.com/mattn/go-sqlite3"
+	case Postgres:
+		path = "github.com/jackc/pgx/v5"
+	case MariaDB:
+		path = "github.com/go-sql-driver/mysql"
+	}
+	return path, ModuleVersion(path)
+}
+
+// ModuleVersion returns the version of module path built into this binary,
+// or "unknown".
+func ModuleVersion(path string) string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == path {
+				if m.Replace != nil {
+					return m.Replace.Version
+				}
+				return m.Version
+			}
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,63 @@
+package items
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestGenerateDeterministic(t *testing.T) {
+	for _, id := range []int64{1, 2, 999, 50000} {
+		a, b := Generate(7, id, DefaultPayload), Generate(7, id, DefaultPayload)
+		if a != b {
+			t.Fatalf("row %d differs between two generations", id)
+		}
+		if c := Generate(8, id, DefaultPayload); c.Data == a.Data {
+			t.Errorf("row %d is the same under another seed", id)
+		}
+	}
+}
+
+func TestGeneratePayloadSize(t *testing.T) {
+	for _, payload := range []int{MinPayload, DefaultPayload, 4096} {
+		for id := int64(1); id <= 50; id++ {
+			it := Generate(1, id, payload)
+			if got := len(it.Data); got != payload {
+				t.Fatalf("payload %d, row %d: document is %d bytes", payload, id, got)
+			}
+			if !json.Valid([]byte(it.Data)) {
+				t.Fatalf("row %d: invalid JSON", id)
+			}
+		}
+	}
+	// Below the unpadded size the document is as small as it can be.
+	if got := len(Generate(1, 1, 10).Data); got > MinPayload {
+		t.Errorf("tiny payload gave %d bytes, want at most %d", got, MinPayload)
+	}
+}
+
+func TestScore(t *testing.T) {
+	d := Doc{
+		User:    User{Age: 30},
+		Metrics: Metrics{Views: 10, Clicks: 2, Likes: 3, Shares: 4},
+		Tier:    2,
+		Tags:    []string{"a", "b"},
+	}
+	b, _ := json.Marshal(d)
+	got, err := Score(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := int64(1 + 30 + 14 + 6 + 20 + 22 + 30 + 200)
+	if got != want {
+		t.Errorf("Score = %d, want %d", got, want)
+	}
+	if _, err := Score("{not json"); err == nil {
+		t.Error("Score accepted invalid JSON")
+	}
+	for id := int64(1); id < 1000; id++ {
+		s, err := Score(Generate(3, id, 300).Data)
+		if err != nil || s < 1 {
+			t.Fatalf("row %d: score %d, err %v", id, s, err)
+		}
+	}
+}

@@ -1,0 +1,181 @@
+// Package seed creates the table iterbench measures, fills it with
+// deterministic rows, resets it between runs and verifies its contents.
+package seed
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"iterbench/items"
+)
+
+// Config says what to seed.
+type Config struct {
+	// Rows is the number of rows, with ids 1..Rows.
+	Rows int
+	// Payload is the approximate size in bytes of each JSON document.
+	Payload int
+	// Seed selects the generated data; the same seed gives the same bytes.
+	Seed uint64
+	// Batch is the number of rows per INSERT statement.
+	Batch int
+	// Progress, if set, is called with the number of rows inserted so far.
+	Progress func(done int64)
+}
+
+// DefaultRows is the default table size.
+const DefaultRows = 50000
+
+// DefaultSeed is the default data seed.
+const DefaultSeed = 1
+
+// Stats describes a finished seeding.
+type Stats struct {
+	// Rows is the number of rows inserted.
+	Rows int64
+	// Duration is the time taken to create the table and insert the rows.
+	Duration time.Duration
+	// Method names how the rows were inserted.
+	Method string
+}
+
+// CreateTable drops and recreates items.Table with the column types each
+// database has for JSON.
+func CreateTable(ctx context.Context, db *gorm.DB) error {
+	var ddl string
+	switch db.Name() {
+	case "sqlite":
+		ddl = "CREATE TABLE " + items.Table + " (id INTEGER PRIMARY KEY, data TEXT NOT NULL, score INTEGER NOT NULL)"
+	case "postgres":
+		ddl = "CREATE TABLE " + items.Table + " (id bigint PRIMARY KEY, data jsonb NOT NULL, score bigint NOT NULL)"
+	case "mysql":
+		ddl = "CREATE TABLE " + items.Table + " (id BIGINT PRIMARY KEY, data JSON NOT NULL, score BIGINT NOT NULL) ENGINE=InnoDB"
+	default:
+		return fmt.Errorf("create table: unsupported dialect %q", db.Name())
+	}
+	db = db.WithContext(ctx)
+	if err := db.Exec("DROP TABLE IF EXISTS " + items.Table).Error; err != nil {
+		return fmt.Errorf("drop table %s: %w", items.Table, err)
+	}
+	if err := db.Exec(ddl).Error; err != nil {
+		return fmt.Errorf("create table %s: %w", items.Table, err)
+	}
+	return nil
+}
+
+// Seed recreates the table and inserts cfg.Rows generated rows, in batches
+// inside one transaction.
+func Seed(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
+	if cfg.Batch <= 0 {
+		cfg.Batch = 1000
+	}
+	start := time.Now()
+	if err := CreateTable(ctx, db); err != nil {
+		return Stats{}, err
+	}
+	batch := make([]items.Item, 0, cfg.Batch)
+	var done int64
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for id := int64(1); id <= int64(cfg.Rows); id++ {
+			batch = append(batch, items.Generate(cfg.Seed, id, cfg.Payload))
+			if len(batch) == cfg.Batch || id == int64(cfg.Rows) {
+				if err := tx.Create(&batch).Error; err != nil {
+					return fmt.Errorf("insert rows %d..%d: %w", batch[0].ID, id, err)
+				}
+				done += int64(len(batch))
+				batch = batch[:0]
+				if cfg.Progress != nil {
+					cfg.Progress(done)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Stats{}, err
+	}
+	if err := Analyze(ctx, db); err != nil {
+		return Stats{}, err
+	}
+	return Stats{Rows: done, Duration: time.Since(start), Method: fmt.Sprintf("multi-row INSERT, %d rows per statement, one transaction", cfg.Batch)}, nil
+}
+
+// Analyze refreshes the planner's statistics for the table.
+func Analyze(ctx context.Context, db *gorm.DB) error {
+	if err := db.WithContext(ctx).Exec("ANALYZE " + items.Table).Error; err != nil {
+		return fmt.Errorf("analyze %s: %w", items.Table, err)
+	}
+	return nil
+}
+
+// Reset makes every score stale again (0) so the next run starts from the
+// state seeding left, and, on SQLite, empties the write-ahead log.
+func Reset(ctx context.Context, db *gorm.DB) error {
+	db = db.WithContext(ctx)
+	if err := db.Exec("UPDATE " + items.Table + " SET score = 0").Error; err != nil {
+		return fmt.Errorf("reset scores: %w", err)
+	}
+	if db.Name() == "sqlite" {
+		if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+			return fmt.Errorf("checkpoint write-ahead log: %w", err)
+		}
+	}
+	return nil
+}
+
+// Verification is the outcome of Verify.
+type Verification struct {
+	// Rows is the number of rows checked.
+	Rows int64
+	// Wrong is the number of rows whose score differs from the calculation.
+	Wrong int64
+	// FirstWrongID is the id of the first wrong row, or 0.
+	FirstWrongID int64
+}
+
+// Verify streams the whole table and recomputes every row's score in Go.
+func Verify(ctx context.Context, db *gorm.DB) (Verification, error) {
+	var v Verification
+	rows, err := db.WithContext(ctx).Raw("SELECT id, data, score FROM " + items.Table + " ORDER BY id").Rows()
+	if err != nil {
+		return v, fmt.Errorf("verify: %w", err)
+	}
+	defer rows.Close()
+	var (
+		id, score int64
+		data      sql.RawBytes
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &data, &score); err != nil {
+			return v, fmt.Errorf("verify: scan: %w", err)
+		}
+		want, err := items.Score(string(data))
+		if err != nil {
+			return v, fmt.Errorf("verify: row %d: %w", id, err)
+		}
+		v.Rows++
+		if score != want {
+			v.Wrong++
+			if v.FirstWrongID == 0 {
+				v.FirstWrongID = id
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return v, fmt.Errorf("verify: %w", err)
+	}
+	return v, nil
+}
+
+// Count returns the number of rows in the table.
+func Count(ctx context.Context, db *gorm.DB) (int64, error) {
+	var n int64
+	if err := db.WithContext(ctx).Model(&items.Item{}).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count rows: %w", err)
+	}
+	return n, nil
+}

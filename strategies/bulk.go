@@ -1,0 +1,138 @@
+package strategies
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"iterbench/items"
+)
+
+// BulkForm names a form of statement that writes many rows' scores at once.
+type BulkForm string
+
+// The bulk-update forms. Not every database offers every form.
+const (
+	// BulkValues joins the table to a list of (id, score) rows: UPDATE ...
+	// FROM (VALUES ...) on SQLite and PostgreSQL, UPDATE ... JOIN (SELECT ...
+	// UNION ALL ...) on MariaDB.
+	BulkValues BulkForm = "values"
+	// BulkCase sets score = CASE id WHEN ... THEN ... END WHERE id IN (...).
+	BulkCase BulkForm = "case"
+	// BulkUpsert inserts the rows with a conflict clause that updates the
+	// score: ON CONFLICT DO UPDATE, or ON DUPLICATE KEY UPDATE on MariaDB.
+	BulkUpsert BulkForm = "upsert"
+)
+
+// BulkForms returns the forms the dialect (a GORM dialector name) offers.
+func BulkForms(dialect string) []BulkForm {
+	return []BulkForm{BulkValues, BulkCase, BulkUpsert}
+}
+
+// DefaultBulkForm returns the form used when none is configured: the fastest
+// correct one measured for the dialect by BenchmarkBulkForms.
+func DefaultBulkForm(dialect string) BulkForm {
+	return BulkValues
+}
+
+// ResolveBulkForm returns form, or the dialect's default when form is empty,
+// and fails when the dialect does not offer it.
+func ResolveBulkForm(dialect string, form BulkForm) (BulkForm, error) {
+	if form == "" {
+		return DefaultBulkForm(dialect), nil
+	}
+	for _, f := range BulkForms(dialect) {
+		if f == form {
+			return form, nil
+		}
+	}
+	return "", fmt.Errorf("bulk form %q is not available on %s", form, dialect)
+}
+
+// BulkUpdate sets score = scores[i] on the row with id ids[i], for every i,
+// in one statement of the given form.
+func BulkUpdate(ctx context.Context, db *gorm.DB, form BulkForm, ids, scores []int64) error {
+	if len(ids) != len(scores) {
+		return fmt.Errorf("bulk update: %d ids but %d scores", len(ids), len(scores))
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query, args, err := bulkStatement(db.Name(), form, ids, scores)
+	if err != nil {
+		return err
+	}
+	if err := db.WithContext(ctx).Exec(query, args...).Error; err != nil {
+		return fmt.Errorf("bulk update (%s) of rows %d..%d: %w", form, ids[0], ids[len(ids)-1], err)
+	}
+	return nil
+}
+
+// bulkStatement builds the SQL text and arguments for one bulk update.
+func bulkStatement(dialect string, form BulkForm, ids, scores []int64) (string, []any, error) {
+	n := len(ids)
+	var b strings.Builder
+	args := make([]any, 0, 2*n)
+	pairs := func(first, rest string) {
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if i == 0 {
+				b.WriteString(first)
+			} else {
+				b.WriteString(rest)
+			}
+			args = append(args, ids[i], scores[i])
+		}
+	}
+	t := items.Table
+	pg := dialect == "postgres"
+	switch {
+	case form == BulkValues && dialect == "sqlite":
+		b.WriteString("UPDATE " + t + " SET score = v.column2 FROM (VALUES ")
+		pairs("(?,?)", "(?,?)")
+		b.WriteString(") AS v WHERE " + t + ".id = v.column1")
+	case form == BulkValues && pg:
+		b.WriteString("UPDATE " + t + " AS t SET score = v.score FROM (VALUES ")
+		pairs("(?::bigint,?::bigint)", "(?,?)")
+		b.WriteString(") AS v(id, score) WHERE t.id = v.id")
+	case form == BulkValues && dialect == "mysql":
+		b.WriteString("UPDATE " + t + " AS t JOIN (")
+		pairs("SELECT ? AS id, ? AS score", " UNION ALL SELECT ?,?")
+		b.WriteString(") AS v ON t.id = v.id SET t.score = v.score")
+	case form == BulkCase:
+		cast := ""
+		if pg {
+			cast = "::bigint"
+		}
+		b.WriteString("UPDATE " + t + " SET score = CASE id")
+		for i := range n {
+			b.WriteString(" WHEN ? THEN ?" + cast)
+			args = append(args, ids[i], scores[i])
+		}
+		b.WriteString(" END WHERE id IN (")
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('?')
+			args = append(args, ids[i])
+		}
+		b.WriteByte(')')
+	case form == BulkUpsert && (dialect == "sqlite" || pg):
+		// data is NOT NULL, so the (never taken) insert path needs a value.
+		b.WriteString("INSERT INTO " + t + " (id, data, score) VALUES ")
+		pairs("(?,'{}',?)", "(?,'{}',?)")
+		b.WriteString(" ON CONFLICT (id) DO UPDATE SET score = excluded.score")
+	case form == BulkUpsert && dialect == "mysql":
+		b.WriteString("INSERT INTO " + t + " (id, data, score) VALUES ")
+		pairs("(?,'{}',?)", "(?,'{}',?)")
+		b.WriteString(" ON DUPLICATE KEY UPDATE score = VALUES(score)")
+	default:
+		return "", nil, fmt.Errorf("bulk form %q is not available on %s", form, dialect)
+	}
+	return b.String(), args, nil
+}

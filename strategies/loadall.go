@@ -1,0 +1,41 @@
+package strategies
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"iterbench/items"
+)
+
+// LoadAll reads the whole table into memory with one query, then saves each
+// row's new score with a statement of its own. Its memory grows with the
+// table: this is the strategy that got the original backfill OOM-killed.
+type LoadAll struct{}
+
+// Name implements Strategy.
+func (LoadAll) Name() string { return "load-all" }
+
+// Description implements Strategy.
+func (LoadAll) Description() string {
+	return "read every row into one slice (Find), then save each row with its own UPDATE"
+}
+
+// Run implements Strategy.
+func (LoadAll) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
+	t := tracker{cfg: cfg}
+	var all []items.Item
+	if err := db.WithContext(ctx).Order("id").Find(&all).Error; err != nil {
+		return t.done(), fmt.Errorf("load all rows: %w", err)
+	}
+	t.stats.Reads++
+	for i := range all {
+		if err := saveRow(ctx, db, &all[i]); err != nil {
+			return t.done(), err
+		}
+		t.stats.Writes++
+		t.add(1)
+	}
+	return t.done(), nil
+}

@@ -1,0 +1,61 @@
+package strategies
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"iterbench/items"
+)
+
+// Paging reads the table the way Django's Paginator does: COUNT(*) first,
+// then one ORDER BY id LIMIT n OFFSET k query per page, and saves each row
+// with a statement of its own. Memory stays bounded by the page size, but
+// every page re-reads the rows it skips.
+type Paging struct{}
+
+// Name implements Strategy.
+func (Paging) Name() string { return "paging" }
+
+// Description implements Strategy.
+func (Paging) Description() string {
+	return "COUNT, then ORDER BY id LIMIT n OFFSET k page by page, save each row with its own UPDATE"
+}
+
+// Run implements Strategy.
+func (Paging) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
+	t := tracker{cfg: cfg}
+	err := pages(ctx, db, cfg.batch(), &t, func(page []items.Item) error {
+		for i := range page {
+			if err := saveRow(ctx, db, &page[i]); err != nil {
+				return err
+			}
+			t.stats.Writes++
+			t.add(1)
+		}
+		return nil
+	})
+	return t.done(), err
+}
+
+// pages counts the rows, then reads them size at a time with LIMIT/OFFSET
+// and calls fn for each page.
+func pages(ctx context.Context, db *gorm.DB, size int, t *tracker, fn func([]items.Item) error) error {
+	var total int64
+	if err := db.WithContext(ctx).Model(&items.Item{}).Count(&total).Error; err != nil {
+		return fmt.Errorf("count rows: %w", err)
+	}
+	t.stats.Reads++
+	for offset := 0; int64(offset) < total; offset += size {
+		var page []items.Item
+		if err := db.WithContext(ctx).Order("id").Limit(size).Offset(offset).Find(&page).Error; err != nil {
+			return fmt.Errorf("read page at offset %d: %w", offset, err)
+		}
+		t.stats.Reads++
+		if err := fn(page); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,39 @@
+package strategies
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"iterbench/items"
+)
+
+// PagingBulk reads the same LIMIT/OFFSET pages as Paging and writes each
+// page back with one bulk UPDATE.
+type PagingBulk struct{}
+
+// Name implements Strategy.
+func (PagingBulk) Name() string { return "paging-bulk" }
+
+// Description implements Strategy.
+func (PagingBulk) Description() string {
+	return "COUNT, then ORDER BY id LIMIT n OFFSET k page by page, write each page with one bulk UPDATE"
+}
+
+// Run implements Strategy.
+func (PagingBulk) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
+	t := tracker{cfg: cfg}
+	w, err := newBatchWriter(db, cfg, &t)
+	if err != nil {
+		return t.done(), err
+	}
+	err = pages(ctx, db, cfg.batch(), &t, func(page []items.Item) error {
+		for i := range page {
+			if err := w.add(ctx, &page[i]); err != nil {
+				return err
+			}
+		}
+		return w.flush(ctx)
+	})
+	return t.done(), err
+}

@@ -1,0 +1,116 @@
+package strategies_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"iterbench/database"
+	"iterbench/seed"
+	"iterbench/strategies"
+)
+
+func openSQLite(t testing.TB) *gorm.DB {
+	t.Helper()
+	db, err := database.Open(context.Background(), database.SQLite, filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { database.Close(db) })
+	return db
+}
+
+// checkStrategy seeds rows rows, runs s and asserts every row is correct.
+func checkStrategy(t *testing.T, db *gorm.DB, s strategies.Strategy, rows int, cfg strategies.Config) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: rows, Payload: 300, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if rows > 0 {
+		if v, err := seed.Verify(ctx, db); err != nil || v.Wrong != int64(rows) {
+			t.Fatalf("before the run: %d of %d rows wrong (%v); the check cannot fail", v.Wrong, rows, err)
+		}
+	}
+	var last int64
+	cfg.Progress = func(done int64) {
+		if done < last {
+			t.Errorf("progress went back from %d to %d", last, done)
+		}
+		last = done
+	}
+	stats, err := s.Run(ctx, db, cfg)
+	if err != nil {
+		t.Fatalf("%s: %v", s.Name(), err)
+	}
+	if stats.Rows != int64(rows) {
+		t.Errorf("%s reported %d rows, want %d", s.Name(), stats.Rows, rows)
+	}
+	if last != int64(rows) {
+		t.Errorf("last progress report %d, want %d", last, rows)
+	}
+	v, err := seed.Verify(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Rows != int64(rows) || v.Wrong != 0 {
+		t.Errorf("%s: after the run %d rows, %d wrong (first id %d)", s.Name(), v.Rows, v.Wrong, v.FirstWrongID)
+	}
+}
+
+func TestStrategiesSQLite(t *testing.T) {
+	const batch = 7
+	db := openSQLite(t)
+	for _, s := range strategies.All() {
+		for _, rows := range []int{0, 1, 3 * batch, 3*batch + 4} {
+			t.Run(fmt.Sprintf("strategy=%s/rows=%d", s.Name(), rows), func(t *testing.T) {
+				checkStrategy(t, db, s, rows, strategies.Config{BatchSize: batch})
+			})
+		}
+	}
+}
+
+func TestBulkFormsSQLite(t *testing.T) {
+	db := openSQLite(t)
+	for _, form := range strategies.BulkForms("sqlite") {
+		t.Run("form="+string(form), func(t *testing.T) {
+			checkStrategy(t, db, strategies.CursorBulk{}, 50, strategies.Config{BatchSize: 16, BulkForm: form})
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	all, err := strategies.Parse("all")
+	if err != nil || len(all) != len(strategies.All()) {
+		t.Fatalf("Parse(all) = %d strategies, %v", len(all), err)
+	}
+	two, err := strategies.Parse("paging, cursor,paging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(strategies.Names(two)); got != "[paging cursor]" {
+		t.Errorf("Parse kept %s", got)
+	}
+	if _, err := strategies.Parse("paging,nope"); err == nil {
+		t.Error("Parse accepted an unknown name")
+	}
+	if _, err := strategies.ResolveBulkForm("sqlite", "nope"); err == nil {
+		t.Error("ResolveBulkForm accepted an unknown form")
+	}
+}
+
+func TestNamesAreUniqueAndDescribed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range strategies.All() {
+		if seen[s.Name()] {
+			t.Errorf("duplicate name %q", s.Name())
+		}
+		seen[s.Name()] = true
+		if s.Description() == "" {
+			t.Errorf("%s has no description", s.Name())
+		}
+	}
+}

@@ -1,0 +1,130 @@
+// Package strategies holds the ways iterbench iterates over the items table
+// and rewrites every row's score. Each strategy lives in a file of its own;
+// All lists them in the order reports show them.
+package strategies
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// Strategy is one way of recomputing the score of every row.
+type Strategy interface {
+	// Name is the short name used on the command line and in results.
+	Name() string
+	// Description says in one line what the strategy does.
+	Description() string
+	// Run rewrites the score of every row of items.Table, reporting
+	// progress through cfg.Progress, and returns what it did.
+	Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error)
+}
+
+// Config holds the settings shared by all strategies.
+type Config struct {
+	// BatchSize is the number of rows read per page or written per bulk
+	// statement. Zero means DefaultBatchSize.
+	BatchSize int
+	// BulkForm is the bulk-update statement form; empty means the database's
+	// default (DefaultBulkForm).
+	BulkForm BulkForm
+	// Progress, if set, is called with the number of rows done so far, about
+	// once per batch.
+	Progress func(done int64)
+}
+
+// DefaultBatchSize is the batch size when none is configured.
+const DefaultBatchSize = 1000
+
+// Stats is what a strategy reports about its run.
+type Stats struct {
+	// Rows is the number of rows whose score was written.
+	Rows int64 `json:"rows"`
+	// Reads is the number of read queries issued.
+	Reads int64 `json:"reads"`
+	// Writes is the number of write statements issued.
+	Writes int64 `json:"writes"`
+}
+
+// All returns every strategy, in the order reports list them.
+func All() []Strategy {
+	return []Strategy{
+		LoadAll{},
+		Cursor{},
+		CursorBulk{},
+		Paging{},
+		PagingBulk{},
+	}
+}
+
+// Names returns the names of strategies.
+func Names(ss []Strategy) []string {
+	names := make([]string, len(ss))
+	for i, s := range ss {
+		names[i] = s.Name()
+	}
+	return names
+}
+
+// Lookup returns the strategy called name.
+func Lookup(name string) (Strategy, error) {
+	for _, s := range All() {
+		if s.Name() == name {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown strategy %q (known: %s)", name, strings.Join(Names(All()), ", "))
+}
+
+// Parse turns a comma-separated list of names, or "all", into strategies,
+// in the order given.
+func Parse(list string) ([]Strategy, error) {
+	if strings.TrimSpace(list) == "all" || strings.TrimSpace(list) == "" {
+		return All(), nil
+	}
+	var ss []Strategy
+	seen := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		s, err := Lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[name] {
+			ss = append(ss, s)
+			seen[name] = true
+		}
+	}
+	return ss, nil
+}
+
+func (c Config) batch() int {
+	if c.BatchSize > 0 {
+		return c.BatchSize
+	}
+	return DefaultBatchSize
+}
+
+// tracker counts rows done and reports progress about once per batch.
+type tracker struct {
+	cfg      Config
+	stats    Stats
+	reported int64
+}
+
+func (t *tracker) add(n int64) {
+	t.stats.Rows += n
+	if t.cfg.Progress != nil && t.stats.Rows-t.reported >= int64(t.cfg.batch()) {
+		t.cfg.Progress(t.stats.Rows)
+		t.reported = t.stats.Rows
+	}
+}
+
+func (t *tracker) done() Stats {
+	if t.cfg.Progress != nil && t.reported != t.stats.Rows {
+		t.cfg.Progress(t.stats.Rows)
+	}
+	return t.stats
+}

@@ -1,0 +1,72 @@
+package strategies
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"iterbench/items"
+)
+
+// saveRow recomputes one row's score and writes it with its own UPDATE
+// statement, the way an ORM's save() does.
+func saveRow(ctx context.Context, db *gorm.DB, it *items.Item) error {
+	score, err := items.Score(it.Data)
+	if err != nil {
+		return fmt.Errorf("row %d: %w", it.ID, err)
+	}
+	it.Score = score
+	if err := db.WithContext(ctx).Model(it).UpdateColumn("score", score).Error; err != nil {
+		return fmt.Errorf("update row %d: %w", it.ID, err)
+	}
+	return nil
+}
+
+// batchWriter collects recomputed scores and writes them with one bulk
+// statement per full batch.
+type batchWriter struct {
+	db     *gorm.DB
+	form   BulkForm
+	size   int
+	ids    []int64
+	scores []int64
+	t      *tracker
+}
+
+func newBatchWriter(db *gorm.DB, cfg Config, t *tracker) (*batchWriter, error) {
+	form, err := ResolveBulkForm(db.Name(), cfg.BulkForm)
+	if err != nil {
+		return nil, err
+	}
+	n := cfg.batch()
+	return &batchWriter{db: db, form: form, size: n, ids: make([]int64, 0, n), scores: make([]int64, 0, n), t: t}, nil
+}
+
+// add recomputes it's score and queues it, flushing when the batch is full.
+func (w *batchWriter) add(ctx context.Context, it *items.Item) error {
+	score, err := items.Score(it.Data)
+	if err != nil {
+		return fmt.Errorf("row %d: %w", it.ID, err)
+	}
+	w.ids = append(w.ids, it.ID)
+	w.scores = append(w.scores, score)
+	if len(w.ids) >= w.size {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// flush writes the queued scores, if any.
+func (w *batchWriter) flush(ctx context.Context) error {
+	if len(w.ids) == 0 {
+		return nil
+	}
+	if err := BulkUpdate(ctx, w.db, w.form, w.ids, w.scores); err != nil {
+		return err
+	}
+	w.t.stats.Writes++
+	w.t.add(int64(len(w.ids)))
+	w.ids, w.scores = w.ids[:0], w.scores[:0]
+	return nil
+}
