@@ -256,3 +256,11 @@ func ModuleVersion(path string) string {
 	}
 	return "unknown"
 }
+
+// Dialect returns the GORM dialector name of kind.
+func (k Kind) Dialect() string {
+	if k == MariaDB {
+		return "mysql"
+	}
+	return string(k)
+}

@@ -1,0 +1,233 @@
+// Package bench measures strategies: it seeds the table, runs each strategy
+// in a worker process of its own while sampling the worker's RSS, verifies
+// every row afterwards, and assembles the results.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"time"
+
+	"github.com/prometheus/procfs"
+	"gorm.io/gorm"
+
+	"iterbench/database"
+	"iterbench/rss"
+	"iterbench/seed"
+	"iterbench/strategies"
+	"iterbench/summary"
+)
+
+// Config describes a benchmark run.
+type Config struct {
+	Kind database.Kind
+	// DSN is what workers connect to; it is never written out with its password.
+	DSN        string
+	Rows       int
+	Batch      int
+	Payload    int
+	DataSeed   uint64
+	Repeats    int
+	Strategies []strategies.Strategy
+	// BulkForm overrides the database's default bulk-update form.
+	BulkForm strategies.BulkForm
+	// Interval is the RSS sampling interval.
+	Interval time.Duration
+	// ShuffleSeed selects the order of strategies in each repeat.
+	ShuffleSeed uint64
+	// Settings records database settings that affect speed.
+	Settings map[string]string
+}
+
+// Defaults for Config fields.
+const (
+	DefaultRepeats  = 3
+	DefaultInterval = 10 * time.Millisecond
+)
+
+// Progress is told what long work is under way.
+type Progress interface {
+	// Start begins a stage of total units (rows).
+	Start(label string, total int64)
+	// Set reports the units done so far in the current stage.
+	Set(done int64)
+	// Finish ends the current stage.
+	Finish()
+}
+
+// NoProgress discards progress.
+type NoProgress struct{}
+
+// Start implements Progress.
+func (NoProgress) Start(string, int64) {}
+
+// Set implements Progress.
+func (NoProgress) Set(int64) {}
+
+// Finish implements Progress.
+func (NoProgress) Finish() {}
+
+// ErrInterrupted is returned by Run when ctx was cancelled: the summary it
+// returns alongside holds what was measured until then.
+var ErrInterrupted = errors.New("interrupted")
+
+// Run seeds the table in db, measures the baseline worker, then runs every
+// strategy Repeats times (in a shuffled order per repeat), each in its own
+// worker started by l, verifying the table after every run. A run that fails
+// is recorded with status error and the benchmark goes on. When ctx is
+// cancelled, Run returns what it has, marked incomplete, and ErrInterrupted.
+func Run(ctx context.Context, db *gorm.DB, cfg Config, l Launcher, p Progress) (*summary.Summary, []summary.SampleRow, error) {
+	if p == nil {
+		p = NoProgress{}
+	}
+	s := &summary.Summary{Config: describe(ctx, db, cfg)}
+	var samples []summary.SampleRow
+
+	p.Start("seed", int64(cfg.Rows))
+	st, err := seed.Seed(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed, Progress: p.Set})
+	p.Finish()
+	if err != nil {
+		if ctx.Err() != nil {
+			return s, nil, ErrInterrupted
+		}
+		return nil, nil, fmt.Errorf("seed: %w", err)
+	}
+	s.SeedSeconds, s.Config.SeedMethod = st.Duration.Seconds(), st.Method
+
+	base := spawn(ctx, l, job{Kind: cfg.Kind, DSN: cfg.DSN, Hold: baselineHold(cfg.Interval)}, cfg.Interval, nil)
+	if ctx.Err() != nil {
+		return s, nil, ErrInterrupted
+	}
+	if base.Err != nil {
+		return nil, nil, fmt.Errorf("baseline worker: %w", base.Err)
+	}
+	s.BaselinePeakRSSBytes, _ = rss.Peak(base.Samples)
+	s.BaselineKernelMaxRSSBytes = base.HWM
+
+	names := strategies.Names(cfg.Strategies)
+	desc := map[string]string{}
+	for _, st := range cfg.Strategies {
+		desc[st.Name()] = st.Description()
+	}
+	interrupted := false
+repeats:
+	for rep := 1; rep <= cfg.Repeats; rep++ {
+		for i, strat := range Order(cfg.Strategies, cfg.ShuffleSeed, rep) {
+			p.Start(fmt.Sprintf("%d/%d %s", rep, cfg.Repeats, strat.Name()), int64(cfg.Rows))
+			run, smp := Measure(ctx, db, l, cfg, strat.Name(), p.Set)
+			p.Finish()
+			run.Repeat, run.Order = rep, i+1
+			s.Runs = append(s.Runs, run)
+			for _, x := range smp {
+				samples = append(samples, summary.SampleRow{Strategy: run.Strategy, Repeat: rep,
+					T: x.T.Seconds(), RSS: x.Usage.RSS, HWM: x.Usage.HWM})
+			}
+			if run.Status == summary.StatusInterrupted {
+				interrupted = true
+				break repeats
+			}
+		}
+	}
+	s.Strategies = summary.Aggregate(s.Runs, names, desc)
+	s.Complete = !interrupted
+	if interrupted {
+		return s, samples, ErrInterrupted
+	}
+	return s, samples, nil
+}
+
+// Order returns the strategies in the order repeat rep runs them: a
+// shuffle determined by seed and rep.
+func Order(ss []strategies.Strategy, seed uint64, rep int) []strategies.Strategy {
+	out := append([]strategies.Strategy(nil), ss...)
+	r := rand.New(rand.NewPCG(seed, uint64(rep)))
+	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// baselineHold is how long the baseline worker stays up: long enough for
+// several samples.
+func baselineHold(interval time.Duration) time.Duration {
+	return max(20*interval, 200*time.Millisecond)
+}
+
+// Measure resets the table, runs one strategy in a worker and verifies the
+// table. It never fails: failures are recorded in the returned Run.
+func Measure(ctx context.Context, db *gorm.DB, l Launcher, cfg Config, strategy string, progress func(int64)) (summary.Run, []rss.Sample) {
+	run := summary.Run{Strategy: strategy, Status: summary.StatusOK, WrongRows: -1}
+	if err := seed.Reset(ctx, db); err != nil {
+		run.Status, run.Error = statusOf(ctx), err.Error()
+		return run, nil
+	}
+	out := spawn(ctx, l, job{Kind: cfg.Kind, DSN: cfg.DSN, Strategy: strategy, Batch: cfg.Batch, BulkForm: cfg.BulkForm}, cfg.Interval, progress)
+	run.Rows, run.Reads, run.Writes = out.Stats.Rows, out.Stats.Reads, out.Stats.Writes
+	run.PeakRSSBytes, run.KernelMaxRSSBytes = rss.Peak(out.Samples)
+	run.KernelMaxRSSBytes = max(run.KernelMaxRSSBytes, out.HWM)
+	run.RusageMaxRSSBytes = out.RusageMaxRSS
+	run.DurationSeconds, run.WallSeconds = out.DurationSeconds, out.Wall.Seconds()
+	if !out.Reported {
+		run.DurationSeconds = run.WallSeconds
+	}
+	run.Samples = len(out.Samples)
+	if out.Err != nil {
+		run.Status, run.Error = statusOf(ctx), out.Err.Error()
+	}
+	if ctx.Err() != nil {
+		return run, out.Samples
+	}
+	v, err := seed.Verify(ctx, db)
+	if err != nil {
+		run.Status, run.Error = summary.StatusError, errors.Join(out.Err, err).Error()
+		return run, out.Samples
+	}
+	run.RowsVerified, run.WrongRows = v.Rows, v.Wrong
+	if run.Status == summary.StatusOK && (v.Wrong != 0 || v.Rows != int64(cfg.Rows)) {
+		run.Status = summary.StatusError
+		run.Error = fmt.Sprintf("verification: %d of %d rows wrong (first id %d), %d expected", v.Wrong, v.Rows, v.FirstWrongID, cfg.Rows)
+	}
+	return run, out.Samples
+}
+
+func statusOf(ctx context.Context) string {
+	if ctx.Err() != nil {
+		return summary.StatusInterrupted
+	}
+	return summary.StatusError
+}
+
+// describe fills in the config section of the summary.
+func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
+	c := summary.Config{
+		Database:        string(cfg.Kind),
+		DSN:             database.Redact(cfg.DSN),
+		GORMVersion:     database.ModuleVersion("gorm.io/gorm"),
+		Settings:        cfg.Settings,
+		Rows:            cfg.Rows,
+		BatchSize:       cfg.Batch,
+		PayloadBytes:    cfg.Payload,
+		DataSeed:        cfg.DataSeed,
+		Repeats:         cfg.Repeats,
+		Strategies:      strategies.Names(cfg.Strategies),
+		IntervalSeconds: cfg.Interval.Seconds(),
+		ShuffleSeed:     cfg.ShuffleSeed,
+		GoVersion:       runtime.Version(),
+		OS:              runtime.GOOS,
+		Arch:            runtime.GOARCH,
+		CPUs:            runtime.NumCPU(),
+		StartedAt:       time.Now().UTC().Truncate(time.Second),
+	}
+	c.Driver, c.DriverVersion = database.Driver(cfg.Kind)
+	c.DatabaseVersion, _ = database.Version(ctx, db)
+	if form, err := strategies.ResolveBulkForm(db.Name(), cfg.BulkForm); err == nil {
+		c.BulkForm = string(form)
+	}
+	if fs, err := procfs.NewDefaultFS(); err == nil {
+		if info, err := fs.CPUInfo(); err == nil && len(info) > 0 {
+			c.CPUModel = info[0].ModelName
+		}
+	}
+	return c
+}

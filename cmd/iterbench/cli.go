@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"iterbench/bench"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailure     = 1   // a run failed; results were written
+	exitUsage       = 2   // bad input; nothing was written
+	exitInterrupted = 130 // stopped by a signal; incomplete results were written
+)
+
+// usageError is bad input: reported in one line with exit code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// Main runs the command line args and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := run(ctx, args, stdout, stderr)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "iterbench: "+oneLine(err.Error()))
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.Is(err, bench.ErrInterrupted):
+		return exitInterrupted
+	}
+	return exitFailure
+}
+
+const usage = `usage: iterbench <command> [flags]
+
+commands:
+  run    seed a table, run every strategy in its own process, write results
+  seed   only create and fill the table
+  plot   redraw the charts and REPORT.md of a results folder
+  list   list the strategies
+
+Run "iterbench <command> -h" for the flags of a command.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usagef("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return runCmd(ctx, rest, stdout, stderr)
+	case "seed":
+		return seedCmd(ctx, rest, stdout, stderr)
+	case "plot":
+		return plotCmd(rest, stdout, stderr)
+	case "list":
+		return listCmd(rest, stdout)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usagef("unknown command %q (want run, seed, plot or list)", cmd)
+}
+
+// parse parses flags, turning errors into one-line usage errors. -h prints
+// the flags to stdout.
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fmt.Fprintf(stdout, "usage: iterbench %s [flags]\n\nflags:\n", fs.Name())
+		fs.PrintDefaults()
+		return err
+	}
+	if err != nil {
+		return usagef("%s: %v (see iterbench %s -h)", fs.Name(), err, fs.Name())
+	}
+	if fs.NArg() > 0 && fs.Name() != "plot" {
+		return usagef("%s: unexpected argument %q (see iterbench %s -h)", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

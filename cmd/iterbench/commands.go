@@ -1,0 +1,314 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"gorm.io/gorm"
+
+	"iterbench/bench"
+	"iterbench/database"
+	"iterbench/items"
+	"iterbench/report"
+	"iterbench/seed"
+	"iterbench/strategies"
+	"iterbench/summary"
+)
+
+// target is the database a command works on.
+type target struct {
+	kind database.Kind
+	dsn  string
+	// cleanup releases what opening the target created (a temporary SQLite
+	// file); it is never nil once open returned.
+	cleanup func()
+}
+
+// dbFlags are the flags that choose a database.
+type dbFlags struct {
+	db, dsn string
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.db, "db", "sqlite", "database: sqlite, postgres or mariadb")
+	fs.StringVar(&f.dsn, "dsn", "", "an existing database: a file path (sqlite), postgres://… or mysql://…; its password is never printed")
+}
+
+// kind validates the flags and returns the database kind.
+func (f *dbFlags) kind(fs *flag.FlagSet) (database.Kind, error) {
+	kind, err := database.ParseKind(f.db)
+	if err != nil {
+		return "", usageError{err}
+	}
+	if f.dsn == "" {
+		return kind, nil
+	}
+	fromDSN := database.KindOfDSN(f.dsn)
+	dbSet := false
+	fs.Visit(func(fl *flag.Flag) { dbSet = dbSet || fl.Name == "db" })
+	if dbSet && fromDSN != kind {
+		return "", usagef("--db %s does not match --dsn %s, which is %s", kind, database.Redact(f.dsn), fromDSN)
+	}
+	return fromDSN, nil
+}
+
+// open connects to the target, creating a temporary SQLite database when
+// no DSN was given. Failing to connect is bad input (exit 2).
+func (f *dbFlags) open(ctx context.Context, kind database.Kind) (*gorm.DB, target, error) {
+	t := target{kind: kind, dsn: f.dsn, cleanup: func() {}}
+	if t.dsn == "" {
+		switch kind {
+		case database.SQLite:
+			dir, err := os.MkdirTemp("", "iterbench-")
+			if err != nil {
+				return nil, t, fmt.Errorf("create temporary database folder: %w", err)
+			}
+			t.dsn = filepath.Join(dir, "iterbench.db")
+			t.cleanup = func() { os.RemoveAll(dir) }
+		default:
+			return nil, t, usagef("--db %s needs --dsn (a server to connect to)", kind)
+		}
+	}
+	db, err := database.Open(ctx, kind, t.dsn)
+	if err != nil {
+		t.cleanup()
+		t.cleanup = func() {}
+		return nil, t, usageError{err}
+	}
+	return db, t, nil
+}
+
+type runFlags struct {
+	dbFlags
+	rows, batch, payload, repeats int
+	strategies, out, bulkForm     string
+	interval                      time.Duration
+	shuffleSeed, dataSeed         uint64
+}
+
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var f runFlags
+	f.register(fs)
+	fs.IntVar(&f.rows, "rows", seed.DefaultRows, "rows in the table")
+	fs.IntVar(&f.batch, "batch", strategies.DefaultBatchSize, "rows per page or bulk statement")
+	fs.IntVar(&f.payload, "payload", items.DefaultPayload, "size in bytes of each row's JSON document")
+	fs.IntVar(&f.repeats, "repeats", bench.DefaultRepeats, "runs of each strategy")
+	fs.StringVar(&f.strategies, "strategies", "all", "comma-separated strategy names, or all (see iterbench list)")
+	fs.DurationVar(&f.interval, "interval", bench.DefaultInterval, "RSS sampling interval")
+	fs.StringVar(&f.out, "out", "", "results folder (default results/<db>)")
+	fs.StringVar(&f.bulkForm, "bulk-form", "", "bulk-update form: values, case or upsert (default: the fastest measured for the database)")
+	fs.Uint64Var(&f.shuffleSeed, "shuffle-seed", 0, "seed of the per-repeat strategy order (default: from the clock; recorded in the results)")
+	fs.Uint64Var(&f.dataSeed, "seed", seed.DefaultSeed, "seed of the generated rows")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if err := positive(map[string]int{"rows": f.rows, "batch": f.batch, "payload": f.payload, "repeats": f.repeats}); err != nil {
+		return err
+	}
+	if f.interval <= 0 {
+		return usagef("--interval must be positive, got %v", f.interval)
+	}
+	strats, err := strategies.Parse(f.strategies)
+	if err != nil {
+		return usageError{err}
+	}
+	kind, err := f.kind(fs)
+	if err != nil {
+		return err
+	}
+	form, err := strategies.ResolveBulkForm(kind.Dialect(), strategies.BulkForm(f.bulkForm))
+	if err != nil {
+		return usageError{err}
+	}
+	if f.out == "" {
+		f.out = filepath.Join("results", string(kind))
+	}
+	if err := checkWritable(f.out); err != nil {
+		return usageError{err}
+	}
+	if f.shuffleSeed == 0 {
+		f.shuffleSeed = randomSeed()
+	}
+	launcher, err := bench.SelfLauncher()
+	if err != nil {
+		return err
+	}
+
+	db, t, err := f.open(ctx, kind)
+	if err != nil {
+		return err
+	}
+	defer t.cleanup()
+	defer database.Close(db)
+
+	cfg := bench.Config{
+		Kind: t.kind, DSN: t.dsn, Rows: f.rows, Batch: f.batch, Payload: f.payload, DataSeed: f.dataSeed,
+		Repeats: f.repeats, Strategies: strats, BulkForm: form, Interval: f.interval, ShuffleSeed: f.shuffleSeed,
+	}
+	if kind == database.SQLite {
+		cfg.Settings = database.SQLiteSettings()
+	}
+	s, samples, runErr := bench.Run(ctx, db, cfg, launcher, newProgress(stderr))
+	if s == nil {
+		return runErr
+	}
+	if err := os.MkdirAll(f.out, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", f.out, err)
+	}
+	if err := summary.Write(f.out, s, samples); err != nil {
+		return err
+	}
+	if err := report.Write(f.out, s, samples); err != nil {
+		return err
+	}
+	printTable(stdout, s, f.out)
+	if errors.Is(runErr, bench.ErrInterrupted) {
+		return fmt.Errorf("%w: incomplete results written to %s", bench.ErrInterrupted, f.out)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	failed := 0
+	for _, r := range s.Runs {
+		if r.Status != summary.StatusOK {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d runs failed; see %s", failed, len(s.Runs), filepath.Join(f.out, report.File))
+	}
+	return nil
+}
+
+func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	var f dbFlags
+	f.register(fs)
+	rows := fs.Int("rows", seed.DefaultRows, "rows in the table")
+	payload := fs.Int("payload", items.DefaultPayload, "size in bytes of each row's JSON document")
+	dataSeed := fs.Uint64("seed", seed.DefaultSeed, "seed of the generated rows")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if err := positive(map[string]int{"rows": *rows, "payload": *payload}); err != nil {
+		return err
+	}
+	kind, err := f.kind(fs)
+	if err != nil {
+		return err
+	}
+	if kind == database.SQLite && f.dsn == "" {
+		return usagef("seed --db sqlite needs --dsn, the database file to fill")
+	}
+	db, t, err := f.open(ctx, kind)
+	if err != nil {
+		return err
+	}
+	defer t.cleanup()
+	defer database.Close(db)
+	p := newProgress(stderr)
+	p.Start("seed", int64(*rows))
+	st, err := seed.Seed(ctx, db, seed.Config{Rows: *rows, Payload: *payload, Seed: *dataSeed, Progress: p.Set})
+	p.Finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded %s rows into %s (%s) in %s\n", summary.Thousands(st.Rows), items.Table, database.Redact(t.dsn), summary.Seconds(st.Duration.Seconds()))
+	return nil
+}
+
+func plotCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("plot needs one results folder, got %d arguments", fs.NArg())
+	}
+	dir := fs.Arg(0)
+	s, samples, err := summary.Read(dir)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := report.Write(dir, s, samples); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "redrew charts and %s in %s\n", report.File, dir)
+	return nil
+}
+
+func listCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	for _, s := range strategies.All() {
+		fmt.Fprintf(tw, "%s\t%s\n", s.Name(), s.Description())
+	}
+	return tw.Flush()
+}
+
+func positive(vals map[string]int) error {
+	for _, name := range []string{"rows", "batch", "payload", "repeats"} {
+		if v, ok := vals[name]; ok && v <= 0 {
+			return usagef("--%s must be positive, got %d", name, v)
+		}
+	}
+	return nil
+}
+
+// checkWritable reports whether dir is, or can be created as, a writable
+// folder, without leaving anything behind.
+func checkWritable(dir string) error {
+	probe := dir
+	for {
+		fi, err := os.Stat(probe)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("--out %s: %s is not a folder", dir, probe)
+			}
+			break
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("--out %s: %w", dir, err)
+		}
+		parent := filepath.Dir(probe)
+		if parent == probe {
+			break
+		}
+		probe = parent
+	}
+	f, err := os.CreateTemp(probe, ".iterbench-probe-*")
+	if err != nil {
+		return fmt.Errorf("--out %s is not writable: %w", dir, errors.Unwrap(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// printTable prints a short table of the results.
+func printTable(w io.Writer, s *summary.Summary, dir string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "strategy\tmedian peak RSS\tmedian time\trows/s\truns ok\t\n")
+	for _, st := range s.Strategies {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t\n", st.Name, summary.MiB(st.PeakRSSBytes.Median),
+			summary.Seconds(st.DurationSeconds.Median), summary.Thousands(int64(math.Round(st.RowsPerSecond))), st.OK, st.Runs)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "baseline %s; results in %s (%s)\n", summary.MiB(float64(s.BaselinePeakRSSBytes)), dir, report.File)
+}
+
+// randomSeed returns a non-zero seed.
+func randomSeed() uint64 { return rand.Uint64() | 1 }

@@ -1,0 +1,33 @@
+// Command iterbench measures how fast, and in how much memory, different
+// strategies update a computed column on every row of a large table.
+//
+// Usage:
+//
+//	iterbench run   [flags]   seed a table, run every strategy, write results
+//	iterbench seed  [flags]   only create and fill the table
+//	iterbench plot  DIR       redraw charts and REPORT.md from DIR's results
+//	iterbench list            list the strategies
+//
+// Run "iterbench <command> -h" for a command's flags.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"iterbench/bench"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C ends the process at once
+	}()
+	if bench.IsWorker() {
+		os.Exit(bench.WorkerMain(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}

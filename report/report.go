@@ -1,0 +1,269 @@
+// Package report writes a results folder's charts and REPORT.md, whose
+// table and findings are computed from the measurements.
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"iterbench/plots"
+	"iterbench/summary"
+)
+
+// File is the name of the Markdown report.
+const File = "REPORT.md"
+
+// SampleTolerance is how far a sampled peak may fall below the kernel's
+// high-water mark before the report flags it.
+const SampleTolerance = 0.10
+
+// Write draws every chart (PNG and SVG) and writes REPORT.md into dir, each
+// file atomically.
+func Write(dir string, s *summary.Summary, samples []summary.SampleRow) error {
+	charts, err := plots.Charts(s, samples)
+	if err != nil {
+		return err
+	}
+	for _, c := range charts {
+		for _, format := range plots.Formats {
+			data, err := plots.Encode(c.Plot, format)
+			if err != nil {
+				return fmt.Errorf("render %s.%s: %w", c.Name, format, err)
+			}
+			if err := summary.WriteFile(filepath.Join(dir, c.Name+"."+format), data); err != nil {
+				return err
+			}
+		}
+	}
+	return summary.WriteFile(filepath.Join(dir, File), Markdown(s, samples, charts))
+}
+
+// Markdown returns the report for a summary.
+func Markdown(s *summary.Summary, samples []summary.SampleRow, charts []plots.Chart) []byte {
+	var b bytes.Buffer
+	c := s.Config
+	fmt.Fprintf(&b, "# iterbench: %s, %s rows\n\n", c.Database, summary.Thousands(int64(c.Rows)))
+	if !s.Complete {
+		b.WriteString("**Incomplete:** this run was interrupted; the figures below cover only the runs that happened.\n\n")
+	}
+	fmt.Fprintf(&b, "Every row's `score` recomputed from its JSON document (%s bytes each) and written back, "+
+		"by %d strategies, %d repeat(s) each, in an order shuffled per repeat (shuffle seed %d). "+
+		"Each run is a worker process of its own whose RSS was sampled every %s; every row was verified after every run.\n\n",
+		summary.Thousands(int64(c.PayloadBytes)), len(s.Strategies), c.Repeats, c.ShuffleSeed, seconds(c.IntervalSeconds))
+	fmt.Fprintf(&b, "- Database: %s %s, driver %s %s, GORM %s\n", c.Database, c.DatabaseVersion, c.Driver, c.DriverVersion, c.GORMVersion)
+	if len(c.Settings) > 0 {
+		keys := make([]string, 0, len(c.Settings))
+		for k := range c.Settings {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var kv []string
+		for _, k := range keys {
+			kv = append(kv, k+"="+c.Settings[k])
+		}
+		fmt.Fprintf(&b, "- Settings: %s\n", strings.Join(kv, ", "))
+	}
+	fmt.Fprintf(&b, "- Batch size %d; bulk-update form `%s`\n", c.BatchSize, c.BulkForm)
+	fmt.Fprintf(&b, "- Seeding %s rows took %s (%s)\n", summary.Thousands(int64(c.Rows)), summary.Seconds(s.SeedSeconds), c.SeedMethod)
+	fmt.Fprintf(&b, "- Baseline (a worker that only connects): %s sampled peak, %s VmHWM\n",
+		summary.MiB(float64(s.BaselinePeakRSSBytes)), summary.MiB(float64(s.BaselineKernelMaxRSSBytes)))
+	fmt.Fprintf(&b, "- %s on %s/%s, %d CPUs", c.GoVersion, c.OS, c.Arch, c.CPUs)
+	if c.CPUModel != "" {
+		fmt.Fprintf(&b, " (%s)", c.CPUModel)
+	}
+	fmt.Fprintf(&b, ", started %s\n\n", c.StartedAt.Format("2006-01-02 15:04 UTC"))
+
+	b.WriteString("| strategy | median peak RSS | spread (min–max) | median time | rows/s | rows verified | runs ok |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, st := range s.Strategies {
+		if st.OK == 0 {
+			fmt.Fprintf(&b, "| %s | – | – | – | – | – | 0/%d |\n", st.Name, st.Runs)
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s–%s | %s | %s | %s (%d wrong) | %d/%d |\n",
+			st.Name, summary.MiB(st.PeakRSSBytes.Median),
+			strings.TrimSuffix(summary.MiB(st.PeakRSSBytes.Min), " MiB"), summary.MiB(st.PeakRSSBytes.Max),
+			summary.Seconds(st.DurationSeconds.Median), summary.Thousands(int64(math.Round(st.RowsPerSecond))),
+			summary.Thousands(st.RowsVerified), st.WrongRows, st.OK, st.Runs)
+	}
+	b.WriteString("\n## Findings\n\n")
+	for _, f := range Findings(s, samples) {
+		fmt.Fprintf(&b, "- %s\n", f)
+	}
+	if len(charts) > 0 {
+		b.WriteString("\n## Charts\n\n")
+		for _, ch := range charts {
+			fmt.Fprintf(&b, "### %s\n\n![%s](%s.png)\n\n", ch.Title, ch.Title, ch.Name)
+		}
+	}
+	b.WriteString("## Strategies\n\n")
+	for _, st := range s.Strategies {
+		fmt.Fprintf(&b, "- **%s**: %s\n", st.Name, st.Description)
+	}
+	b.WriteString("\nFiles: `summary.json` (configuration and every run), `samples.csv` (every RSS sample), " +
+		"`bench.txt` (Go benchmark format, for benchstat). Redraw the charts and this report with `iterbench plot DIR`.\n")
+	return b.Bytes()
+}
+
+// Findings derives short statements from the measurements.
+func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
+	var out []string
+	ok := slices.DeleteFunc(slices.Clone(s.Strategies), func(st summary.Strategy) bool { return st.OK == 0 })
+	if len(ok) == 0 {
+		return []string{"No strategy finished a run: there is nothing to compare."}
+	}
+	byPeak := slices.Clone(ok)
+	slices.SortStableFunc(byPeak, func(a, b summary.Strategy) int { return cmp.Compare(a.PeakRSSBytes.Median, b.PeakRSSBytes.Median) })
+	low, high := byPeak[0], byPeak[len(byPeak)-1]
+	if len(ok) > 1 {
+		out = append(out, fmt.Sprintf("Memory: **%s** peaked highest at %s, %s the lowest, **%s** at %s.",
+			high.Name, summary.MiB(high.PeakRSSBytes.Median), times(high.PeakRSSBytes.Median/low.PeakRSSBytes.Median),
+			low.Name, summary.MiB(low.PeakRSSBytes.Median)))
+	}
+	if base := float64(s.BaselinePeakRSSBytes); base > 0 {
+		var parts []string
+		for _, name := range plots.Bounded(s) {
+			st, _ := s.Lookup(name)
+			parts = append(parts, fmt.Sprintf("%s %s", name, times(st.PeakRSSBytes.Median/base)))
+		}
+		out = append(out, fmt.Sprintf("Bounded (median peak within %.1f× the lowest): %s the baseline worker's %s.",
+			plots.BoundedFactor, strings.Join(parts, ", "), summary.MiB(base)))
+	}
+	if flat, growing := Flatness(s, samples); len(flat)+len(growing) > 0 {
+		msg := ""
+		if len(flat) > 0 {
+			msg = fmt.Sprintf("Flat: %s kept RSS within %.0f %% of its peak over the last %.0f %% of the run.",
+				strings.Join(flat, ", "), 100*FlatTolerance, 100*(1-FlatStart))
+		}
+		if len(growing) > 0 {
+			msg = strings.TrimSpace(msg + fmt.Sprintf(" Still growing after %.0f %% of the run: %s.", 100*FlatStart, strings.Join(growing, ", ")))
+		}
+		out = append(out, msg)
+	}
+	byTime := slices.Clone(ok)
+	slices.SortStableFunc(byTime, func(a, b summary.Strategy) int {
+		return cmp.Compare(a.DurationSeconds.Median, b.DurationSeconds.Median)
+	})
+	fast, slow := byTime[0], byTime[len(byTime)-1]
+	if len(ok) > 1 {
+		out = append(out, fmt.Sprintf("Speed: **%s** was fastest (%s, %s rows/s), %s **%s** (%s).",
+			fast.Name, summary.Seconds(fast.DurationSeconds.Median), summary.Thousands(int64(fast.RowsPerSecond)),
+			times(slow.DurationSeconds.Median/fast.DurationSeconds.Median)+" faster than", slow.Name, summary.Seconds(slow.DurationSeconds.Median)))
+	}
+	for _, st := range ok {
+		if bulk, found := s.Lookup(st.Name + "-bulk"); found && bulk.OK > 0 && bulk.DurationSeconds.Median > 0 {
+			out = append(out, fmt.Sprintf("Bulk writes: %s took %s against %s's %s per-row (%s faster).",
+				bulk.Name, summary.Seconds(bulk.DurationSeconds.Median), st.Name, summary.Seconds(st.DurationSeconds.Median),
+				times(st.DurationSeconds.Median/bulk.DurationSeconds.Median)))
+		}
+	}
+	out = append(out, samplerCheck(s))
+	var failed []string
+	for _, r := range s.Runs {
+		if r.Status != summary.StatusOK {
+			failed = append(failed, fmt.Sprintf("%s repeat %d: %s (%s)", r.Strategy, r.Repeat, r.Status, firstLine(r.Error)))
+		}
+	}
+	if len(failed) > 0 {
+		out = append(out, "Runs that did not finish correctly: "+strings.Join(failed, "; ")+".")
+	} else {
+		out = append(out, fmt.Sprintf("All %d runs finished with every row verified correct.", len(s.Runs)))
+	}
+	return out
+}
+
+// Flatness thresholds: a strategy is flat when, in its median run, every
+// sample after FlatStart of the run is within FlatTolerance of the peak.
+const (
+	FlatStart     = 0.2
+	FlatTolerance = 0.10
+)
+
+// Flatness sorts strategies into those whose RSS stays flat after the
+// start of the run and those still growing.
+func Flatness(s *summary.Summary, samples []summary.SampleRow) (flat, growing []string) {
+	for _, st := range s.Strategies {
+		run, ok := s.MedianRun(st.Name)
+		if !ok {
+			continue
+		}
+		var xs []summary.SampleRow
+		for _, x := range samples {
+			if x.Strategy == st.Name && x.Repeat == run.Repeat {
+				xs = append(xs, x)
+			}
+		}
+		if len(xs) < 10 {
+			continue // too short to judge
+		}
+		end := xs[len(xs)-1].T
+		lowest := math.Inf(1)
+		var peak uint64
+		for _, x := range xs {
+			peak = max(peak, x.RSS)
+			if x.T >= FlatStart*end {
+				lowest = min(lowest, float64(x.RSS))
+			}
+		}
+		if lowest >= (1-FlatTolerance)*float64(peak) {
+			flat = append(flat, st.Name)
+		} else {
+			growing = append(growing, st.Name)
+		}
+	}
+	return flat, growing
+}
+
+// samplerCheck compares sampled peaks with the kernel's high-water marks.
+func samplerCheck(s *summary.Summary) string {
+	worst, n := 0.0, 0
+	var worstRun summary.Run
+	for _, r := range s.Runs {
+		if r.Status != summary.StatusOK || r.KernelMaxRSSBytes == 0 {
+			continue
+		}
+		n++
+		gap := math.Abs(float64(r.KernelMaxRSSBytes)-float64(r.PeakRSSBytes)) / float64(r.KernelMaxRSSBytes)
+		if gap >= worst {
+			worst, worstRun = gap, r
+		}
+	}
+	if n == 0 {
+		return "Sampler check: no run to check."
+	}
+	verdict := "within"
+	if worst > SampleTolerance {
+		verdict = "NOT within"
+	}
+	return fmt.Sprintf("Sampler check: in all %d ok runs the sampled peak is %s %.0f %% of the kernel's VmHWM (largest gap %.1f %%, %s repeat %d).",
+		n, verdict, 100*SampleTolerance, 100*worst, worstRun.Strategy, worstRun.Repeat)
+}
+
+func times(x float64) string {
+	if x >= 10 {
+		return fmt.Sprintf("%.0f×", x)
+	}
+	return fmt.Sprintf("%.1f×", x)
+}
+
+func seconds(s float64) string {
+	if s < 1 {
+		return fmt.Sprintf("%g ms", s*1000)
+	}
+	return fmt.Sprintf("%g s", s)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}

@@ -1,0 +1,178 @@
+package summary
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/google/renameio/v2"
+)
+
+// The files a results folder holds.
+const (
+	SummaryFile = "summary.json"
+	SamplesFile = "samples.csv"
+	BenchFile   = "bench.txt"
+)
+
+// SampleRow is one line of samples.csv: a reading of one run's worker.
+type SampleRow struct {
+	Strategy string
+	Repeat   int
+	// T is the time since the worker started, in seconds.
+	T float64
+	// RSS is the resident set size in bytes.
+	RSS uint64
+	// HWM is the kernel's high-water mark of RSS so far, in bytes.
+	HWM uint64
+}
+
+var samplesHeader = []string{"strategy", "repeat", "t_seconds", "rss_bytes", "hwm_bytes"}
+
+// WriteSamples writes rows as CSV with a header line.
+func WriteSamples(w io.Writer, rows []SampleRow) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(samplesHeader); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		rec := []string{
+			r.Strategy,
+			strconv.Itoa(r.Repeat),
+			strconv.FormatFloat(r.T, 'f', 4, 64),
+			strconv.FormatUint(r.RSS, 10),
+			strconv.FormatUint(r.HWM, 10),
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ReadSamples parses what WriteSamples wrote.
+func ReadSamples(r io.Reader) ([]SampleRow, error) {
+	cr := csv.NewReader(r)
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("read header: %w", err)
+	}
+	if strings.Join(header, ",") != strings.Join(samplesHeader, ",") {
+		return nil, fmt.Errorf("unexpected header %q", strings.Join(header, ","))
+	}
+	var out []SampleRow
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		line, _ := cr.FieldPos(0)
+		var row SampleRow
+		var errs [4]error
+		row.Strategy = rec[0]
+		row.Repeat, errs[0] = strconv.Atoi(rec[1])
+		row.T, errs[1] = strconv.ParseFloat(rec[2], 64)
+		row.RSS, errs[2] = strconv.ParseUint(rec[3], 10, 64)
+		row.HWM, errs[3] = strconv.ParseUint(rec[4], 10, 64)
+		for _, e := range errs {
+			if e != nil {
+				return nil, fmt.Errorf("line %d: %w", line, e)
+			}
+		}
+		out = append(out, row)
+	}
+}
+
+// WriteBench writes the ok runs in the Go benchmark format, one result line
+// per run, preceded by configuration lines, so that benchstat can compare
+// two results folders.
+func WriteBench(w io.Writer, s *Summary) error {
+	c := s.Config
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "goos: %s\ngoarch: %s\npkg: iterbench\n", c.OS, c.Arch)
+	if c.CPUModel != "" {
+		fmt.Fprintf(&b, "cpu: %s\n", c.CPUModel)
+	}
+	fmt.Fprintf(&b, "database: %s %s\n", c.Database, c.DatabaseVersion)
+	fmt.Fprintf(&b, "driver: %s %s\n", c.Driver, c.DriverVersion)
+	fmt.Fprintf(&b, "bulk-form: %s\n", c.BulkForm)
+	fmt.Fprintf(&b, "batch: %d\n", c.BatchSize)
+	fmt.Fprintf(&b, "payload-bytes: %d\n", c.PayloadBytes)
+	fmt.Fprintf(&b, "go: %s\n", c.GoVersion)
+	for _, r := range s.Runs {
+		if r.Status != StatusOK {
+			continue
+		}
+		fmt.Fprintf(&b, "BenchmarkIterate/strategy=%s/rows=%d \t1\t%d ns/op\t%d peak-RSS-bytes\t%.0f rows/s\n",
+			r.Strategy, c.Rows, int64(r.DurationSeconds*1e9), r.PeakRSSBytes, r.RowsPerSecond())
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// Write writes summary.json, samples.csv and bench.txt into dir, each
+// atomically: a reader never sees a half-written file.
+func Write(dir string, s *Summary, samples []SampleRow) error {
+	var js, cs, bs bytes.Buffer
+	enc := json.NewEncoder(&js)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		return fmt.Errorf("encode %s: %w", SummaryFile, err)
+	}
+	if err := WriteSamples(&cs, samples); err != nil {
+		return fmt.Errorf("encode %s: %w", SamplesFile, err)
+	}
+	if err := WriteBench(&bs, s); err != nil {
+		return fmt.Errorf("encode %s: %w", BenchFile, err)
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{SamplesFile, cs.Bytes()}, {BenchFile, bs.Bytes()}, {SummaryFile, js.Bytes()}} {
+		if err := WriteFile(filepath.Join(dir, f.name), f.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteFile writes data to path through a temporary file in the same folder
+// and a rename.
+func WriteFile(path string, data []byte) error {
+	if err := renameio.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// Read reads summary.json and samples.csv from dir.
+func Read(dir string) (*Summary, []SampleRow, error) {
+	js, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	var s Summary
+	if err := json.Unmarshal(js, &s); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, SummaryFile), err)
+	}
+	f, err := os.Open(filepath.Join(dir, SamplesFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	rows, err := ReadSamples(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, SamplesFile), err)
+	}
+	return &s, rows, nil
+}

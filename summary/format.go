@@ -1,0 +1,37 @@
+package summary
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Thousands formats n with comma separators: 50000 → "50,000".
+func Thousands(n int64) string {
+	if n < 0 {
+		return "-" + Thousands(-n)
+	}
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// MiB formats a byte count in mebibytes with one decimal: "95.3 MiB".
+func MiB(bytes float64) string {
+	return fmt.Sprintf("%.1f MiB", bytes/(1<<20))
+}
+
+// Seconds formats a duration in seconds with three significant digits.
+func Seconds(s float64) string {
+	switch {
+	case s >= 100:
+		return fmt.Sprintf("%.0f s", s)
+	case s >= 10:
+		return fmt.Sprintf("%.1f s", s)
+	case s >= 1:
+		return fmt.Sprintf("%.2f s", s)
+	default:
+		return fmt.Sprintf("%.3f s", s)
+	}
+}

@@ -1,0 +1,212 @@
+// Package summary defines the results of a benchmark run and reads and
+// writes them: summary.json, samples.csv and bench.txt (the Go benchmark
+// format that benchstat reads).
+package summary
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Run statuses.
+const (
+	// StatusOK: the strategy finished and every row was verified.
+	StatusOK = "ok"
+	// StatusError: the strategy or its worker process failed, or
+	// verification found wrong rows.
+	StatusError = "error"
+	// StatusInterrupted: the user stopped iterbench while this run was going.
+	StatusInterrupted = "interrupted"
+)
+
+// Summary is the content of summary.json.
+type Summary struct {
+	// Config describes what was measured and where.
+	Config Config `json:"config"`
+	// Complete is false when the run was interrupted before every planned
+	// run finished.
+	Complete bool `json:"complete"`
+	// SeedSeconds is the time taken to create and fill the table.
+	SeedSeconds float64 `json:"seed_seconds"`
+	// BaselinePeakRSSBytes is the sampled peak RSS of a worker that only
+	// opens the database.
+	BaselinePeakRSSBytes uint64 `json:"baseline_peak_rss_bytes"`
+	// BaselineKernelMaxRSSBytes is that worker's VmHWM.
+	BaselineKernelMaxRSSBytes uint64 `json:"baseline_kernel_max_rss_bytes"`
+	// Runs holds one entry per strategy run, in the order they ran.
+	Runs []Run `json:"runs"`
+	// Strategies aggregates the runs per strategy.
+	Strategies []Strategy `json:"strategies"`
+}
+
+// Config describes a benchmark run.
+type Config struct {
+	Database        string            `json:"database"`
+	DatabaseVersion string            `json:"database_version"`
+	DSN             string            `json:"dsn,omitempty"` // without password
+	Driver          string            `json:"driver"`
+	DriverVersion   string            `json:"driver_version"`
+	GORMVersion     string            `json:"gorm_version"`
+	Settings        map[string]string `json:"settings,omitempty"`
+	BulkForm        string            `json:"bulk_form"`
+	Rows            int               `json:"rows"`
+	BatchSize       int               `json:"batch_size"`
+	PayloadBytes    int               `json:"payload_bytes"`
+	DataSeed        uint64            `json:"data_seed"`
+	SeedMethod      string            `json:"seed_method,omitempty"`
+	Repeats         int               `json:"repeats"`
+	Strategies      []string          `json:"strategies"`
+	IntervalSeconds float64           `json:"interval_seconds"`
+	ShuffleSeed     uint64            `json:"shuffle_seed"`
+	GoVersion       string            `json:"go_version"`
+	OS              string            `json:"os"`
+	Arch            string            `json:"arch"`
+	CPUs            int               `json:"cpus"`
+	CPUModel        string            `json:"cpu_model,omitempty"`
+	StartedAt       time.Time         `json:"started_at"`
+}
+
+// Run is one strategy run in its own worker process.
+type Run struct {
+	Strategy string `json:"strategy"`
+	// Repeat numbers the repeat, from 1.
+	Repeat int `json:"repeat"`
+	// Order is the position of this run within its repeat, from 1.
+	Order  int    `json:"order"`
+	Status string `json:"status"`
+	// Rows is the number of rows the strategy reported writing.
+	Rows int64 `json:"rows"`
+	// RowsVerified is the number of rows checked after the run.
+	RowsVerified int64 `json:"rows_verified"`
+	// WrongRows is the number of rows whose score differs from the
+	// calculation after the run; -1 if verification did not happen.
+	WrongRows int64 `json:"wrong_rows"`
+	// PeakRSSBytes is the largest sampled RSS of the worker.
+	PeakRSSBytes uint64 `json:"peak_rss_bytes"`
+	// KernelMaxRSSBytes is the kernel's high-water mark of the worker's
+	// RSS (VmHWM), read by the worker as it finished.
+	KernelMaxRSSBytes uint64 `json:"kernel_max_rss_bytes"`
+	// RusageMaxRSSBytes is ru_maxrss from wait4. On Linux it also counts the
+	// parent's RSS at the time it started the worker, so it is kept for
+	// reference only.
+	RusageMaxRSSBytes uint64 `json:"rusage_max_rss_bytes"`
+	// DurationSeconds is the time the strategy itself took, measured in the
+	// worker from just before it started to just after it finished.
+	DurationSeconds float64 `json:"duration_seconds"`
+	// WallSeconds is the worker process's lifetime as the parent saw it.
+	WallSeconds float64 `json:"wall_seconds"`
+	// Reads and Writes count the statements the strategy issued.
+	Reads  int64 `json:"reads"`
+	Writes int64 `json:"writes"`
+	// Samples is the number of RSS samples taken.
+	Samples int    `json:"samples"`
+	Error   string `json:"error,omitempty"`
+}
+
+// RowsPerSecond is the run's throughput.
+func (r Run) RowsPerSecond() float64 {
+	if r.DurationSeconds <= 0 {
+		return 0
+	}
+	return float64(r.Rows) / r.DurationSeconds
+}
+
+// Strategy aggregates the runs of one strategy.
+type Strategy struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Runs        int    `json:"runs"`
+	OK          int    `json:"ok"`
+	// PeakRSSBytes and DurationSeconds summarise the ok runs.
+	PeakRSSBytes    Stat    `json:"peak_rss_bytes"`
+	DurationSeconds Stat    `json:"duration_seconds"`
+	RowsPerSecond   float64 `json:"rows_per_second"` // median
+	// RowsVerified is the number of rows verified in each ok run, if they
+	// all agree, else the smallest.
+	RowsVerified int64 `json:"rows_verified"`
+	WrongRows    int64 `json:"wrong_rows"` // total over ok runs
+}
+
+// Stat is the median, minimum and maximum of a set of values.
+type Stat struct {
+	Median float64 `json:"median"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
+}
+
+// NewStat summarises xs; it is zero for no values.
+func NewStat(xs []float64) Stat {
+	if len(xs) == 0 {
+		return Stat{}
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	med := s[n/2]
+	if n%2 == 0 {
+		med = (s[n/2-1] + s[n/2]) / 2
+	}
+	return Stat{Median: med, Min: s[0], Max: s[n-1]}
+}
+
+// Aggregate summarises runs per strategy, in the order of names (strategies
+// without runs are left out); descriptions are looked up in desc.
+func Aggregate(runs []Run, names []string, desc map[string]string) []Strategy {
+	var out []Strategy
+	for _, name := range names {
+		st := Strategy{Name: name, Description: desc[name]}
+		var peaks, durs, rates []float64
+		for _, r := range runs {
+			if r.Strategy != name {
+				continue
+			}
+			st.Runs++
+			if r.Status != StatusOK {
+				continue
+			}
+			st.OK++
+			peaks = append(peaks, float64(r.PeakRSSBytes))
+			durs = append(durs, r.DurationSeconds)
+			rates = append(rates, r.RowsPerSecond())
+			if st.RowsVerified == 0 || r.RowsVerified < st.RowsVerified {
+				st.RowsVerified = r.RowsVerified
+			}
+			st.WrongRows += r.WrongRows
+		}
+		if st.Runs == 0 {
+			continue
+		}
+		st.PeakRSSBytes = NewStat(peaks)
+		st.DurationSeconds = NewStat(durs)
+		st.RowsPerSecond = NewStat(rates).Median
+		out = append(out, st)
+	}
+	return out
+}
+
+// Lookup returns the aggregate for the named strategy.
+func (s *Summary) Lookup(name string) (Strategy, bool) {
+	i := slices.IndexFunc(s.Strategies, func(st Strategy) bool { return st.Name == name })
+	if i < 0 {
+		return Strategy{}, false
+	}
+	return s.Strategies[i], true
+}
+
+// MedianRun returns the ok run of strategy whose peak RSS is the median of
+// its ok runs (the lower one for an even count), for drawing one
+// representative curve.
+func (s *Summary) MedianRun(strategy string) (Run, bool) {
+	var ok []Run
+	for _, r := range s.Runs {
+		if r.Strategy == strategy && r.Status == StatusOK {
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) == 0 {
+		return Run{}, false
+	}
+	slices.SortStableFunc(ok, func(a, b Run) int { return cmp.Compare(a.PeakRSSBytes, b.PeakRSSBytes) })
+	return ok[(len(ok)-1)/2], true
+}
