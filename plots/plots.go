@@ -227,8 +227,10 @@ func statBars(s *summary.Summary, what, ylabel string, value func(summary.Strate
 		eb.CapWidth = vg.Points(10)
 		p.Add(eb)
 	}
-	p.NominalX(labels...)
-	p.X.Min, p.X.Max = -0.6, float64(len(labels))-0.4
+	if len(labels) > 0 {
+		p.NominalX(labels...)
+		p.X.Min, p.X.Max = -0.6, float64(len(labels))-0.4
+	}
 	headroom(p)
 	p.X.Tick.Label.Rotation = math.Pi / 8
 	p.X.Tick.Label.XAlign = draw.XRight

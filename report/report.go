@@ -141,7 +141,8 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 				strings.Join(flat, ", "), 100*FlatTolerance, 100*(1-FlatStart))
 		}
 		if len(growing) > 0 {
-			msg = strings.TrimSpace(msg + fmt.Sprintf(" Still growing after %.0f %% of the run: %s.", 100*FlatStart, strings.Join(growing, ", ")))
+			msg = strings.TrimSpace(msg + fmt.Sprintf(" Not flat (RSS more than %.0f %% below its peak after the first %.0f %% of the run): %s.",
+				100*FlatTolerance, 100*FlatStart, strings.Join(growing, ", ")))
 		}
 		out = append(out, msg)
 	}
@@ -152,7 +153,7 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 	fast, slow := byTime[0], byTime[len(byTime)-1]
 	if len(ok) > 1 {
 		out = append(out, fmt.Sprintf("Speed: **%s** was fastest (%s, %s rows/s), %s **%s** (%s).",
-			fast.Name, summary.Seconds(fast.DurationSeconds.Median), summary.Thousands(int64(fast.RowsPerSecond)),
+			fast.Name, summary.Seconds(fast.DurationSeconds.Median), summary.Thousands(int64(math.Round(fast.RowsPerSecond))),
 			times(slow.DurationSeconds.Median/fast.DurationSeconds.Median)+" faster than", slow.Name, summary.Seconds(slow.DurationSeconds.Median)))
 	}
 	for _, st := range ok {
@@ -178,7 +179,8 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 }
 
 // Flatness thresholds: a strategy is flat when, in its median run, every
-// sample after FlatStart of the run is within FlatTolerance of the peak.
+// sample taken after the first FlatStart of the strategy's duration is
+// within FlatTolerance of the run's peak.
 const (
 	FlatStart     = 0.2
 	FlatTolerance = 0.10
@@ -198,17 +200,25 @@ func Flatness(s *summary.Summary, samples []summary.SampleRow) (flat, growing []
 				xs = append(xs, x)
 			}
 		}
-		if len(xs) < 10 {
-			continue // too short to judge
+		if len(xs) == 0 {
+			continue
 		}
+		// Judge the strategy's own run, not the worker's start-up: the window
+		// is the last (1-FlatStart) of the strategy's duration.
 		end := xs[len(xs)-1].T
+		from := end - (1-FlatStart)*run.DurationSeconds
 		lowest := math.Inf(1)
 		var peak uint64
+		n := 0
 		for _, x := range xs {
 			peak = max(peak, x.RSS)
-			if x.T >= FlatStart*end {
+			if x.T >= from {
 				lowest = min(lowest, float64(x.RSS))
+				n++
 			}
+		}
+		if n < 10 {
+			continue // too short to judge
 		}
 		if lowest >= (1-FlatTolerance)*float64(peak) {
 			flat = append(flat, st.Name)

@@ -1,0 +1,131 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"iterbench/plots"
+	"iterbench/summary"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestMarkdownGolden renders the report of a small recorded run and compares
+// it with testdata/REPORT.golden.md (go test -update rewrites it).
+func TestMarkdownGolden(t *testing.T) {
+	s, samples, err := summary.Read("testdata/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts, err := plots.Charts(s, samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Markdown(s, samples, charts)
+	golden := filepath.Join("testdata", "REPORT.golden.md")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("report differs from %s (run go test -update to accept):\n%s", golden, got)
+	}
+}
+
+func TestWrite(t *testing.T) {
+	s, samples, err := summary.Read("testdata/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := Write(dir, s, samples); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"rss-over-time", "rss-over-time-bounded", "peak-rss", "duration"} {
+		for _, ext := range plots.Formats {
+			if fi, err := os.Stat(filepath.Join(dir, name+"."+ext)); err != nil || fi.Size() == 0 {
+				t.Errorf("%s.%s: %v", name, ext, err)
+			}
+		}
+		if !bytes.Contains(md, []byte("("+name+".png)")) {
+			t.Errorf("%s does not show %s.png", File, name)
+		}
+	}
+}
+
+func TestFindings(t *testing.T) {
+	base := func() *summary.Summary {
+		runs := []summary.Run{
+			{Strategy: "all", Repeat: 1, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 100 << 20, KernelMaxRSSBytes: 100 << 20, DurationSeconds: 4},
+			{Strategy: "page", Repeat: 1, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 20 << 20, KernelMaxRSSBytes: 20 << 20, DurationSeconds: 8},
+			{Strategy: "page-bulk", Repeat: 1, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 22 << 20, KernelMaxRSSBytes: 22 << 20, DurationSeconds: 2},
+		}
+		s := &summary.Summary{Complete: true, BaselinePeakRSSBytes: 10 << 20, Runs: runs,
+			Config: summary.Config{Strategies: []string{"all", "page", "page-bulk"}}}
+		s.Strategies = summary.Aggregate(runs, s.Config.Strategies, nil)
+		return s
+	}
+	joined := func(s *summary.Summary) string { return strings.Join(Findings(s, nil), "\n") }
+
+	got := joined(base())
+	for _, want := range []string{
+		"**all** peaked highest at 100.0 MiB, 5.0× the lowest, **page** at 20.0 MiB",
+		"page 2.0×, page-bulk 2.2× the baseline worker's 10.0 MiB",
+		"**page-bulk** was fastest (2.00 s, 5 rows/s), 4.0× faster than **page** (8.00 s)",
+		"page-bulk took 2.00 s against page's 8.00 s per-row (4.0× faster)",
+		"in all 3 ok runs the sampled peak is within 10 %",
+		"All 3 runs finished",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("findings lack %q:\n%s", want, got)
+		}
+	}
+
+	s := base()
+	s.Runs[1].KernelMaxRSSBytes = 30 << 20 // the sampler missed a third of the peak
+	s.Runs = append(s.Runs, summary.Run{Strategy: "all", Repeat: 2, Status: summary.StatusError, Error: "disk full\nmore"})
+	got = joined(s)
+	for _, want := range []string{"NOT within 10 % of the kernel's VmHWM (largest gap 33.3 %, page repeat 1)", "all repeat 2: error (disk full)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("findings lack %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestFlatness(t *testing.T) {
+	s := &summary.Summary{
+		Runs: []summary.Run{
+			{Strategy: "flat", Repeat: 1, Status: summary.StatusOK, DurationSeconds: 0.9},
+			{Strategy: "grows", Repeat: 1, Status: summary.StatusOK, DurationSeconds: 0.9},
+		},
+	}
+	s.Strategies = summary.Aggregate(s.Runs, []string{"flat", "grows"}, nil)
+	var samples []summary.SampleRow
+	for i := range 100 {
+		x := float64(i) / 100
+		flat := uint64(100 << 20)
+		if i < 25 {
+			flat = uint64(i+1) * (4 << 20) // worker start-up, then the strategy's first batch
+		}
+		samples = append(samples,
+			summary.SampleRow{Strategy: "flat", Repeat: 1, T: x, RSS: flat},
+			summary.SampleRow{Strategy: "grows", Repeat: 1, T: x, RSS: uint64(i+1) << 20})
+	}
+	flat, growing := Flatness(s, samples)
+	if strings.Join(flat, ",") != "flat" || strings.Join(growing, ",") != "grows" {
+		t.Errorf("flat %v, growing %v", flat, growing)
+	}
+}

@@ -1,0 +1,161 @@
+package summary
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+func TestNewStat(t *testing.T) {
+	for _, c := range []struct {
+		in   []float64
+		want Stat
+	}{
+		{nil, Stat{}},
+		{[]float64{3}, Stat{3, 3, 3}},
+		{[]float64{5, 1, 3}, Stat{3, 1, 5}},
+		{[]float64{4, 1, 2, 10}, Stat{3, 1, 10}},
+	} {
+		if got := NewStat(c.in); got != c.want {
+			t.Errorf("NewStat(%v) = %+v, want %+v", c.in, got, c.want)
+		}
+	}
+}
+
+func sample() *Summary {
+	runs := []Run{
+		{Strategy: "b", Repeat: 1, Status: StatusOK, Rows: 100, RowsVerified: 100, PeakRSSBytes: 30 << 20, KernelMaxRSSBytes: 31 << 20, DurationSeconds: 2},
+		{Strategy: "a", Repeat: 1, Status: StatusOK, Rows: 100, RowsVerified: 100, PeakRSSBytes: 10 << 20, KernelMaxRSSBytes: 10 << 20, DurationSeconds: 1},
+		{Strategy: "a", Repeat: 2, Status: StatusError, Rows: 40, WrongRows: 60, Error: "boom"},
+		{Strategy: "a", Repeat: 3, Status: StatusOK, Rows: 100, RowsVerified: 100, PeakRSSBytes: 12 << 20, KernelMaxRSSBytes: 12 << 20, DurationSeconds: 4},
+	}
+	s := &Summary{
+		Config: Config{Database: "sqlite", DatabaseVersion: "3.0", Rows: 100, BatchSize: 10, OS: "linux", Arch: "amd64",
+			Strategies: []string{"a", "b"}, Settings: map[string]string{"journal_mode": "WAL"}, StartedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
+		Complete: true,
+		Runs:     runs,
+	}
+	s.Strategies = Aggregate(runs, []string{"a", "b", "c"}, map[string]string{"a": "first"})
+	return s
+}
+
+func TestAggregate(t *testing.T) {
+	s := sample()
+	if len(s.Strategies) != 2 {
+		t.Fatalf("got %d strategies, want 2 (c has no runs)", len(s.Strategies))
+	}
+	a := s.Strategies[0]
+	if a.Name != "a" || a.Description != "first" || a.Runs != 3 || a.OK != 2 {
+		t.Errorf("a = %+v", a)
+	}
+	if a.PeakRSSBytes != (Stat{11 << 20, 10 << 20, 12 << 20}) {
+		t.Errorf("a's peak = %+v (the failed run must not count)", a.PeakRSSBytes)
+	}
+	if a.DurationSeconds.Median != 2.5 || a.RowsPerSecond != (100.0+25)/2 {
+		t.Errorf("a's duration %+v, rate %v", a.DurationSeconds, a.RowsPerSecond)
+	}
+	if r, ok := s.MedianRun("a"); !ok || r.Repeat != 1 {
+		t.Errorf("MedianRun(a) = repeat %d, %v; want repeat 1", r.Repeat, ok)
+	}
+	if _, ok := s.MedianRun("c"); ok {
+		t.Error("MedianRun found a run of c")
+	}
+}
+
+func TestWriteReadRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	s := sample()
+	rows := []SampleRow{{"a", 1, 0, 100, 100}, {"a", 1, 0.01, 2000, 2000}, {"b", 1, 0.5, 300, 2000}}
+	if err := Write(dir, s, rows); err != nil {
+		t.Fatal(err)
+	}
+	gotS, gotRows, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotS, s) {
+		t.Errorf("summary changed in the round trip:\n got %+v\nwant %+v", gotS, s)
+	}
+	if !reflect.DeepEqual(gotRows, rows) {
+		t.Errorf("samples changed in the round trip:\n got %+v\nwant %+v", gotRows, rows)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 3 {
+		t.Errorf("folder holds %d files, want 3 (no temporary files left)", len(entries))
+	}
+}
+
+func TestReadSamplesRejectsBadInput(t *testing.T) {
+	for _, in := range []string{
+		"",
+		"a,b,c\n",
+		"strategy,repeat,t_seconds,rss_bytes,hwm_bytes\nx,1,0.1,notanumber,1\n",
+	} {
+		if _, err := ReadSamples(strings.NewReader(in)); err == nil {
+			t.Errorf("ReadSamples(%q) succeeded", in)
+		}
+	}
+	if _, _, err := Read(t.TempDir()); err == nil {
+		t.Error("Read of an empty folder succeeded")
+	}
+}
+
+// TestBenchFormat checks that bench.txt parses as the Go benchmark format,
+// with one result per ok run and the units benchstat needs.
+func TestBenchFormat(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteBench(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	r := benchfmt.NewReader(&b, "bench.txt")
+	var got []string
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.Result:
+			if v, ok := rec.Value("peak-RSS-bytes"); !ok || v <= 0 {
+				t.Errorf("%s: peak-RSS-bytes = %v, %v", rec.Name, v, ok)
+			}
+			if _, ok := rec.Value("rows/s"); !ok {
+				t.Errorf("%s: no rows/s", rec.Name)
+			}
+			if db := string(rec.GetConfig("database")); db != "sqlite 3.0" {
+				t.Errorf("database config = %q", db)
+			}
+			got = append(got, string(rec.Name.Full()))
+		case *benchfmt.SyntaxError:
+			t.Errorf("syntax error: %v", rec)
+		}
+	}
+	want := []string{"Iterate/strategy=b/rows=100", "Iterate/strategy=a/rows=100", "Iterate/strategy=a/rows=100"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("results %q, want %q", got, want)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{Thousands(0), "0"}, {Thousands(999), "999"}, {Thousands(1000), "1,000"}, {Thousands(-1234567), "-1,234,567"},
+		{MiB(1.5 * (1 << 20)), "1.5 MiB"},
+		{Seconds(0.01234), "0.012 s"}, {Seconds(1.234), "1.23 s"}, {Seconds(12.34), "12.3 s"}, {Seconds(123.4), "123 s"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+func TestWriteFileLeavesNoTempOnError(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteFile(filepath.Join(dir, "missing", "x"), []byte("x")); err == nil {
+		t.Fatal("writing into a missing folder succeeded")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left %d files behind", len(entries))
+	}
+}
