@@ -105,7 +105,7 @@ func Open(ctx context.Context, kind Kind, dsn string) (*gorm.DB, error) {
 		Logger: logger.Discard,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open %s %s: %w", kind, Redact(dsn), err)
+		return nil, fmt.Errorf("connect to %s %s: %s", kind, Redact(dsn), redactErr(err, dsn))
 	}
 	sqlDB, err := db.DB()
 	if err != nil {

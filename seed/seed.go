@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -77,31 +78,75 @@ func Seed(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	if err := CreateTable(ctx, db); err != nil {
 		return Stats{}, err
 	}
-	batch := make([]items.Item, 0, cfg.Batch)
-	var done int64
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for id := int64(1); id <= int64(cfg.Rows); id++ {
-			batch = append(batch, items.Generate(cfg.Seed, id, cfg.Payload))
-			if len(batch) == cfg.Batch || id == int64(cfg.Rows) {
-				if err := tx.Create(&batch).Error; err != nil {
-					return fmt.Errorf("insert rows %d..%d: %w", batch[0].ID, id, err)
-				}
-				done += int64(len(batch))
-				batch = batch[:0]
-				if cfg.Progress != nil {
-					cfg.Progress(done)
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := insertRows(ctx, db, cfg); err != nil {
 		return Stats{}, err
 	}
 	if err := Analyze(ctx, db); err != nil {
 		return Stats{}, err
 	}
-	return Stats{Rows: done, Duration: time.Since(start), Method: fmt.Sprintf("multi-row INSERT, %d rows per statement, one transaction", cfg.Batch)}, nil
+	return Stats{Rows: int64(cfg.Rows), Duration: time.Since(start), Method: fmt.Sprintf("prepared multi-row INSERT, %d rows per statement, one transaction", cfg.Batch)}, nil
+}
+
+// insertRows inserts the generated rows with one prepared multi-row INSERT
+// per batch, all in one transaction.
+func insertRows(ctx context.Context, db *gorm.DB, cfg Config) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	tx, err := sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	full, err := tx.PrepareContext(ctx, insertSQL(db.Name(), cfg.Batch))
+	if err != nil {
+		return fmt.Errorf("prepare insert: %w", err)
+	}
+	defer full.Close()
+	args := make([]any, 0, 3*cfg.Batch)
+	for first := int64(1); first <= int64(cfg.Rows); first += int64(cfg.Batch) {
+		last := min(first+int64(cfg.Batch)-1, int64(cfg.Rows))
+		args = args[:0]
+		for id := first; id <= last; id++ {
+			it := items.Generate(cfg.Seed, id, cfg.Payload)
+			args = append(args, it.ID, it.Data, it.Score)
+		}
+		stmt := full
+		if n := int(last - first + 1); n < cfg.Batch {
+			if stmt, err = tx.PrepareContext(ctx, insertSQL(db.Name(), n)); err != nil {
+				return fmt.Errorf("prepare insert: %w", err)
+			}
+			defer stmt.Close()
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("insert rows %d..%d: %w", first, last, err)
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(last)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// insertSQL returns an INSERT of n rows in the dialect's placeholder style.
+func insertSQL(dialect string, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + items.Table + " (id, data, score) VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if dialect == "postgres" {
+			fmt.Fprintf(&b, "($%d,$%d,$%d)", 3*i+1, 3*i+2, 3*i+3)
+		} else {
+			b.WriteString("(?,?,?)")
+		}
+	}
+	return b.String()
 }
 
 // Analyze refreshes the planner's statistics for the table.

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"iterbench/bench"
+	"iterbench/summary"
+)
+
+// TestMain lets the test binary serve as the worker process.
+func TestMain(m *testing.M) {
+	if bench.IsWorker() {
+		os.Exit(bench.WorkerMain(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func runCLI(ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = Main(ctx, args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestBadInput(t *testing.T) {
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "a-file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	existing := filepath.Join(tmp, "existing")
+	os.Mkdir(existing, 0o755)
+	os.WriteFile(filepath.Join(existing, "keep.txt"), []byte("keep"), 0o644)
+
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no command", nil, "no command"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"rows zero", []string{"run", "--rows", "0"}, "--rows must be positive"},
+		{"rows negative", []string{"run", "--rows", "-5"}, "--rows must be positive"},
+		{"batch zero", []string{"run", "--batch", "0"}, "--batch must be positive"},
+		{"repeats zero", []string{"run", "--repeats", "0"}, "--repeats must be positive"},
+		{"interval zero", []string{"run", "--interval", "0s"}, "--interval must be positive"},
+		{"unknown strategy", []string{"run", "--strategies", "paging,warp-drive"}, `unknown strategy "warp-drive"`},
+		{"unknown db", []string{"run", "--db", "oracle"}, `unknown database "oracle"`},
+		{"unknown flag", []string{"run", "--frobs", "3"}, "flag provided but not defined"},
+		{"not a number", []string{"run", "--rows", "many"}, "invalid value"},
+		{"stray argument", []string{"run", "extra"}, "unexpected argument"},
+		{"unknown bulk form", []string{"run", "--bulk-form", "teleport"}, `bulk form "teleport"`},
+		{"db and dsn disagree", []string{"run", "--db", "postgres", "--dsn", filepath.Join(tmp, "x.db")}, "does not match"},
+		{"unwritable out", []string{"run", "--out", filepath.Join(file, "sub")}, "is not a folder"},
+		{"sqlite dsn cannot open", []string{"run", "--dsn", filepath.Join(tmp, "no", "such", "dir", "x.db")}, "connect to sqlite"},
+		{"postgres dsn cannot connect", []string{"run", "--dsn", "postgres://bob:s3cr3tpw@127.0.0.1:1/db?connect_timeout=2"}, "connect to postgres"},
+		{"mysql dsn cannot connect", []string{"run", "--dsn", "mysql://bob:s3cr3tpw@127.0.0.1:1/db"}, "connect to mariadb"},
+		{"seed needs a file", []string{"seed"}, "needs --dsn"},
+		{"plot without folder", []string{"plot"}, "needs one results folder"},
+		{"plot of empty folder", []string{"plot", tmp}, "summary.json"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(tmp, "out-"+strings.ReplaceAll(c.name, " ", "-"))
+			args := c.args
+			if len(args) > 0 && args[0] == "run" && !contains(args, "--out") {
+				args = append(args, "--out", out)
+			}
+			code, stdout, stderr := runCLI(context.Background(), args...)
+			if code != exitUsage {
+				t.Errorf("exit code %d, want %d; stderr %q", code, exitUsage, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			last := lines[len(lines)-1]
+			if !strings.HasPrefix(last, "iterbench: ") || !strings.Contains(last, c.want) {
+				t.Errorf("stderr %q, want one line containing %q", stderr, c.want)
+			}
+			if c.name != "no command" && len(lines) != 1 {
+				t.Errorf("stderr has %d lines, want 1: %q", len(lines), stderr)
+			}
+			if strings.Contains(stderr+stdout, "s3cr3tpw") {
+				t.Errorf("the password was printed: %q", stderr)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("the output folder was created")
+			}
+			if entries, _ := os.ReadDir(existing); len(entries) != 1 {
+				t.Errorf("an existing folder changed")
+			}
+		})
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestBadInputLeavesExistingOutputAlone(t *testing.T) {
+	out := t.TempDir()
+	os.WriteFile(filepath.Join(out, "summary.json"), []byte("old"), 0o644)
+	code, _, _ := runCLI(context.Background(), "run", "--rows", "0", "--out", out)
+	if code != exitUsage {
+		t.Fatalf("exit code %d", code)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "summary.json")); string(b) != "old" {
+		t.Errorf("summary.json was changed to %q", b)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 1 {
+		t.Errorf("the folder holds %d entries, want 1", len(entries))
+	}
+}
+
+func TestRunEndToEnd(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "results")
+	code, stdout, stderr := runCLI(context.Background(), "run", "--rows", "3000", "--repeats", "2", "--out", out)
+	if code != exitOK {
+		t.Fatalf("exit code %d: %s", code, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("stderr is not a terminal, so nothing belongs there; got %q", stderr)
+	}
+	if !strings.Contains(stdout, "paging-bulk") || !strings.Contains(stdout, out) {
+		t.Errorf("stdout lacks the table or the folder:\n%s", stdout)
+	}
+	s, samples, err := summary.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Complete || len(s.Runs) != 10 || len(samples) == 0 {
+		t.Fatalf("complete %v, %d runs, %d samples", s.Complete, len(s.Runs), len(samples))
+	}
+	for _, r := range s.Runs {
+		if r.Status != summary.StatusOK || r.WrongRows != 0 || r.RowsVerified != 3000 {
+			t.Errorf("%s repeat %d: %s, %d wrong: %s", r.Strategy, r.Repeat, r.Status, r.WrongRows, r.Error)
+		}
+	}
+	for _, f := range []string{"bench.txt", "REPORT.md", "rss-over-time.png", "rss-over-time-bounded.svg", "peak-rss.png", "duration.svg"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	os.Remove(filepath.Join(out, "duration.png"))
+	if code, _, stderr := runCLI(context.Background(), "plot", out); code != exitOK {
+		t.Fatalf("plot: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "duration.png")); err != nil {
+		t.Error("plot did not redraw duration.png")
+	}
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file %s left behind", e.Name())
+		}
+	}
+}
+
+func TestInterruptWritesIncompleteResults(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "results")
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(3*time.Second, cancel)
+	start := time.Now()
+	code, _, stderr := runCLI(ctx, "run", "--rows", "50000", "--repeats", "1", "--strategies", "cursor", "--out", out)
+	if code != exitInterrupted {
+		t.Fatalf("exit code %d, want %d: %s", code, exitInterrupted, stderr)
+	}
+	if !strings.Contains(stderr, "incomplete results written") {
+		t.Errorf("stderr %q", stderr)
+	}
+	s, _, err := summary.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Complete {
+		t.Error("summary says complete")
+	}
+	for _, r := range s.Runs {
+		if r.Status != summary.StatusInterrupted {
+			t.Errorf("run %s has status %s", r.Strategy, r.Status)
+		}
+	}
+	t.Logf("stopped after %v with %d runs recorded", time.Since(start), len(s.Runs))
+}
+
+func TestSeedAndList(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "seed.db")
+	code, stdout, stderr := runCLI(context.Background(), "seed", "--dsn", dsn, "--rows", "1234")
+	if code != exitOK || !strings.Contains(stdout, "seeded 1,234 rows") {
+		t.Fatalf("seed: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(context.Background(), "list")
+	if code != exitOK || !strings.Contains(stdout, "load-all") || !strings.Contains(stdout, "paging-bulk") {
+		t.Errorf("list: exit %d, %q", code, stdout)
+	}
+	code, stdout, _ = runCLI(context.Background(), "run", "-h")
+	if code != exitOK || !strings.Contains(stdout, "-rows") {
+		t.Errorf("run -h: exit %d, %q", code, stdout)
+	}
+}
