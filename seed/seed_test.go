@@ -1,0 +1,68 @@
+package seed_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"iterbench/database"
+	"iterbench/items"
+	"iterbench/seed"
+)
+
+func TestSeedResetVerify(t *testing.T) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.SQLite, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	var reported int64
+	st, err := seed.Seed(ctx, db, seed.Config{Rows: 2500, Payload: 400, Seed: 3, Batch: 1000, Progress: func(n int64) { reported = n }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Rows != 2500 || reported != 2500 {
+		t.Errorf("seeded %d rows, last progress %d", st.Rows, reported)
+	}
+	var got items.Item
+	if err := db.First(&got, 1234).Error; err != nil {
+		t.Fatal(err)
+	}
+	if want := items.Generate(3, 1234, 400); got != want {
+		t.Errorf("row 1234 = %+v, want the generated %+v", got, want)
+	}
+
+	v, err := seed.Verify(ctx, db)
+	if err != nil || v.Rows != 2500 || v.Wrong != 2500 || v.FirstWrongID != 1 {
+		t.Fatalf("freshly seeded: %+v, %v; every score should be stale", v, err)
+	}
+	// Fix every row but one, then check Verify finds exactly that one.
+	for id := int64(1); id <= 2500; id++ {
+		if id == 777 {
+			continue
+		}
+		s, _ := items.Score(items.Generate(3, id, 400).Data)
+		db.Model(&items.Item{ID: id}).UpdateColumn("score", s)
+	}
+	v, err = seed.Verify(ctx, db)
+	if err != nil || v.Wrong != 1 || v.FirstWrongID != 777 {
+		t.Fatalf("after fixing all but row 777: %+v, %v", v, err)
+	}
+	if err := seed.Reset(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := seed.Verify(ctx, db); v.Wrong != 2500 {
+		t.Errorf("after Reset %d rows wrong, want all 2500", v.Wrong)
+	}
+	if n, err := seed.Count(ctx, db); err != nil || n != 2500 {
+		t.Errorf("Count = %d, %v", n, err)
+	}
+	// Seeding again replaces the table.
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: 10, Payload: 400, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := seed.Count(ctx, db); n != 10 {
+		t.Errorf("reseeded table has %d rows, want 10", n)
+	}
+}
