@@ -29,8 +29,6 @@ func (b *bar) Start(label string, total int64) {
 		progressbar.OptionSetWriter(b.w),
 		progressbar.OptionSetDescription(label),
 		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("rows"),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionClearOnFinish(),
