@@ -158,7 +158,7 @@ func baselineHold(interval time.Duration) time.Duration {
 // table. It never fails: failures are recorded in the returned Run.
 func Measure(ctx context.Context, db *gorm.DB, l Launcher, cfg Config, strategy string, progress func(int64)) (summary.Run, []rss.Sample) {
 	run := summary.Run{Strategy: strategy, Status: summary.StatusOK, WrongRows: -1}
-	if err := seed.Reset(ctx, db); err != nil {
+	if err := seed.Reset(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed}); err != nil {
 		run.Status, run.Error = statusOf(ctx), err.Error()
 		return run, nil
 	}

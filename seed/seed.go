@@ -78,13 +78,44 @@ func Seed(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	if err := CreateTable(ctx, db); err != nil {
 		return Stats{}, err
 	}
-	if err := insertRows(ctx, db, cfg); err != nil {
+	method := fmt.Sprintf("prepared multi-row INSERT, %d rows per statement, one transaction", cfg.Batch)
+	var err error
+	if db.Name() == "postgres" {
+		method = "COPY (pgx CopyFrom, binary)"
+		err = copyRows(ctx, db, cfg)
+	} else {
+		err = insertRows(ctx, db, cfg)
+	}
+	if err != nil {
 		return Stats{}, err
 	}
 	if err := Analyze(ctx, db); err != nil {
 		return Stats{}, err
 	}
-	return Stats{Rows: int64(cfg.Rows), Duration: time.Since(start), Method: fmt.Sprintf("prepared multi-row INSERT, %d rows per statement, one transaction", cfg.Batch)}, nil
+	return Stats{Rows: int64(cfg.Rows), Duration: time.Since(start), Method: method}, nil
+}
+
+// generate produces the rows of cfg in batches of cfg.Batch on a goroutine
+// of its own, so that generating the JSON overlaps with inserting it. The
+// channel is closed after the last batch or when ctx is done.
+func generate(ctx context.Context, cfg Config) <-chan []items.Item {
+	out := make(chan []items.Item, 4)
+	go func() {
+		defer close(out)
+		for first := int64(1); first <= int64(cfg.Rows); first += int64(cfg.Batch) {
+			last := min(first+int64(cfg.Batch)-1, int64(cfg.Rows))
+			batch := make([]items.Item, 0, last-first+1)
+			for id := first; id <= last; id++ {
+				batch = append(batch, items.Generate(cfg.Seed, id, cfg.Payload))
+			}
+			select {
+			case out <- batch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
 }
 
 // insertRows inserts the generated rows with one prepared multi-row INSERT
@@ -104,27 +135,32 @@ func insertRows(ctx context.Context, db *gorm.DB, cfg Config) error {
 		return fmt.Errorf("prepare insert: %w", err)
 	}
 	defer full.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	args := make([]any, 0, 3*cfg.Batch)
-	for first := int64(1); first <= int64(cfg.Rows); first += int64(cfg.Batch) {
-		last := min(first+int64(cfg.Batch)-1, int64(cfg.Rows))
+	var done int64
+	for batch := range generate(ctx, cfg) {
 		args = args[:0]
-		for id := first; id <= last; id++ {
-			it := items.Generate(cfg.Seed, id, cfg.Payload)
+		for _, it := range batch {
 			args = append(args, it.ID, it.Data, it.Score)
 		}
 		stmt := full
-		if n := int(last - first + 1); n < cfg.Batch {
-			if stmt, err = tx.PrepareContext(ctx, insertSQL(db.Name(), n)); err != nil {
+		if len(batch) < cfg.Batch {
+			if stmt, err = tx.PrepareContext(ctx, insertSQL(db.Name(), len(batch))); err != nil {
 				return fmt.Errorf("prepare insert: %w", err)
 			}
 			defer stmt.Close()
 		}
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("insert rows %d..%d: %w", first, last, err)
+			return fmt.Errorf("insert rows %d..%d: %w", batch[0].ID, batch[len(batch)-1].ID, err)
 		}
+		done += int64(len(batch))
 		if cfg.Progress != nil {
-			cfg.Progress(last)
+			cfg.Progress(done)
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -149,25 +185,42 @@ func insertSQL(dialect string, n int) string {
 	return b.String()
 }
 
-// Analyze refreshes the planner's statistics for the table.
+// Analyze refreshes the planner's statistics for the table; on PostgreSQL
+// it also vacuums it, so that every run finds the visibility map and hint
+// bits set rather than setting them on its first read.
 func Analyze(ctx context.Context, db *gorm.DB) error {
-	if err := db.WithContext(ctx).Exec("ANALYZE " + items.Table).Error; err != nil {
+	q := "ANALYZE " + items.Table
+	switch db.Name() {
+	case "postgres":
+		q = "VACUUM (ANALYZE) " + items.Table
+	case "mysql":
+		q = "ANALYZE TABLE " + items.Table
+	}
+	if err := db.WithContext(ctx).Exec(q).Error; err != nil {
 		return fmt.Errorf("analyze %s: %w", items.Table, err)
 	}
 	return nil
 }
 
-// Reset makes every score stale again (0) so the next run starts from the
-// state seeding left, and, on SQLite, empties the write-ahead log.
-func Reset(ctx context.Context, db *gorm.DB) error {
+// Reset returns the table to the state seeding left, so that every run
+// starts from the same physical table. On SQLite, which updates rows in
+// place, it sets every score back to 0 and empties the write-ahead log. On
+// PostgreSQL an update leaves the old row version behind (and on MariaDB an
+// undo record to purge), so Reset seeds the table afresh: no run inherits
+// the dead rows of the one before.
+func Reset(ctx context.Context, db *gorm.DB, cfg Config) error {
+	if db.Name() != "sqlite" {
+		if _, err := Seed(ctx, db, cfg); err != nil {
+			return fmt.Errorf("reseed: %w", err)
+		}
+		return nil
+	}
 	db = db.WithContext(ctx)
 	if err := db.Exec("UPDATE " + items.Table + " SET score = 0").Error; err != nil {
 		return fmt.Errorf("reset scores: %w", err)
 	}
-	if db.Name() == "sqlite" {
-		if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
-			return fmt.Errorf("checkpoint write-ahead log: %w", err)
-		}
+	if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+		return fmt.Errorf("checkpoint write-ahead log: %w", err)
 	}
 	return nil
 }

@@ -49,7 +49,7 @@ func TestSeedResetVerify(t *testing.T) {
 	if err != nil || v.Wrong != 1 || v.FirstWrongID != 777 {
 		t.Fatalf("after fixing all but row 777: %+v, %v", v, err)
 	}
-	if err := seed.Reset(ctx, db); err != nil {
+	if err := seed.Reset(ctx, db, seed.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	if v, _ := seed.Verify(ctx, db); v.Wrong != 2500 {

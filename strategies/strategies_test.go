@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"iterbench/container/containertest"
 	"iterbench/database"
 	"iterbench/seed"
 	"iterbench/strategies"
@@ -112,5 +113,28 @@ func TestNamesAreUniqueAndDescribed(t *testing.T) {
 		if s.Description() == "" {
 			t.Errorf("%s has no description", s.Name())
 		}
+	}
+}
+
+// TestStrategiesServers runs every strategy, and every bulk form, against
+// PostgreSQL and MariaDB in containers.
+func TestStrategiesServers(t *testing.T) {
+	const batch = 7
+	for _, kind := range []database.Kind{database.Postgres, database.MariaDB} {
+		t.Run("db="+string(kind), func(t *testing.T) {
+			db, _ := containertest.Open(t, kind)
+			for _, s := range strategies.All() {
+				for _, rows := range []int{0, 1, 3 * batch, 3*batch + 4} {
+					t.Run(fmt.Sprintf("strategy=%s/rows=%d", s.Name(), rows), func(t *testing.T) {
+						checkStrategy(t, db, s, rows, strategies.Config{BatchSize: batch})
+					})
+				}
+			}
+			for _, form := range strategies.BulkForms(db.Name()) {
+				t.Run("form="+string(form), func(t *testing.T) {
+					checkStrategy(t, db, strategies.PagingBulk{}, 50, strategies.Config{BatchSize: 16, BulkForm: form})
+				})
+			}
+		})
 	}
 }
