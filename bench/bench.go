@@ -38,8 +38,11 @@ type Config struct {
 	Interval time.Duration
 	// ShuffleSeed selects the order of strategies in each repeat.
 	ShuffleSeed uint64
-	// Settings records database settings that affect speed.
-	Settings map[string]string
+	// Image, ServerCommand and StartSeconds describe the container the
+	// server runs in, if iterbench started one.
+	Image         string
+	ServerCommand string
+	StartSeconds  float64
 }
 
 // Defaults for Config fields.
@@ -204,7 +207,9 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 		Database:        string(cfg.Kind),
 		DSN:             database.Redact(cfg.DSN),
 		GORMVersion:     database.ModuleVersion("gorm.io/gorm"),
-		Settings:        cfg.Settings,
+		Image:           cfg.Image,
+		ServerCommand:   cfg.ServerCommand,
+		StartSeconds:    cfg.StartSeconds,
 		Rows:            cfg.Rows,
 		BatchSize:       cfg.Batch,
 		PayloadBytes:    cfg.Payload,
@@ -221,6 +226,7 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 	}
 	c.Driver, c.DriverVersion = database.Driver(cfg.Kind)
 	c.DatabaseVersion, _ = database.Version(ctx, db)
+	c.Settings, _ = database.Settings(ctx, db)
 	if form, err := strategies.ResolveBulkForm(db.Name(), cfg.BulkForm); err == nil {
 		c.BulkForm = string(form)
 	}

@@ -264,3 +264,32 @@ func (k Kind) Dialect() string {
 	}
 	return string(k)
 }
+
+// Settings reads the server settings that affect the speed of a run: the
+// SQLite connection settings, PostgreSQL's durability and memory settings,
+// MariaDB's InnoDB flush and buffer settings.
+func Settings(ctx context.Context, db *gorm.DB) (map[string]string, error) {
+	var names []string
+	var query func(name string) string
+	switch db.Name() {
+	case "sqlite":
+		return SQLiteSettings(), nil
+	case "postgres":
+		names = []string{"fsync", "synchronous_commit", "full_page_writes", "shared_buffers", "work_mem"}
+		query = func(name string) string { return "SHOW " + name }
+	case "mysql":
+		names = []string{"innodb_flush_log_at_trx_commit", "innodb_buffer_pool_size", "innodb_doublewrite", "log_bin", "sync_binlog"}
+		query = func(name string) string { return "SELECT @@" + name }
+	default:
+		return nil, fmt.Errorf("settings: unsupported dialect %q", db.Name())
+	}
+	out := map[string]string{}
+	for _, name := range names {
+		var v string
+		if err := db.WithContext(ctx).Raw(query(name)).Scan(&v).Error; err != nil {
+			return out, fmt.Errorf("read setting %s: %w", name, err)
+		}
+		out[name] = v
+	}
+	return out, nil
+}

@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"strings"
+	"strconv"
 )
 
 // Table is the name of the table iterbench creates, fills and updates. It is
@@ -83,7 +83,41 @@ var (
 	tagWords  = []string{"alpha", "beta", "gamma", "delta", "sale", "new", "archived", "vip", "trial", "mobile", "web", "api"}
 )
 
-const letters = "abcdefghijklmnopqrstuvwxyz     "
+// letters pads the note: 32 characters, so five random bits pick one.
+const letters = "abcdefghijklmnopqrstuvwxyz      "
+
+// appendJSON appends d as JSON to b: the same bytes encoding/json
+// produces, without its reflection (generating is a large part of seeding).
+// It relies on every string of a generated Doc being plain ASCII letters,
+// digits, spaces and dashes, which need no escaping; Note must be empty.
+func (d Doc) appendJSON(b []byte) []byte {
+	b = append(b, `{"user":{"name":"`...)
+	b = append(b, d.User.Name...)
+	b = append(b, `","country":"`...)
+	b = append(b, d.User.Country...)
+	b = append(b, `","age":`...)
+	b = strconv.AppendInt(b, d.User.Age, 10)
+	b = append(b, `},"metrics":{"views":`...)
+	b = strconv.AppendInt(b, d.Metrics.Views, 10)
+	b = append(b, `,"clicks":`...)
+	b = strconv.AppendInt(b, d.Metrics.Clicks, 10)
+	b = append(b, `,"likes":`...)
+	b = strconv.AppendInt(b, d.Metrics.Likes, 10)
+	b = append(b, `,"shares":`...)
+	b = strconv.AppendInt(b, d.Metrics.Shares, 10)
+	b = append(b, `},"tier":`...)
+	b = strconv.AppendInt(b, d.Tier, 10)
+	b = append(b, `,"tags":[`...)
+	for i, t := range d.Tags {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, t...)
+		b = append(b, '"')
+	}
+	return append(b, `],"note":""}`...)
+}
 
 // Generate returns row id of a table generated from seed with documents of
 // about payload bytes. The same (seed, id, payload) always yields the same
@@ -110,18 +144,18 @@ func Generate(seed uint64, id int64, payload int) Item {
 	if d.Tags == nil {
 		d.Tags = []string{}
 	}
-	b, err := json.Marshal(d)
-	if err != nil {
-		panic(err) // a Doc of strings and integers always marshals
-	}
+	b := d.appendJSON(make([]byte, 0, max(payload, MinPayload)+16))
 	if pad := payload - len(b); pad > 0 {
-		var sb strings.Builder
-		sb.Grow(pad)
-		for range pad {
-			sb.WriteByte(letters[r.IntN(len(letters))])
+		// The note is the last field, so padding goes just before `"}`.
+		b = b[:len(b)-2]
+		for pad > 0 {
+			for x, n := r.Uint64(), min(pad, 12); n > 0; n-- {
+				b = append(b, letters[x&31])
+				x >>= 5
+				pad--
+			}
 		}
-		d.Note = sb.String()
-		b, _ = json.Marshal(d)
+		b = append(b, '"', '}')
 	}
 	return Item{ID: id, Data: string(b)}
 }

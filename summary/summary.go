@@ -42,29 +42,35 @@ type Summary struct {
 
 // Config describes a benchmark run.
 type Config struct {
-	Database        string            `json:"database"`
-	DatabaseVersion string            `json:"database_version"`
-	DSN             string            `json:"dsn,omitempty"` // without password
-	Driver          string            `json:"driver"`
-	DriverVersion   string            `json:"driver_version"`
-	GORMVersion     string            `json:"gorm_version"`
-	Settings        map[string]string `json:"settings,omitempty"`
-	BulkForm        string            `json:"bulk_form"`
-	Rows            int               `json:"rows"`
-	BatchSize       int               `json:"batch_size"`
-	PayloadBytes    int               `json:"payload_bytes"`
-	DataSeed        uint64            `json:"data_seed"`
-	SeedMethod      string            `json:"seed_method,omitempty"`
-	Repeats         int               `json:"repeats"`
-	Strategies      []string          `json:"strategies"`
-	IntervalSeconds float64           `json:"interval_seconds"`
-	ShuffleSeed     uint64            `json:"shuffle_seed"`
-	GoVersion       string            `json:"go_version"`
-	OS              string            `json:"os"`
-	Arch            string            `json:"arch"`
-	CPUs            int               `json:"cpus"`
-	CPUModel        string            `json:"cpu_model,omitempty"`
-	StartedAt       time.Time         `json:"started_at"`
+	Database        string `json:"database"`
+	DatabaseVersion string `json:"database_version"`
+	DSN             string `json:"dsn,omitempty"` // without password
+	Driver          string `json:"driver"`
+	DriverVersion   string `json:"driver_version"`
+	GORMVersion     string `json:"gorm_version"`
+	// Settings are the server settings that affect speed, as read from it.
+	Settings map[string]string `json:"settings,omitempty"`
+	// Image, ServerCommand and StartSeconds describe the container
+	// iterbench started for the server, if any.
+	Image           string    `json:"image,omitempty"`
+	ServerCommand   string    `json:"server_command,omitempty"`
+	StartSeconds    float64   `json:"container_start_seconds,omitempty"`
+	BulkForm        string    `json:"bulk_form"`
+	Rows            int       `json:"rows"`
+	BatchSize       int       `json:"batch_size"`
+	PayloadBytes    int       `json:"payload_bytes"`
+	DataSeed        uint64    `json:"data_seed"`
+	SeedMethod      string    `json:"seed_method,omitempty"`
+	Repeats         int       `json:"repeats"`
+	Strategies      []string  `json:"strategies"`
+	IntervalSeconds float64   `json:"interval_seconds"`
+	ShuffleSeed     uint64    `json:"shuffle_seed"`
+	GoVersion       string    `json:"go_version"`
+	OS              string    `json:"os"`
+	Arch            string    `json:"arch"`
+	CPUs            int       `json:"cpus"`
+	CPUModel        string    `json:"cpu_model,omitempty"`
+	StartedAt       time.Time `json:"started_at"`
 }
 
 // Run is one strategy run in its own worker process.

@@ -14,9 +14,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/testcontainers/testcontainers-go/log"
 	"gorm.io/gorm"
 
 	"iterbench/bench"
+	"iterbench/container"
 	"iterbench/database"
 	"iterbench/items"
 	"iterbench/report"
@@ -29,19 +31,28 @@ import (
 type target struct {
 	kind database.Kind
 	dsn  string
+	// server is the container started for the command, if any.
+	server *container.Server
 	// cleanup releases what opening the target created (a temporary SQLite
-	// file); it is never nil once open returned.
+	// file, a container); it is never nil once open returned.
 	cleanup func()
 }
 
+// startFunc starts a containerised server (container.Start, or a fake in tests).
+type startFunc func(ctx context.Context, kind database.Kind, image string, logger log.Logger) (*container.Server, error)
+
 // dbFlags are the flags that choose a database.
 type dbFlags struct {
-	db, dsn string
+	db, dsn, image string
+	start          startFunc
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.db, "db", "sqlite", "database: sqlite, postgres or mariadb")
 	fs.StringVar(&f.dsn, "dsn", "", "an existing database: a file path (sqlite), postgres://… or mysql://…; its password is never printed")
+	fs.StringVar(&f.image, "image", "", "container image for postgres or mariadb (default: $"+container.PostgresImageEnv+
+		" or $"+container.MariaDBImageEnv+", else "+container.DefaultPostgresImage+" or "+container.DefaultMariaDBImage+")")
+	f.start = container.Start
 }
 
 // kind validates the flags and returns the database kind.
@@ -76,13 +87,34 @@ func (f *dbFlags) open(ctx context.Context, kind database.Kind) (*gorm.DB, targe
 			t.dsn = filepath.Join(dir, "iterbench.db")
 			t.cleanup = func() { os.RemoveAll(dir) }
 		default:
-			return nil, t, usagef("--db %s needs --dsn (a server to connect to)", kind)
+			image := f.image
+			if image == "" {
+				image = container.Image(kind)
+			}
+			server, err := f.start(ctx, kind, image, nil)
+			switch {
+			case errors.Is(err, container.ErrNoDocker):
+				return nil, t, usagef("--db %s starts a container, but %v; use --db sqlite, or --dsn to reach an existing server", kind, err)
+			case errors.Is(err, container.ErrNoImage):
+				return nil, t, usageError{err}
+			case err != nil:
+				return nil, t, err
+			}
+			t.server, t.dsn = server, server.DSN
+			t.cleanup = func() {
+				if err := server.Terminate(context.Background()); err != nil {
+					fmt.Fprintf(os.Stderr, "iterbench: %v\n", err)
+				}
+			}
 		}
 	}
 	db, err := database.Open(ctx, kind, t.dsn)
 	if err != nil {
 		t.cleanup()
 		t.cleanup = func() {}
+		if t.server != nil {
+			return nil, t, err // our own container failed, not the user's input
+		}
 		return nil, t, usageError{err}
 	}
 	return db, t, nil
@@ -156,8 +188,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Kind: t.kind, DSN: t.dsn, Rows: f.rows, Batch: f.batch, Payload: f.payload, DataSeed: f.dataSeed,
 		Repeats: f.repeats, Strategies: strats, BulkForm: form, Interval: f.interval, ShuffleSeed: f.shuffleSeed,
 	}
-	if kind == database.SQLite {
-		cfg.Settings = database.SQLiteSettings()
+	if t.server != nil {
+		cfg.Image, cfg.ServerCommand, cfg.StartSeconds = t.server.Image, t.server.Command, t.server.StartSeconds
 	}
 	s, samples, runErr := bench.Run(ctx, db, cfg, launcher, newProgress(stderr))
 	if s == nil {

@@ -13,9 +13,14 @@ package main
 
 import (
 	"context"
+	"io"
+	stdlog "log"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/testcontainers/testcontainers-go/log"
 
 	"iterbench/bench"
 )
@@ -26,6 +31,11 @@ func main() {
 		<-ctx.Done()
 		stop() // a second Ctrl-C ends the process at once
 	}()
+	// testcontainers and the MySQL driver report to stderr by default (the
+	// driver, for example, every refused probe while a container starts);
+	// iterbench prints its own errors.
+	log.SetDefault(log.NewNoopLogger())
+	mysql.SetLogger(stdlog.New(io.Discard, "", 0))
 	if bench.IsWorker() {
 		os.Exit(bench.WorkerMain(ctx, os.Args[1:], os.Stdout, os.Stderr))
 	}

@@ -14,6 +14,11 @@ pw=${MARIADB_PASSWORD:-${MYSQL_PASSWORD:-}}
 case "${1:-}" in
 mariadbd | mysqld) shift ;;
 esac
+for arg in "$@"; do
+	case "$arg" in
+	--datadir=*) datadir=${arg#--datadir=} ;;
+	esac
+done
 
 if [ ! -d "$datadir/mysql" ]; then
 	mariadb-install-db --datadir="$datadir" --skip-test-db --auth-root-authentication-method=normal >/dev/null
