@@ -80,8 +80,11 @@ var ErrInterrupted = errors.New("interrupted")
 // Run seeds the table in db, measures the baseline worker, then runs every
 // strategy Repeats times (in a shuffled order per repeat), each in its own
 // worker started by l, verifying the table after every run. A run that fails
-// is recorded with status error and the benchmark goes on. When ctx is
-// cancelled, Run returns what it has, marked incomplete, and ErrInterrupted.
+// is recorded with status error and the benchmark goes on, unless the table
+// cannot even be reset for the next run (the server has gone away): then Run
+// stops and returns what it has, marked incomplete, with that error. When
+// ctx is cancelled, Run returns what it has, marked incomplete, and
+// ErrInterrupted.
 func Run(ctx context.Context, db *gorm.DB, cfg Config, l Launcher, p Progress) (*summary.Summary, []summary.SampleRow, error) {
 	if p == nil {
 		p = NoProgress{}
@@ -116,11 +119,12 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l Launcher, p Progress) (
 		desc[st.Name()] = st.Description()
 	}
 	interrupted := false
+	var aborted error
 repeats:
 	for rep := 1; rep <= cfg.Repeats; rep++ {
 		for i, strat := range Order(cfg.Strategies, cfg.ShuffleSeed, rep) {
 			p.Start(fmt.Sprintf("%d/%d %s", rep, cfg.Repeats, strat.Name()), int64(cfg.Rows))
-			run, smp := Measure(ctx, db, l, cfg, strat.Name(), p.Set)
+			run, smp, err := Measure(ctx, db, l, cfg, strat.Name(), p.Set)
 			p.Finish()
 			run.Repeat, run.Order = rep, i+1
 			s.Runs = append(s.Runs, run)
@@ -132,14 +136,18 @@ repeats:
 				interrupted = true
 				break repeats
 			}
+			if err != nil {
+				aborted = fmt.Errorf("stopped after %d runs: %w", len(s.Runs), err)
+				break repeats
+			}
 		}
 	}
 	s.Strategies = summary.Aggregate(s.Runs, names, desc)
-	s.Complete = !interrupted
+	s.Complete = !interrupted && aborted == nil
 	if interrupted {
 		return s, samples, ErrInterrupted
 	}
-	return s, samples, nil
+	return s, samples, aborted
 }
 
 // Order returns the strategies in the order repeat rep runs them: a
@@ -158,12 +166,17 @@ func baselineHold(interval time.Duration) time.Duration {
 }
 
 // Measure resets the table, runs one strategy in a worker and verifies the
-// table. It never fails: failures are recorded in the returned Run.
-func Measure(ctx context.Context, db *gorm.DB, l Launcher, cfg Config, strategy string, progress func(int64)) (summary.Run, []rss.Sample) {
+// table. Failures of the strategy, its worker or the verification are
+// recorded in the returned Run; the error is non-nil only when the table
+// could not be reset, so that no run could happen.
+func Measure(ctx context.Context, db *gorm.DB, l Launcher, cfg Config, strategy string, progress func(int64)) (summary.Run, []rss.Sample, error) {
 	run := summary.Run{Strategy: strategy, Status: summary.StatusOK, WrongRows: -1}
 	if err := seed.Reset(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed}); err != nil {
 		run.Status, run.Error = statusOf(ctx), err.Error()
-		return run, nil
+		if ctx.Err() != nil {
+			return run, nil, nil
+		}
+		return run, nil, err
 	}
 	out := spawn(ctx, l, job{Kind: cfg.Kind, DSN: cfg.DSN, Strategy: strategy, Batch: cfg.Batch, BulkForm: cfg.BulkForm}, cfg.Interval, progress)
 	run.Rows, run.Reads, run.Writes = out.Stats.Rows, out.Stats.Reads, out.Stats.Writes
@@ -179,19 +192,19 @@ func Measure(ctx context.Context, db *gorm.DB, l Launcher, cfg Config, strategy 
 		run.Status, run.Error = statusOf(ctx), out.Err.Error()
 	}
 	if ctx.Err() != nil {
-		return run, out.Samples
+		return run, out.Samples, nil
 	}
 	v, err := seed.Verify(ctx, db)
 	if err != nil {
 		run.Status, run.Error = summary.StatusError, errors.Join(out.Err, err).Error()
-		return run, out.Samples
+		return run, out.Samples, nil
 	}
 	run.RowsVerified, run.WrongRows = v.Rows, v.Wrong
 	if run.Status == summary.StatusOK && (v.Wrong != 0 || v.Rows != int64(cfg.Rows)) {
 		run.Status = summary.StatusError
 		run.Error = fmt.Sprintf("verification: %d of %d rows wrong (first id %d), %d expected", v.Wrong, v.Rows, v.FirstWrongID, cfg.Rows)
 	}
-	return run, out.Samples
+	return run, out.Samples, nil
 }
 
 func statusOf(ctx context.Context) string {

@@ -52,7 +52,7 @@ func TestMeasure(t *testing.T) {
 		t.Fatal(err)
 	}
 	var progress []int64
-	run, samples := Measure(ctx, db, testLauncher(t), cfg, "cursor-bulk", func(n int64) { progress = append(progress, n) })
+	run, samples, _ := Measure(ctx, db, testLauncher(t), cfg, "cursor-bulk", func(n int64) { progress = append(progress, n) })
 	if run.Status != summary.StatusOK || run.Error != "" {
 		t.Fatalf("status %s: %s", run.Status, run.Error)
 	}
@@ -82,7 +82,7 @@ func TestMeasureRecordsFailures(t *testing.T) {
 	if _, err := seed.Seed(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	run, _ := Measure(ctx, db, testLauncher(t), cfg, "no-such-strategy", nil)
+	run, _, _ := Measure(ctx, db, testLauncher(t), cfg, "no-such-strategy", nil)
 	if run.Status != summary.StatusError || run.WrongRows != 50 {
 		t.Errorf("unknown strategy: status %s, wrong rows %d, error %q", run.Status, run.WrongRows, run.Error)
 	}
@@ -90,7 +90,7 @@ func TestMeasureRecordsFailures(t *testing.T) {
 	// A worker that cannot open its database.
 	bad := cfg
 	bad.DSN = filepath.Join(t.TempDir(), "missing-dir", "x.db")
-	run, _ = Measure(ctx, db, testLauncher(t), bad, "cursor", nil)
+	run, _, _ = Measure(ctx, db, testLauncher(t), bad, "cursor", nil)
 	if run.Status != summary.StatusError || run.Error == "" {
 		t.Errorf("bad DSN: status %s, error %q", run.Status, run.Error)
 	}
@@ -99,7 +99,7 @@ func TestMeasureRecordsFailures(t *testing.T) {
 	// itself succeeded.
 	short := cfg
 	short.Rows = 60
-	run, _ = Measure(ctx, db, testLauncher(t), short, "cursor", nil)
+	run, _, _ = Measure(ctx, db, testLauncher(t), short, "cursor", nil)
 	if run.Status != summary.StatusError || run.WrongRows != 0 {
 		t.Errorf("row count mismatch: status %s, wrong %d, error %q", run.Status, run.WrongRows, run.Error)
 	}
@@ -113,7 +113,7 @@ func TestMeasureInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var once bool
 	start := time.Now()
-	run, _ := Measure(ctx, db, testLauncher(t), cfg, "cursor", func(int64) {
+	run, _, _ := Measure(ctx, db, testLauncher(t), cfg, "cursor", func(int64) {
 		if !once {
 			once = true
 			cancel()
@@ -204,7 +204,7 @@ func BenchmarkStrategies(b *testing.B) {
 			var secs float64
 			var peak uint64
 			for range b.N {
-				run, _ := Measure(ctx, db, l, cfg, s.Name(), nil)
+				run, _, _ := Measure(ctx, db, l, cfg, s.Name(), nil)
 				if run.Status != summary.StatusOK {
 					b.Fatalf("%s: %s", run.Status, run.Error)
 				}

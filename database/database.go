@@ -5,14 +5,20 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"golang.org/x/sys/unix"
 	"gorm.io/driver/mysql"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
@@ -88,13 +94,27 @@ func Open(ctx context.Context, kind Kind, dsn string) (*gorm.DB, error) {
 		}
 		dialector = sqlite.Open(sqliteDSN(dsn))
 	case Postgres:
-		dialector = postgres.Open(dsn)
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("parse DSN %s: %s", Redact(dsn), redactErr(err, dsn))
+		}
+		cfg.DialFunc = dial
+		dialector = postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)})
 	case MariaDB:
 		d, err := MySQLDSN(dsn)
 		if err != nil {
 			return nil, err
 		}
-		dialector = mysql.Open(d)
+		cfg, err := mysqldriver.ParseDSN(d)
+		if err != nil {
+			return nil, fmt.Errorf("parse DSN %s: %s", Redact(dsn), redactErr(err, dsn))
+		}
+		cfg.DialFunc = dial
+		conn, err := mysqldriver.NewConnector(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("parse DSN %s: %s", Redact(dsn), redactErr(err, dsn))
+		}
+		dialector = mysql.New(mysql.Config{Conn: sql.OpenDB(conn)})
 	default:
 		return nil, fmt.Errorf("unknown database %q", kind)
 	}
@@ -127,6 +147,36 @@ func Close(db *gorm.DB) error {
 		return err
 	}
 	return sqlDB.Close()
+}
+
+// Network timeouts: a server that goes away mid-run must turn into an
+// error, not a worker blocked for the kernel's default quarter of an hour.
+const (
+	connectTimeout = 10 * time.Second
+	// userTimeout bounds how long sent data may stay unacknowledged, and
+	// keep-alive probes find a silent peer while a read waits.
+	userTimeout = 20 * time.Second
+)
+
+// dial connects to a database server with the timeouts above.
+func dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := net.Dialer{
+		Timeout: connectTimeout,
+		KeepAliveConfig: net.KeepAliveConfig{
+			Enable: true, Idle: 5 * time.Second, Interval: 5 * time.Second, Count: 3,
+		},
+		Control: func(network, address string, c syscall.RawConn) error {
+			var serr error
+			err := c.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, unix.TCP_USER_TIMEOUT, int(userTimeout.Milliseconds()))
+			})
+			if err != nil {
+				return err
+			}
+			return serr
+		},
+	}
+	return d.DialContext(ctx, network, addr)
 }
 
 func sqliteDSN(path string) string {

@@ -30,6 +30,9 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
+// asUsage reports whether err is, or wraps, a usage error.
+func asUsage(err error, ue *usageError) bool { return errors.As(err, ue) }
+
 // Main runs the command line args and returns the exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := run(ctx, args, stdout, stderr)
@@ -39,7 +42,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "iterbench: "+oneLine(err.Error()))
 	var ue usageError
 	switch {
-	case errors.As(err, &ue):
+	case asUsage(err, &ue):
 		return exitUsage
 	case errors.Is(err, bench.ErrInterrupted):
 		return exitInterrupted

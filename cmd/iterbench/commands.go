@@ -209,7 +209,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("%w: incomplete results written to %s", bench.ErrInterrupted, f.out)
 	}
 	if runErr != nil {
-		return runErr
+		return fmt.Errorf("%w; what was measured is in %s", runErr, f.out)
 	}
 	failed := 0
 	for _, r := range s.Runs {

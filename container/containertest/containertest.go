@@ -22,9 +22,15 @@ const RequireEnv = "ITERBENCH_REQUIRE_DOCKER"
 // the Docker daemon cannot be reached.
 func RequireDocker(t testing.TB) {
 	t.Helper()
-	if err := container.CheckDocker(context.Background()); err != nil {
+	requireDocker(t, container.CheckDocker(context.Background()))
+}
+
+func requireDocker(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
 		if os.Getenv(RequireEnv) == "1" {
 			t.Fatalf("%s=1 but %v", RequireEnv, err)
+			return
 		}
 		t.Skipf("skipping container test: %v (set %s=1 to make this a failure)", err, RequireEnv)
 	}

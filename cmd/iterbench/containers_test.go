@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/testcontainers/testcontainers-go/log"
+
+	"iterbench/container"
+	"iterbench/container/containertest"
+	"iterbench/database"
+	"iterbench/summary"
+)
+
+func TestRunInContainers(t *testing.T) {
+	for _, kind := range []database.Kind{database.Postgres, database.MariaDB} {
+		t.Run("db="+string(kind), func(t *testing.T) {
+			containertest.RequireDocker(t)
+			out := filepath.Join(t.TempDir(), "results")
+			code, stdout, stderr := runCLI(context.Background(), "run", "--db", string(kind), "--rows", "1500",
+				"--repeats", "1", "--strategies", "cursor,paging-bulk", "--image", container.Image(kind), "--out", out)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if strings.Contains(stdout+stderr, "iterbench-pw") {
+				t.Error("the password was printed")
+			}
+			s, _, err := summary.Read(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range s.Runs {
+				if r.Status != summary.StatusOK || r.WrongRows != 0 {
+					t.Errorf("%s: %s, %d wrong: %s", r.Strategy, r.Status, r.WrongRows, r.Error)
+				}
+			}
+			if s.Config.Image != container.Image(kind) || s.Config.StartSeconds <= 0 || s.Config.ServerCommand == "" {
+				t.Errorf("config does not describe the container: %+v", s.Config)
+			}
+			// The container is gone: its address no longer answers.
+			if db, err := database.Open(context.Background(), kind, strings.Replace(s.Config.DSN, "xxxxx", "iterbench-pw", 1)); err == nil {
+				database.Close(db)
+				t.Error("the container still answers after the run")
+			}
+		})
+	}
+}
+
+func TestMissingImage(t *testing.T) {
+	containertest.RequireDocker(t)
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(context.Background(), "run", "--db", "postgres", "--image", "iterbench/never-built:0", "--out", out)
+	if code != exitUsage || !strings.Contains(stderr, "make images") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want exit 2 and one line naming make images", code, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Error("the output folder was created")
+	}
+}
+
+// TestNoDocker fakes a machine without Docker: the container cannot start.
+func TestNoDocker(t *testing.T) {
+	var f runFlags
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	f.register(fs)
+	f.start = func(context.Context, database.Kind, string, log.Logger) (*container.Server, error) {
+		return nil, fmt.Errorf("%w: dial unix /var/run/docker.sock: connect: no such file or directory", container.ErrNoDocker)
+	}
+	_, tg, err := f.open(context.Background(), database.Postgres)
+	tg.cleanup()
+	var ue usageError
+	if err == nil || !asUsage(err, &ue) {
+		t.Fatalf("err = %v, want a usage error", err)
+	}
+	for _, want := range []string{"docker is not reachable", "--db sqlite", "--dsn"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+}
