@@ -129,3 +129,26 @@ func TestFlatness(t *testing.T) {
 		t.Errorf("flat %v, growing %v", flat, growing)
 	}
 }
+
+func TestCompare(t *testing.T) {
+	a, _, err := summary.Read("testdata/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, _ := summary.Read("testdata/run")
+	b.Config.Database, b.Config.DatabaseVersion = "postgres", "PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64"
+	for i := range b.Strategies {
+		b.Strategies[i].DurationSeconds.Median *= 2
+	}
+	b.Strategies = b.Strategies[1:] // postgres lacks load-all
+	md := string(Compare([]string{"sqlite", "postgres"}, []*summary.Summary{a, b}))
+	for _, want := range []string{
+		"[sqlite 3.54.1](sqlite/REPORT.md) peak RSS | time | [postgres 15.18](postgres/REPORT.md) peak RSS | time |",
+		"| load-all | 37.8 MiB | 0.250 s | – | – |",
+		"cursor: sqlite 3.54.1 0.272 s, postgres 15.18 0.543 s (slowest 2.0× the fastest).",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("comparison lacks %q:\n%s", want, md)
+		}
+	}
+}

@@ -138,3 +138,47 @@ func TestStrategiesServers(t *testing.T) {
 		})
 	}
 }
+
+// TestCursorWritesOnSecondConnection checks that the streaming strategies
+// write over a second connection while their result set holds the first,
+// and that paging needs only one.
+func TestCursorWritesOnSecondConnection(t *testing.T) {
+	kinds := map[database.Kind]func(t *testing.T) string{
+		database.SQLite: func(t *testing.T) string { return filepath.Join(t.TempDir(), "conn.db") },
+	}
+	for _, k := range []database.Kind{database.Postgres, database.MariaDB} {
+		kinds[k] = func(t *testing.T) string { return containertest.Start(t, k).DSN }
+	}
+	for _, kind := range []database.Kind{database.SQLite, database.Postgres, database.MariaDB} {
+		t.Run("db="+string(kind), func(t *testing.T) {
+			dsn := kinds[kind](t)
+			ctx := context.Background()
+			for _, c := range []struct {
+				s     strategies.Strategy
+				conns int
+			}{{strategies.Cursor{}, 2}, {strategies.CursorBulk{}, 2}, {strategies.Paging{}, 1}, {strategies.PagingBulk{}, 1}} {
+				db, err := database.Open(ctx, kind, dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := seed.Seed(ctx, db, seed.Config{Rows: 30, Payload: 300, Seed: 1}); err != nil {
+					t.Fatal(err)
+				}
+				database.Close(db)
+				// A fresh pool, so that every connection it holds was opened by the strategy.
+				db, err = database.Open(ctx, kind, dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sqlDB, _ := db.DB()
+				if _, err := c.s.Run(ctx, db, strategies.Config{BatchSize: 10}); err != nil {
+					t.Fatal(err)
+				}
+				if got := sqlDB.Stats().OpenConnections; got != c.conns {
+					t.Errorf("%s opened %d connections, want %d", c.s.Name(), got, c.conns)
+				}
+				database.Close(db)
+			}
+		})
+	}
+}

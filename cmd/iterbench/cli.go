@@ -53,10 +53,11 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 const usage = `usage: iterbench <command> [flags]
 
 commands:
-  run    seed a table, run every strategy in its own process, write results
-  seed   only create and fill the table
-  plot   redraw the charts and REPORT.md of a results folder
-  list   list the strategies
+  run      seed a table, run every strategy in its own process, write results
+  seed     only create and fill the table
+  plot     redraw the charts and REPORT.md of a results folder
+  compare  compare results folders (one per database) in one table
+  list     list the strategies
 
 Run "iterbench <command> -h" for the flags of a command.
 `
@@ -76,11 +77,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return plotCmd(rest, stdout, stderr)
 	case "list":
 		return listCmd(rest, stdout)
+	case "compare":
+		return compareCmd(rest, stdout)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q (want run, seed, plot or list)", cmd)
+	return usagef("unknown command %q (want run, seed, plot, compare or list)", cmd)
 }
 
 // parse parses flags, turning errors into one-line usage errors. -h prints
@@ -97,7 +100,7 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return usagef("%s: %v (see iterbench %s -h)", fs.Name(), err, fs.Name())
 	}
-	if fs.NArg() > 0 && fs.Name() != "plot" {
+	if fs.NArg() > 0 && fs.Name() != "plot" && fs.Name() != "compare" {
 		return usagef("%s: unexpected argument %q (see iterbench %s -h)", fs.Name(), fs.Arg(0), fs.Name())
 	}
 	return nil

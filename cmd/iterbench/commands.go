@@ -280,6 +280,39 @@ func plotCmd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+func compareCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	out := fs.String("out", filepath.Join("results", report.CompareFile), "file to write the comparison to")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if fs.NArg() < 2 {
+		return usagef("compare needs at least two results folders, got %d", fs.NArg())
+	}
+	var ss []*summary.Summary
+	var rel []string
+	for _, dir := range fs.Args() {
+		s, _, err := summary.Read(dir)
+		if err != nil {
+			return usageError{err}
+		}
+		ss = append(ss, s)
+		r, err := filepath.Rel(filepath.Dir(*out), dir)
+		if err != nil {
+			r = dir
+		}
+		rel = append(rel, r)
+	}
+	if err := checkWritable(filepath.Dir(*out)); err != nil {
+		return usageError{err}
+	}
+	if err := summary.WriteFile(*out, report.Compare(rel, ss)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", *out)
+	return nil
+}
+
 func listCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
 	if err := parse(fs, args, stdout); err != nil {
