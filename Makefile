@@ -5,7 +5,19 @@ ROWS    ?= 50000
 REPEATS ?= 3
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build run test bench plots lint clean
+# Container tests and runs use the images built by `make images` when they
+# exist, else the official ones (postgres:17, mariadb:11.4).
+HAVE_DOCKER := $(shell command -v docker >/dev/null 2>&1 && echo yes)
+ifeq ($(HAVE_DOCKER),yes)
+ifneq ($(shell docker image inspect iterbench/postgres >/dev/null 2>&1 && echo yes),)
+export ITERBENCH_POSTGRES_IMAGE ?= iterbench/postgres
+endif
+ifneq ($(shell docker image inspect iterbench/mariadb >/dev/null 2>&1 && echo yes),)
+export ITERBENCH_MARIADB_IMAGE ?= iterbench/mariadb
+endif
+endif
+
+.PHONY: build run run-postgres run-mariadb compare images test bench plots lint clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/iterbench
@@ -13,6 +25,23 @@ build:
 # The main job: every strategy on SQLite, 50,000 rows, 3 repeats.
 run: build
 	$(BIN) run --db sqlite --rows $(ROWS) --repeats $(REPEATS) --out results/sqlite
+
+# The same on PostgreSQL and MariaDB in containers (needs Docker).
+run-postgres: build
+	$(BIN) run --db postgres --rows $(ROWS) --repeats $(REPEATS) --out results/postgres
+
+run-mariadb: build
+	$(BIN) run --db mariadb --rows $(ROWS) --repeats $(REPEATS) --out results/mariadb
+
+# One table across the databases' results.
+compare: build
+	$(BIN) compare --out results/COMPARISON.md results/sqlite results/postgres results/mariadb
+
+# PostgreSQL 15 and MariaDB 10.11 images from Debian packages, for machines
+# without a container registry (needs root and debootstrap; skips existing images).
+images:
+	images/build.sh postgres
+	images/build.sh mariadb
 
 test:
 	$(GO) test -count=1 -timeout 60m ./...

@@ -5,6 +5,7 @@ package containertest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"testing"
 
@@ -37,12 +38,17 @@ func requireDocker(t testing.TB, err error) {
 }
 
 // Start starts a server of kind from the configured image (see
-// container.Image) and terminates it when t ends.
+// container.Image) and terminates it when t ends. An image that is neither
+// present nor pullable skips the test like a missing Docker does (and
+// fails it under ITERBENCH_REQUIRE_DOCKER=1).
 func Start(t testing.TB, kind database.Kind) *container.Server {
 	t.Helper()
 	RequireDocker(t)
 	ctx := context.Background()
 	s, err := container.Start(ctx, kind, container.Image(kind), nil)
+	if errors.Is(err, container.ErrNoImage) {
+		requireDocker(t, err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
