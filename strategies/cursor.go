@@ -29,7 +29,7 @@ func (Cursor) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 		if err := saveRow(ctx, db, it); err != nil {
 			return err
 		}
-		t.stats.Writes++
+		t.writes(1)
 		t.add(1)
 		return nil
 	})
@@ -44,7 +44,7 @@ func stream(ctx context.Context, db *gorm.DB, t *tracker, fn func(*items.Item) e
 		return fmt.Errorf("open cursor: %w", err)
 	}
 	defer rows.Close()
-	t.stats.Reads++
+	t.reads(1)
 	var it items.Item
 	for rows.Next() {
 		it = items.Item{}

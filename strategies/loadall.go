@@ -29,12 +29,12 @@ func (LoadAll) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) 
 	if err := db.WithContext(ctx).Order("id").Find(&all).Error; err != nil {
 		return t.done(), fmt.Errorf("load all rows: %w", err)
 	}
-	t.stats.Reads++
+	t.reads(1)
 	for i := range all {
 		if err := saveRow(ctx, db, &all[i]); err != nil {
 			return t.done(), err
 		}
-		t.stats.Writes++
+		t.writes(1)
 		t.add(1)
 	}
 	return t.done(), nil

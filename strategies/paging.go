@@ -31,7 +31,7 @@ func (Paging) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 			if err := saveRow(ctx, db, &page[i]); err != nil {
 				return err
 			}
-			t.stats.Writes++
+			t.writes(1)
 			t.add(1)
 		}
 		return nil
@@ -46,13 +46,13 @@ func pages(ctx context.Context, db *gorm.DB, size int, t *tracker, fn func([]ite
 	if err := db.WithContext(ctx).Model(&items.Item{}).Count(&total).Error; err != nil {
 		return fmt.Errorf("count rows: %w", err)
 	}
-	t.stats.Reads++
+	t.reads(1)
 	for offset := 0; int64(offset) < total; offset += size {
 		var page []items.Item
 		if err := db.WithContext(ctx).Order("id").Limit(size).Offset(offset).Find(&page).Error; err != nil {
 			return fmt.Errorf("read page at offset %d: %w", offset, err)
 		}
-		t.stats.Reads++
+		t.reads(1)
 		if err := fn(page); err != nil {
 			return err
 		}

@@ -4,8 +4,6 @@ import (
 	"context"
 
 	"gorm.io/gorm"
-
-	"iterbench/items"
 )
 
 // PagingBulk reads the same LIMIT/OFFSET pages as Paging and writes each
@@ -27,13 +25,6 @@ func (PagingBulk) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, erro
 	if err != nil {
 		return t.done(), err
 	}
-	err = pages(ctx, db, cfg.batch(), &t, func(page []items.Item) error {
-		for i := range page {
-			if err := w.add(ctx, &page[i]); err != nil {
-				return err
-			}
-		}
-		return w.flush(ctx)
-	})
+	err = pages(ctx, db, cfg.batch(), &t, w.writePage(ctx))
 	return t.done(), err
 }

@@ -65,10 +65,25 @@ func checkStrategy(t *testing.T, db *gorm.DB, s strategies.Strategy, rows int, c
 func TestStrategiesSQLite(t *testing.T) {
 	const batch = 7
 	db := openSQLite(t)
+	checkAll(t, db, batch)
+}
+
+// checkAll runs every strategy the database supports with row counts of 0,
+// 1, a multiple of the batch and not a multiple, and checks that the others
+// refuse to run.
+func checkAll(t *testing.T, db *gorm.DB, batch int) {
 	for _, s := range strategies.All() {
+		if !strategies.Supported(s, db.Name()) {
+			t.Run(fmt.Sprintf("strategy=%s/unsupported", s.Name()), func(t *testing.T) {
+				if _, err := s.Run(context.Background(), db, strategies.Config{BatchSize: batch}); err == nil {
+					t.Errorf("%s ran on %s, which it says it does not support", s.Name(), db.Name())
+				}
+			})
+			continue
+		}
 		for _, rows := range []int{0, 1, 3 * batch, 3*batch + 4} {
 			t.Run(fmt.Sprintf("strategy=%s/rows=%d", s.Name(), rows), func(t *testing.T) {
-				checkStrategy(t, db, s, rows, strategies.Config{BatchSize: batch})
+				checkStrategy(t, db, s, rows, strategies.Config{BatchSize: batch, Workers: 3})
 			})
 		}
 	}
@@ -123,13 +138,7 @@ func TestStrategiesServers(t *testing.T) {
 	for _, kind := range []database.Kind{database.Postgres, database.MariaDB} {
 		t.Run("db="+string(kind), func(t *testing.T) {
 			db, _ := containertest.Open(t, kind)
-			for _, s := range strategies.All() {
-				for _, rows := range []int{0, 1, 3 * batch, 3*batch + 4} {
-					t.Run(fmt.Sprintf("strategy=%s/rows=%d", s.Name(), rows), func(t *testing.T) {
-						checkStrategy(t, db, s, rows, strategies.Config{BatchSize: batch})
-					})
-				}
-			}
+			checkAll(t, db, batch)
 			for _, form := range strategies.BulkForms(db.Name()) {
 				t.Run("form="+string(form), func(t *testing.T) {
 					checkStrategy(t, db, strategies.PagingBulk{}, 50, strategies.Config{BatchSize: 16, BulkForm: form})

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"gorm.io/gorm"
 )
@@ -30,9 +31,28 @@ type Config struct {
 	// BulkForm is the bulk-update statement form; empty means the database's
 	// default (DefaultBulkForm).
 	BulkForm BulkForm
+	// Workers is the number of concurrent workers of parallel strategies;
+	// zero means DefaultWorkers.
+	Workers int
 	// Progress, if set, is called with the number of rows done so far, about
-	// once per batch.
+	// once per batch. It may be called from several goroutines, never at once.
 	Progress func(done int64)
+}
+
+// Supporter is implemented by strategies that only some databases offer.
+type Supporter interface {
+	// Supports reports whether the strategy runs on the dialect (a GORM
+	// dialector name: sqlite, postgres, mysql).
+	Supports(dialect string) bool
+}
+
+// Supported reports whether s runs on dialect: true unless s implements
+// Supporter and says no.
+func Supported(s Strategy, dialect string) bool {
+	if sp, ok := s.(Supporter); ok {
+		return sp.Supports(dialect)
+	}
+	return true
 }
 
 // DefaultBatchSize is the batch size when none is configured.
@@ -56,6 +76,11 @@ func All() []Strategy {
 		CursorBulk{},
 		Paging{},
 		PagingBulk{},
+		Keyset{},
+		KeysetBulk{},
+		ServerCursor{},
+		ParallelKeyset{},
+		SetBased{},
 	}
 }
 
@@ -107,14 +132,19 @@ func (c Config) batch() int {
 	return DefaultBatchSize
 }
 
-// tracker counts rows done and reports progress about once per batch.
+// tracker counts rows and statements, and reports progress about once per
+// batch. It is safe for concurrent use.
 type tracker struct {
 	cfg      Config
+	mu       sync.Mutex
 	stats    Stats
 	reported int64
 }
 
+// add counts n rows written.
 func (t *tracker) add(n int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.stats.Rows += n
 	if t.cfg.Progress != nil && t.stats.Rows-t.reported >= int64(t.cfg.batch()) {
 		t.cfg.Progress(t.stats.Rows)
@@ -122,9 +152,27 @@ func (t *tracker) add(n int64) {
 	}
 }
 
+// reads counts n read queries.
+func (t *tracker) reads(n int64) {
+	t.mu.Lock()
+	t.stats.Reads += n
+	t.mu.Unlock()
+}
+
+// writes counts n write statements.
+func (t *tracker) writes(n int64) {
+	t.mu.Lock()
+	t.stats.Writes += n
+	t.mu.Unlock()
+}
+
+// done reports the final progress and returns the counts.
 func (t *tracker) done() Stats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.cfg.Progress != nil && t.reported != t.stats.Rows {
 		t.cfg.Progress(t.stats.Rows)
+		t.reported = t.stats.Rows
 	}
 	return t.stats
 }

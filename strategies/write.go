@@ -57,6 +57,19 @@ func (w *batchWriter) add(ctx context.Context, it *items.Item) error {
 	return nil
 }
 
+// writePage returns a page callback that queues every row of the page and
+// writes them with one statement.
+func (w *batchWriter) writePage(ctx context.Context) func([]items.Item) error {
+	return func(page []items.Item) error {
+		for i := range page {
+			if err := w.add(ctx, &page[i]); err != nil {
+				return err
+			}
+		}
+		return w.flush(ctx)
+	}
+}
+
 // flush writes the queued scores, if any.
 func (w *batchWriter) flush(ctx context.Context) error {
 	if len(w.ids) == 0 {
@@ -65,7 +78,7 @@ func (w *batchWriter) flush(ctx context.Context) error {
 	if err := BulkUpdate(ctx, w.db, w.form, w.ids, w.scores); err != nil {
 		return err
 	}
-	w.t.stats.Writes++
+	w.t.writes(1)
 	w.t.add(int64(len(w.ids)))
 	w.ids, w.scores = w.ids[:0], w.scores[:0]
 	return nil

@@ -1,0 +1,79 @@
+package strategies
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"iterbench/items"
+)
+
+// SetBased lets the database compute the score from the JSON itself:
+// UPDATE ... SET score = <expression over data>, one statement per id range
+// of BatchSize, so that no row travels to the client. It is the throughput
+// limit for a calculation that can be written in SQL.
+type SetBased struct{}
+
+// Name implements Strategy.
+func (SetBased) Name() string { return "set-based" }
+
+// Description implements Strategy.
+func (SetBased) Description() string {
+	return "UPDATE ... SET score = <the calculation in SQL JSON functions> WHERE id in a range of n, no row sent to the client"
+}
+
+// Run implements Strategy.
+func (SetBased) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
+	t := tracker{cfg: cfg}
+	expr, err := ScoreSQL(db.Name())
+	if err != nil {
+		return t.done(), err
+	}
+	lo, hi, err := idRange(ctx, db)
+	if err != nil {
+		return t.done(), err
+	}
+	t.reads(1)
+	q := "UPDATE " + items.Table + " SET score = " + expr + " WHERE id >= ? AND id < ?"
+	for from := lo; from <= hi; from += int64(cfg.batch()) {
+		res := db.WithContext(ctx).Exec(q, from, from+int64(cfg.batch()))
+		if res.Error != nil {
+			return t.done(), fmt.Errorf("update ids %d..%d: %w", from, from+int64(cfg.batch())-1, res.Error)
+		}
+		t.writes(1)
+		t.add(res.RowsAffected)
+	}
+	return t.done(), nil
+}
+
+// ScoreSQL returns items.Doc.Score written in the dialect's JSON functions,
+// over the column data.
+func ScoreSQL(dialect string) (string, error) {
+	var field func(path string) string
+	var tags string
+	switch dialect {
+	case "sqlite":
+		field = func(path string) string { return "json_extract(data, '$." + path + "')" }
+		tags = "json_array_length(data, '$.tags')"
+	case "postgres":
+		field = func(path string) string {
+			switch path {
+			case "tier":
+				return "(data->>'tier')::bigint"
+			case "user.age":
+				return "(data->'user'->>'age')::bigint"
+			}
+			return "(data->'metrics'->>'" + path[len("metrics."):] + "')::bigint"
+		}
+		tags = "jsonb_array_length(data->'tags')"
+	case "mysql":
+		field = func(path string) string { return "CAST(JSON_VALUE(data, '$." + path + "') AS SIGNED)" }
+		tags = "JSON_LENGTH(data, '$.tags')"
+	default:
+		return "", fmt.Errorf("set-based: no JSON functions known for %s", dialect)
+	}
+	return fmt.Sprintf("1 + 3*%s + 7*%s + 2*%s + 5*%s + 11*%s + %s + 100*%s",
+		field("metrics.views"), field("metrics.clicks"), field("metrics.likes"), field("metrics.shares"),
+		tags, field("user.age"), field("tier")), nil
+}
