@@ -38,6 +38,12 @@ type Config struct {
 	Interval time.Duration
 	// ShuffleSeed selects the order of strategies in each repeat.
 	ShuffleSeed uint64
+	// Workers is the worker count of parallel strategies.
+	Workers int
+	// RSSLimit, if not zero, kills a worker whose RSS crosses it (bytes).
+	RSSLimit uint64
+	// Timeout, if not zero, stops a worker that runs longer.
+	Timeout time.Duration
 	// Image, ServerCommand and StartSeconds describe the container the
 	// server runs in, if iterbench started one.
 	Image         string
@@ -103,7 +109,7 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l Launcher, p Progress) (
 	}
 	s.SeedSeconds, s.Config.SeedMethod = st.Duration.Seconds(), st.Method
 
-	base := spawn(ctx, l, job{Kind: cfg.Kind, DSN: cfg.DSN, Hold: baselineHold(cfg.Interval)}, cfg.Interval, nil)
+	base := spawn(ctx, l, job{Kind: cfg.Kind, DSN: cfg.DSN, Hold: baselineHold(cfg.Interval)}, limits{Interval: cfg.Interval}, nil)
 	if ctx.Err() != nil {
 		return s, nil, ErrInterrupted
 	}
@@ -113,16 +119,24 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l Launcher, p Progress) (
 	s.BaselinePeakRSSBytes, _ = rss.Peak(base.Samples)
 	s.BaselineKernelMaxRSSBytes = base.HWM
 
-	names := strategies.Names(cfg.Strategies)
-	desc := map[string]string{}
+	var runnable []strategies.Strategy
 	for _, st := range cfg.Strategies {
+		if strategies.Supported(st, cfg.Kind.Dialect()) {
+			runnable = append(runnable, st)
+		} else {
+			s.Unsupported = append(s.Unsupported, st.Name())
+		}
+	}
+	names := strategies.Names(runnable)
+	desc := map[string]string{}
+	for _, st := range runnable {
 		desc[st.Name()] = st.Description()
 	}
 	interrupted := false
 	var aborted error
 repeats:
 	for rep := 1; rep <= cfg.Repeats; rep++ {
-		for i, strat := range Order(cfg.Strategies, cfg.ShuffleSeed, rep) {
+		for i, strat := range Order(runnable, cfg.ShuffleSeed, rep) {
 			p.Start(fmt.Sprintf("%d/%d %s", rep, cfg.Repeats, strat.Name()), int64(cfg.Rows))
 			run, smp, err := Measure(ctx, db, l, cfg, strat.Name(), p.Set)
 			p.Finish()
@@ -178,8 +192,9 @@ func Measure(ctx context.Context, db *gorm.DB, l Launcher, cfg Config, strategy 
 		}
 		return run, nil, err
 	}
-	out := spawn(ctx, l, job{Kind: cfg.Kind, DSN: cfg.DSN, Strategy: strategy, Batch: cfg.Batch, BulkForm: cfg.BulkForm}, cfg.Interval, progress)
-	run.Rows, run.Reads, run.Writes = out.Stats.Rows, out.Stats.Reads, out.Stats.Writes
+	out := spawn(ctx, l, job{Kind: cfg.Kind, DSN: cfg.DSN, Strategy: strategy, Batch: cfg.Batch, BulkForm: cfg.BulkForm, Workers: cfg.Workers},
+		limits{Interval: cfg.Interval, RSS: cfg.RSSLimit, Timeout: cfg.Timeout}, progress)
+	run.Rows, run.Reads, run.Writes = max(out.Stats.Rows, out.Progress), out.Stats.Reads, out.Stats.Writes
 	run.PeakRSSBytes, run.KernelMaxRSSBytes = rss.Peak(out.Samples)
 	run.KernelMaxRSSBytes = max(run.KernelMaxRSSBytes, out.HWM)
 	run.RusageMaxRSSBytes = out.RusageMaxRSS
@@ -188,7 +203,13 @@ func Measure(ctx context.Context, db *gorm.DB, l Launcher, cfg Config, strategy 
 		run.DurationSeconds = run.WallSeconds
 	}
 	run.Samples = len(out.Samples)
-	if out.Err != nil {
+	switch {
+	case out.Err == nil:
+	case out.Killed:
+		run.Status, run.Error, run.KilledAtSeconds = summary.StatusKilled, out.Err.Error(), out.KilledAt.Seconds()
+	case out.TimedOut:
+		run.Status, run.Error = summary.StatusTimeout, out.Err.Error()
+	default:
 		run.Status, run.Error = statusOf(ctx), out.Err.Error()
 	}
 	if ctx.Err() != nil {
@@ -200,6 +221,10 @@ func Measure(ctx context.Context, db *gorm.DB, l Launcher, cfg Config, strategy 
 		return run, out.Samples, nil
 	}
 	run.RowsVerified, run.WrongRows = v.Rows, v.Wrong
+	if out.Killed || out.TimedOut {
+		// What the table holds is the exact count of rows done.
+		run.Rows = v.Rows - v.Wrong
+	}
 	if run.Status == summary.StatusOK && (v.Wrong != 0 || v.Rows != int64(cfg.Rows)) {
 		run.Status = summary.StatusError
 		run.Error = fmt.Sprintf("verification: %d of %d rows wrong (first id %d), %d expected", v.Wrong, v.Rows, v.FirstWrongID, cfg.Rows)
@@ -228,6 +253,9 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 		PayloadBytes:    cfg.Payload,
 		DataSeed:        cfg.DataSeed,
 		Repeats:         cfg.Repeats,
+		Workers:         cfg.Workers,
+		RSSLimitBytes:   cfg.RSSLimit,
+		TimeoutSeconds:  cfg.Timeout.Seconds(),
 		Strategies:      strategies.Names(cfg.Strategies),
 		IntervalSeconds: cfg.Interval.Seconds(),
 		ShuffleSeed:     cfg.ShuffleSeed,
@@ -249,4 +277,26 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 		}
 	}
 	return c
+}
+
+// Sweep runs the benchmark at each row count in sizes, in turn, and hands
+// each size's results to each as soon as they are complete, so that a
+// stopped sweep keeps what it measured. It returns the first error of Run
+// (ErrInterrupted included) or of each.
+func Sweep(ctx context.Context, db *gorm.DB, cfg Config, sizes []int, l Launcher, p Progress,
+	each func(*summary.Summary, []summary.SampleRow) error) error {
+	for _, n := range sizes {
+		c := cfg
+		c.Rows = n
+		s, samples, err := Run(ctx, db, c, l, p)
+		if s != nil && len(s.Runs) > 0 {
+			if werr := each(s, samples); werr != nil {
+				return werr
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

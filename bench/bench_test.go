@@ -200,6 +200,9 @@ func BenchmarkStrategies(b *testing.B) {
 	}
 	l := testLauncher(b)
 	for _, s := range strategies.All() {
+		if !strategies.Supported(s, db.Name()) {
+			continue
+		}
 		b.Run(fmt.Sprintf("strategy=%s/rows=%d", s.Name(), rows), func(b *testing.B) {
 			var secs float64
 			var peak uint64
@@ -215,5 +218,61 @@ func BenchmarkStrategies(b *testing.B) {
 			b.ReportMetric(float64(peak), "peak-RSS-bytes")
 			b.ReportMetric(float64(rows)*float64(b.N)/secs, "rows/s")
 		})
+	}
+}
+
+// TestRSSLimit kills the worker whose RSS crosses the limit, and only it.
+func TestRSSLimit(t *testing.T) {
+	db, cfg := sqliteConfig(t, 30000)
+	cfg.Payload = 1024
+	cfg.Strategies = []strategies.Strategy{strategies.LoadAll{}, strategies.CursorBulk{}}
+	// Measure the baseline first, then set the limit 25 MiB above it: load-all
+	// holds 30,000 rows of 1 KiB (well over 25 MiB), cursor-bulk one batch.
+	base := spawn(context.Background(), testLauncher(t), job{Kind: cfg.Kind, DSN: cfg.DSN, Hold: 100 * time.Millisecond},
+		limits{Interval: cfg.Interval}, nil)
+	if base.Err != nil {
+		t.Fatal(base.Err)
+	}
+	cfg.RSSLimit = base.HWM + 25<<20
+	s, _, err := Run(context.Background(), db, cfg, testLauncher(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range s.Runs {
+		switch r.Strategy {
+		case "load-all":
+			if r.Status != summary.StatusKilled || r.KilledAtSeconds <= 0 || r.PeakRSSBytes <= cfg.RSSLimit {
+				t.Errorf("load-all: status %s, killed at %v s, peak %d (limit %d)", r.Status, r.KilledAtSeconds, r.PeakRSSBytes, cfg.RSSLimit)
+			}
+			if r.Rows != r.RowsVerified-r.WrongRows {
+				t.Errorf("load-all: %d rows done reported, but %d of %d rows are correct", r.Rows, r.RowsVerified-r.WrongRows, r.RowsVerified)
+			}
+		case "cursor-bulk":
+			if r.Status != summary.StatusOK {
+				t.Errorf("cursor-bulk: %s %s", r.Status, r.Error)
+			}
+		}
+	}
+	if !s.Complete || s.Config.RSSLimitBytes != cfg.RSSLimit {
+		t.Errorf("complete %v, limit %d", s.Complete, s.Config.RSSLimitBytes)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	db, cfg := sqliteConfig(t, 30000)
+	if _, err := seed.Seed(context.Background(), db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Timeout = 500 * time.Millisecond
+	start := time.Now()
+	run, _, err := Measure(context.Background(), db, testLauncher(t), cfg, "cursor", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != summary.StatusTimeout || run.Rows >= int64(cfg.Rows) {
+		t.Errorf("status %s, %d rows: %s", run.Status, run.Rows, run.Error)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("the time limit took %v to act", d)
 	}
 }

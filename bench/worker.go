@@ -18,6 +18,7 @@ import (
 	"iterbench/database"
 	"iterbench/rss"
 	"iterbench/strategies"
+	"iterbench/summary"
 )
 
 // WorkerEnv is set to "1" in the environment of worker processes: a binary
@@ -53,6 +54,7 @@ type job struct {
 	Strategy string // empty: the baseline worker, which only opens the database
 	Batch    int
 	BulkForm strategies.BulkForm
+	Workers  int
 	// Hold keeps the baseline worker alive long enough to be sampled.
 	Hold time.Duration
 }
@@ -63,6 +65,7 @@ func (j job) args() []string {
 		"-strategy", j.Strategy,
 		"-batch", strconv.Itoa(j.Batch),
 		"-bulk-form", string(j.BulkForm),
+		"-workers", strconv.Itoa(j.Workers),
 		"-hold", j.Hold.String(),
 	}
 }
@@ -96,6 +99,7 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.StringVar(&j.Strategy, "strategy", "", "strategy to run; empty for the baseline")
 	fs.IntVar(&j.Batch, "batch", strategies.DefaultBatchSize, "batch size")
 	fs.StringVar(&form, "bulk-form", "", "bulk-update form")
+	fs.IntVar(&j.Workers, "workers", strategies.DefaultWorkers, "workers of parallel strategies")
 	fs.DurationVar(&j.Hold, "hold", 0, "how long the baseline worker stays up")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -145,7 +149,7 @@ func work(ctx context.Context, j job, progress func(int64)) result {
 		return res
 	}
 	start := time.Now()
-	res.Stats, err = s.Run(ctx, db, strategies.Config{BatchSize: j.Batch, BulkForm: j.BulkForm, Progress: progress})
+	res.Stats, err = s.Run(ctx, db, strategies.Config{BatchSize: j.Batch, BulkForm: j.BulkForm, Workers: j.Workers, Progress: progress})
 	res.DurationSeconds = time.Since(start).Seconds()
 	if err != nil {
 		res.Error = err.Error()
@@ -153,25 +157,51 @@ func work(ctx context.Context, j job, progress func(int64)) result {
 	return res
 }
 
+// limits are what the parent enforces on a worker.
+type limits struct {
+	// Interval is the RSS sampling interval.
+	Interval time.Duration
+	// RSS, if not zero, is the RSS in bytes above which the worker is
+	// killed, as a container's memory limit would have it killed.
+	RSS uint64
+	// Timeout, if not zero, is how long the worker may run.
+	Timeout time.Duration
+}
+
 // outcome is what the parent learned about one worker.
 type outcome struct {
 	result
 	// Reported is false when the worker ended without its final message.
 	Reported bool
+	// Progress is the last number of rows the worker reported done.
+	Progress int64
 	Samples  []rss.Sample
 	Wall     time.Duration
 	// RusageMaxRSS is wait4's ru_maxrss in bytes.
 	RusageMaxRSS uint64
+	// Killed is set when the worker crossed the RSS limit, at KilledAt.
+	Killed   bool
+	KilledAt time.Duration
+	// TimedOut is set when the worker ran out of time.
+	TimedOut bool
 	// Err describes how the worker failed, if it did.
 	Err error
 }
 
-// spawn runs one worker to completion, sampling its RSS every interval.
-// onProgress, if set, receives the worker's progress reports. When ctx is
-// cancelled the worker is killed.
-func spawn(ctx context.Context, l Launcher, j job, interval time.Duration, onProgress func(int64)) outcome {
+// spawn runs one worker to completion, sampling its RSS at lim.Interval and
+// killing it when it crosses lim.RSS or outlives lim.Timeout. onProgress,
+// if set, receives the worker's progress reports. When ctx is cancelled
+// the worker is killed.
+func spawn(ctx context.Context, l Launcher, j job, lim limits, onProgress func(int64)) outcome {
 	var out outcome
-	cmd := exec.CommandContext(ctx, l.Path, j.args()...)
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if lim.Timeout > 0 {
+		var stop context.CancelFunc
+		runCtx, stop = context.WithTimeoutCause(runCtx, lim.Timeout, errTimeout)
+		defer stop()
+	}
+	cmd := exec.CommandContext(runCtx, l.Path, j.args()...)
 	cmd.Env = append(os.Environ(), WorkerEnv+"=1", workerDSNEnv+"="+j.DSN)
 	// A process group of its own: a Ctrl-C in the terminal reaches only the
 	// parent, which then stops the worker itself.
@@ -198,9 +228,16 @@ func spawn(ctx context.Context, l Launcher, j job, interval time.Duration, onPro
 	sampleCtx, stopSampling := context.WithCancel(context.Background())
 	defer stopSampling()
 	sampled := make(chan error, 1)
+	var killedAt time.Duration
+	onSample := func(x rss.Sample) {
+		if lim.RSS > 0 && x.Usage.RSS > lim.RSS && killedAt == 0 {
+			killedAt = x.T
+			cancel(errKilled) // kills the worker: exec.CommandContext
+		}
+	}
 	go func() {
 		var err error
-		out.Samples, err = (&rss.Sampler{Interval: interval, Read: read}).Run(sampleCtx)
+		out.Samples, err = (&rss.Sampler{Interval: lim.Interval, Read: read, OnSample: onSample}).Run(sampleCtx)
 		sampled <- err
 	}()
 
@@ -212,8 +249,11 @@ func spawn(ctx context.Context, l Launcher, j job, interval time.Duration, onPro
 			continue // not ours; the worker's stdout is only for messages
 		}
 		switch {
-		case m.Progress != nil && onProgress != nil:
-			onProgress(*m.Progress)
+		case m.Progress != nil:
+			out.Progress = *m.Progress
+			if onProgress != nil {
+				onProgress(*m.Progress)
+			}
 		case m.Done != nil:
 			out.result, out.Reported = *m.Done, true
 		}
@@ -230,6 +270,12 @@ func spawn(ctx context.Context, l Launcher, j job, interval time.Duration, onPro
 	switch {
 	case ctx.Err() != nil:
 		out.Err = context.Cause(ctx)
+	case errors.Is(context.Cause(runCtx), errKilled):
+		out.Killed, out.KilledAt = true, killedAt
+		out.Err = fmt.Errorf("killed at %.2f s: RSS crossed the limit of %s", killedAt.Seconds(), summary.MiB(float64(lim.RSS)))
+	case errors.Is(context.Cause(runCtx), errTimeout):
+		out.TimedOut = true
+		out.Err = fmt.Errorf("stopped after the time limit of %v", lim.Timeout)
 	case out.Error != "":
 		out.Err = errors.New(out.Error)
 	case waitErr != nil:
@@ -243,6 +289,11 @@ func spawn(ctx context.Context, l Launcher, j job, interval time.Duration, onPro
 	}
 	return out
 }
+
+var (
+	errKilled  = errors.New("RSS limit crossed")
+	errTimeout = errors.New("time limit reached")
+)
 
 // tailBuffer keeps the last few KiB written to it.
 type tailBuffer struct {

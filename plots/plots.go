@@ -59,9 +59,9 @@ func Charts(s *summary.Summary, samples []summary.SampleRow) ([]Chart, error) {
 		name, title string
 		draw        func() (*plot.Plot, error)
 	}{
-		{"rss-over-time", "RSS over time", func() (*plot.Plot, error) { return rssOverTime(s, samples, all, "RSS over time") }},
+		{"rss-over-time", "RSS over time", func() (*plot.Plot, error) { return rssOverTime(s, samples, all, "RSS over time", true) }},
 		{"rss-over-time-bounded", "RSS over time, bounded strategies only", func() (*plot.Plot, error) {
-			return rssOverTime(s, samples, bounded, "RSS over time, strategies within 1.5× of the lowest peak")
+			return rssOverTime(s, samples, bounded, "RSS over time, strategies within 1.5× of the lowest peak", false)
 		}},
 		{"peak-rss", "Peak RSS per strategy", func() (*plot.Plot, error) { return peakRSS(s) }},
 		{"duration", "Duration per strategy", func() (*plot.Plot, error) { return duration(s) }},
@@ -137,15 +137,16 @@ func newPlot(s *summary.Summary, what string) *plot.Plot {
 
 // rssOverTime draws, for each named strategy, the RSS samples of its
 // median-peak run.
-func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []string, what string) (*plot.Plot, error) {
+func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []string, what string, withLimit bool) (*plot.Plot, error) {
 	p := newPlot(s, what)
 	p.X.Label.Text = "time since worker start (s)"
 	p.Y.Label.Text = "RSS (MiB)"
 	p.Y.Min = 0
 	p.Legend.Top = true
 	p.Legend.XOffs = -vg.Points(8)
+	var kills plotter.XYs
 	for _, name := range strategies {
-		run, ok := s.MedianRun(name)
+		run, ok := representative(s, name)
 		if !ok {
 			continue
 		}
@@ -165,13 +166,61 @@ func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []s
 		l.Color = colorOf(s, name)
 		l.Width = vg.Points(1.5)
 		p.Add(l)
-		p.Legend.Add(name, l)
+		label := name
+		if run.Status == summary.StatusKilled {
+			label += " (killed)"
+			kills = append(kills, xys[len(xys)-1])
+		}
+		p.Legend.Add(label, l)
+	}
+	if len(kills) > 0 {
+		sc, err := plotter.NewScatter(kills)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Shape: draw.CrossGlyph{}, Radius: vg.Points(7), Color: killColor}
+		p.Add(sc)
+		p.Legend.Add("killed by the memory limit", sc)
 	}
 	if err := addBaseline(p, s); err != nil {
 		return nil, err
 	}
+	if withLimit {
+		addLimit(p, s)
+	}
 	headroom(p)
 	return p, nil
+}
+
+// killColor marks kills and the memory limit.
+var killColor = color.RGBA{200, 0, 0, 255}
+
+// representative returns the run drawn for a strategy over time: its
+// median ok run, or else its first killed or timed-out run.
+func representative(s *summary.Summary, name string) (summary.Run, bool) {
+	if r, ok := s.MedianRun(name); ok {
+		return r, true
+	}
+	for _, r := range s.Runs {
+		if r.Strategy == name && (r.Status == summary.StatusKilled || r.Status == summary.StatusTimeout) {
+			return r, true
+		}
+	}
+	return summary.Run{}, false
+}
+
+// addLimit draws the memory limit, if there was one.
+func addLimit(p *plot.Plot, s *summary.Summary) {
+	if s.Config.RSSLimitBytes == 0 {
+		return
+	}
+	y := float64(s.Config.RSSLimitBytes) / mib
+	f := plotter.NewFunction(func(float64) float64 { return y })
+	f.Color, f.Width = killColor, vg.Points(1)
+	f.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+	p.Add(f)
+	p.Legend.Add(fmt.Sprintf("memory limit (%.0f MiB)", y), f)
+	p.Y.Max = max(p.Y.Max, y)
 }
 
 // headroom leaves room above the data for the legend.
@@ -204,6 +253,19 @@ func statBars(s *summary.Summary, what, ylabel string, value func(summary.Strate
 	for i, st := range s.Strategies {
 		labels = append(labels, st.Name)
 		if st.OK == 0 {
+			if peak := killedPeak(s, st.Name); peak > 0 {
+				labels[i] += " (killed)"
+				if what == "Peak RSS" {
+					bar, err := plotter.NewBarChart(plotter.Values{peak / scale}, vg.Points(40))
+					if err != nil {
+						return nil, err
+					}
+					bar.XMin = float64(i)
+					bar.Color = color.RGBA{230, 170, 170, 255}
+					bar.LineStyle.Color, bar.LineStyle.Width = killColor, vg.Points(1)
+					p.Add(bar)
+				}
+			}
 			continue
 		}
 		v := value(st)
@@ -239,6 +301,17 @@ func statBars(s *summary.Summary, what, ylabel string, value func(summary.Strate
 	return p, nil
 }
 
+// killedPeak is the largest peak RSS a strategy's killed runs reached.
+func killedPeak(s *summary.Summary, name string) float64 {
+	var peak uint64
+	for _, r := range s.Runs {
+		if r.Strategy == name && r.Status == summary.StatusKilled {
+			peak = max(peak, r.PeakRSSBytes)
+		}
+	}
+	return float64(peak)
+}
+
 type errPoints struct {
 	plotter.XYs
 	plotter.YErrors
@@ -249,7 +322,11 @@ func peakRSS(s *summary.Summary) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p, addBaseline(p, s)
+	if err := addBaseline(p, s); err != nil {
+		return nil, err
+	}
+	addLimit(p, s)
+	return p, nil
 }
 
 func duration(s *summary.Summary) (*plot.Plot, error) {

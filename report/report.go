@@ -82,7 +82,7 @@ func Markdown(s *summary.Summary, samples []summary.SampleRow, charts []plots.Ch
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, st := range s.Strategies {
 		if st.OK == 0 {
-			fmt.Fprintf(&b, "| %s | – | – | – | – | – | 0/%d |\n", st.Name, st.Runs)
+			fmt.Fprintf(&b, "| %s | – | – | – | – | – | 0/%d (%s) |\n", st.Name, st.Runs, statuses(s, st.Name))
 			continue
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s–%s | %s | %s | %s (%d wrong) | %d/%d |\n",
@@ -90,6 +90,13 @@ func Markdown(s *summary.Summary, samples []summary.SampleRow, charts []plots.Ch
 			strings.TrimSuffix(summary.MiB(st.PeakRSSBytes.Min), " MiB"), summary.MiB(st.PeakRSSBytes.Max),
 			summary.Seconds(st.DurationSeconds.Median), summary.Thousands(int64(math.Round(st.RowsPerSecond))),
 			summary.Thousands(st.RowsVerified), st.WrongRows, st.OK, st.Runs)
+	}
+	if len(s.Unsupported) > 0 {
+		fmt.Fprintf(&b, "\nNot offered by %s, so not run: %s.\n", c.Database, strings.Join(s.Unsupported, ", "))
+	}
+	if c.RSSLimitBytes > 0 {
+		fmt.Fprintf(&b, "\nMemory limit: a worker whose RSS crossed %s was killed (status `killed`), as a container's memory limit would kill it.\n",
+			summary.MiB(float64(c.RSSLimitBytes)))
 	}
 	b.WriteString("\n## Findings\n\n")
 	for _, f := range Findings(s, samples) {
@@ -106,7 +113,8 @@ func Markdown(s *summary.Summary, samples []summary.SampleRow, charts []plots.Ch
 		fmt.Fprintf(&b, "- **%s**: %s\n", st.Name, st.Description)
 	}
 	b.WriteString("\nFiles: `summary.json` (configuration and every run), `samples.csv` (every RSS sample), " +
-		"`bench.txt` (Go benchmark format, for benchstat). Redraw the charts and this report with `iterbench plot DIR`.\n")
+		"`bench.txt` (Go benchmark format, for benchstat). Redraw the charts and this report with `iterbench plot DIR`.\n\n")
+	b.WriteString(Recommend(s, samples, nil).Markdown())
 	return b.Bytes()
 }
 
@@ -266,6 +274,25 @@ func seconds(s float64) string {
 		return fmt.Sprintf("%g ms", s*1000)
 	}
 	return fmt.Sprintf("%g s", s)
+}
+
+// statuses counts the statuses of a strategy's runs: "killed 3".
+func statuses(s *summary.Summary, name string) string {
+	counts := map[string]int{}
+	var order []string
+	for _, r := range s.Runs {
+		if r.Strategy == name {
+			if counts[r.Status] == 0 {
+				order = append(order, r.Status)
+			}
+			counts[r.Status]++
+		}
+	}
+	var parts []string
+	for _, st := range order {
+		parts = append(parts, fmt.Sprintf("%s %d", st, counts[st]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func firstLine(s string) string {

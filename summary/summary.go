@@ -18,6 +18,11 @@ const (
 	StatusError = "error"
 	// StatusInterrupted: the user stopped iterbench while this run was going.
 	StatusInterrupted = "interrupted"
+	// StatusKilled: the worker's RSS crossed --rss-limit and it was killed,
+	// as a container's memory limit would have had it killed.
+	StatusKilled = "killed"
+	// StatusTimeout: the worker outlived the per-run time limit.
+	StatusTimeout = "timeout"
 )
 
 // Summary is the content of summary.json.
@@ -38,6 +43,9 @@ type Summary struct {
 	Runs []Run `json:"runs"`
 	// Strategies aggregates the runs per strategy.
 	Strategies []Strategy `json:"strategies"`
+	// Unsupported lists the requested strategies this database does not
+	// offer; they were not run.
+	Unsupported []string `json:"unsupported,omitempty"`
 }
 
 // Config describes a benchmark run.
@@ -62,6 +70,9 @@ type Config struct {
 	DataSeed        uint64    `json:"data_seed"`
 	SeedMethod      string    `json:"seed_method,omitempty"`
 	Repeats         int       `json:"repeats"`
+	Workers         int       `json:"workers,omitempty"`
+	RSSLimitBytes   uint64    `json:"rss_limit_bytes,omitempty"`
+	TimeoutSeconds  float64   `json:"timeout_seconds,omitempty"`
 	Strategies      []string  `json:"strategies"`
 	IntervalSeconds float64   `json:"interval_seconds"`
 	ShuffleSeed     uint64    `json:"shuffle_seed"`
@@ -105,6 +116,9 @@ type Run struct {
 	// Reads and Writes count the statements the strategy issued.
 	Reads  int64 `json:"reads"`
 	Writes int64 `json:"writes"`
+	// KilledAtSeconds is when, after the worker started, it was killed for
+	// crossing the RSS limit (status killed).
+	KilledAtSeconds float64 `json:"killed_at_seconds,omitempty"`
 	// Samples is the number of RSS samples taken.
 	Samples int    `json:"samples"`
 	Error   string `json:"error,omitempty"`

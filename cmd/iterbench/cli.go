@@ -54,6 +54,7 @@ const usage = `usage: iterbench <command> [flags]
 
 commands:
   run      seed a table, run every strategy in its own process, write results
+  sweep    the same at several row counts, with charts against rows
   seed     only create and fill the table
   plot     redraw the charts and REPORT.md of a results folder
   compare  compare results folders (one per database) in one table
@@ -79,11 +80,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return listCmd(rest, stdout)
 	case "compare":
 		return compareCmd(rest, stdout)
+	case "sweep":
+		return sweepCmd(ctx, rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q (want run, seed, plot, compare or list)", cmd)
+	return usagef("unknown command %q (want run, sweep, seed, plot, compare or list)", cmd)
 }
 
 // parse parses flags, turning errors into one-line usage errors. -h prints

@@ -10,10 +10,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/testcontainers/testcontainers-go/log"
 	"gorm.io/gorm"
 
@@ -120,105 +123,225 @@ func (f *dbFlags) open(ctx context.Context, kind database.Kind) (*gorm.DB, targe
 	return db, t, nil
 }
 
-type runFlags struct {
+// benchFlags are the flags shared by run and sweep.
+type benchFlags struct {
 	dbFlags
-	rows, batch, payload, repeats int
-	strategies, out, bulkForm     string
-	interval                      time.Duration
-	shuffleSeed, dataSeed         uint64
+	batch, payload, repeats, workers int
+	strategies, out, bulkForm        string
+	rssLimit                         string
+	interval, timeout                time.Duration
+	shuffleSeed, dataSeed            uint64
 }
 
-func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	var f runFlags
-	f.register(fs)
-	fs.IntVar(&f.rows, "rows", seed.DefaultRows, "rows in the table")
+func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
+	f.dbFlags.register(fs)
 	fs.IntVar(&f.batch, "batch", strategies.DefaultBatchSize, "rows per page or bulk statement")
 	fs.IntVar(&f.payload, "payload", items.DefaultPayload, "size in bytes of each row's JSON document")
-	fs.IntVar(&f.repeats, "repeats", bench.DefaultRepeats, "runs of each strategy")
+	fs.IntVar(&f.repeats, "repeats", repeats, "runs of each strategy")
+	fs.IntVar(&f.workers, "workers", strategies.DefaultWorkers, "concurrent workers of parallel-keyset")
 	fs.StringVar(&f.strategies, "strategies", "all", "comma-separated strategy names, or all (see iterbench list)")
 	fs.DurationVar(&f.interval, "interval", bench.DefaultInterval, "RSS sampling interval")
-	fs.StringVar(&f.out, "out", "", "results folder (default results/<db>)")
-	fs.StringVar(&f.bulkForm, "bulk-form", "", "bulk-update form: values, case or upsert (default: the fastest measured for the database)")
-	fs.Uint64Var(&f.shuffleSeed, "shuffle-seed", 0, "seed of the per-repeat strategy order (default: from the clock; recorded in the results)")
+	fs.StringVar(&f.rssLimit, "rss-limit", "", "kill a worker whose RSS crosses this, as a container memory limit would (e.g. 256MiB); the run is recorded as killed")
+	fs.DurationVar(&f.timeout, "timeout", 0, "stop a run that takes longer (e.g. 5m); the run is recorded as timeout (default: no limit)")
+	fs.StringVar(&f.bulkForm, "bulk-form", "", "bulk-update form: values, case, upsert or unnest (default: the fastest measured for the database)")
+	fs.Uint64Var(&f.shuffleSeed, "shuffle-seed", 0, "seed of the per-repeat strategy order (default: random; recorded in the results)")
 	fs.Uint64Var(&f.dataSeed, "seed", seed.DefaultSeed, "seed of the generated rows")
-	if err := parse(fs, args, stdout); err != nil {
-		return err
-	}
-	if err := positive(map[string]int{"rows": f.rows, "batch": f.batch, "payload": f.payload, "repeats": f.repeats}); err != nil {
-		return err
+}
+
+// config validates the flags (rows excepted) and returns the benchmark
+// configuration without its database, and the results folder.
+func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (bench.Config, error) {
+	var cfg bench.Config
+	if err := positive(map[string]int{"batch": f.batch, "payload": f.payload, "repeats": f.repeats, "workers": f.workers}); err != nil {
+		return cfg, err
 	}
 	if f.interval <= 0 {
-		return usagef("--interval must be positive, got %v", f.interval)
+		return cfg, usagef("--interval must be positive, got %v", f.interval)
+	}
+	if f.timeout < 0 {
+		return cfg, usagef("--timeout must not be negative, got %v", f.timeout)
+	}
+	if f.rssLimit != "" {
+		n, err := humanize.ParseBytes(f.rssLimit)
+		if err != nil || n == 0 {
+			return cfg, usagef("--rss-limit %q is not a size such as 256MiB", f.rssLimit)
+		}
+		cfg.RSSLimit = n
 	}
 	strats, err := strategies.Parse(f.strategies)
 	if err != nil {
-		return usageError{err}
+		return cfg, usageError{err}
 	}
 	kind, err := f.kind(fs)
 	if err != nil {
-		return err
+		return cfg, err
 	}
 	form, err := strategies.ResolveBulkForm(kind.Dialect(), strategies.BulkForm(f.bulkForm))
 	if err != nil {
-		return usageError{err}
+		return cfg, usageError{err}
 	}
 	if f.out == "" {
-		f.out = filepath.Join("results", string(kind))
+		f.out = filepath.Join("results", outDefault+string(kind))
 	}
 	if err := checkWritable(f.out); err != nil {
-		return usageError{err}
+		return cfg, usageError{err}
 	}
 	if f.shuffleSeed == 0 {
 		f.shuffleSeed = randomSeed()
 	}
+	cfg.Kind, cfg.Batch, cfg.Payload, cfg.DataSeed, cfg.Repeats = kind, f.batch, f.payload, f.dataSeed, f.repeats
+	cfg.Strategies, cfg.BulkForm, cfg.Interval, cfg.ShuffleSeed = strats, form, f.interval, f.shuffleSeed
+	cfg.Workers, cfg.Timeout = f.workers, f.timeout
+	return cfg, nil
+}
+
+// connect opens the target and completes cfg with it.
+func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config) (*gorm.DB, target, error) {
+	db, t, err := f.open(ctx, cfg.Kind)
+	if err != nil {
+		return nil, t, err
+	}
+	cfg.Kind, cfg.DSN = t.kind, t.dsn
+	if t.server != nil {
+		cfg.Image, cfg.ServerCommand, cfg.StartSeconds = t.server.Image, t.server.Command, t.server.StartSeconds
+	}
+	return db, t, nil
+}
+
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var f benchFlags
+	f.register(fs, bench.DefaultRepeats)
+	rows := fs.Int("rows", seed.DefaultRows, "rows in the table")
+	fs.StringVar(&f.out, "out", "", "results folder (default results/<db>)")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if err := positive(map[string]int{"rows": *rows}); err != nil {
+		return err
+	}
+	cfg, err := f.config(fs, "")
+	if err != nil {
+		return err
+	}
+	cfg.Rows = *rows
 	launcher, err := bench.SelfLauncher()
 	if err != nil {
 		return err
 	}
-
-	db, t, err := f.open(ctx, kind)
+	db, t, err := f.connect(ctx, &cfg)
 	if err != nil {
 		return err
 	}
 	defer t.cleanup()
 	defer database.Close(db)
 
-	cfg := bench.Config{
-		Kind: t.kind, DSN: t.dsn, Rows: f.rows, Batch: f.batch, Payload: f.payload, DataSeed: f.dataSeed,
-		Repeats: f.repeats, Strategies: strats, BulkForm: form, Interval: f.interval, ShuffleSeed: f.shuffleSeed,
-	}
-	if t.server != nil {
-		cfg.Image, cfg.ServerCommand, cfg.StartSeconds = t.server.Image, t.server.Command, t.server.StartSeconds
-	}
 	s, samples, runErr := bench.Run(ctx, db, cfg, launcher, newProgress(stderr))
 	if s == nil {
 		return runErr
 	}
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", f.out, err)
-	}
-	if err := summary.Write(f.out, s, samples); err != nil {
-		return err
-	}
-	if err := report.Write(f.out, s, samples); err != nil {
+	if err := writeResults(f.out, s, samples); err != nil {
 		return err
 	}
 	printTable(stdout, s, f.out)
+	return outcomeError(runErr, []*summary.Summary{s}, f.out)
+}
+
+func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	var f benchFlags
+	f.register(fs, 1)
+	rowsList := fs.String("rows", "10000,50000,200000,1000000", "comma-separated row counts")
+	fs.StringVar(&f.out, "out", "", "sweep folder, one subfolder per row count (default results/sweep-<db>)")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	sizes, err := parseRows(*rowsList)
+	if err != nil {
+		return err
+	}
+	cfg, err := f.config(fs, "sweep-")
+	if err != nil {
+		return err
+	}
+	launcher, err := bench.SelfLauncher()
+	if err != nil {
+		return err
+	}
+	db, t, err := f.connect(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer t.cleanup()
+	defer database.Close(db)
+
+	var done []*summary.Summary
+	runErr := bench.Sweep(ctx, db, cfg, sizes, launcher, newProgress(stderr),
+		func(s *summary.Summary, samples []summary.SampleRow) error {
+			dir := filepath.Join(f.out, report.SweepDir(s.Config.Rows))
+			if err := writeResults(dir, s, samples); err != nil {
+				return err
+			}
+			done = append(done, s)
+			fmt.Fprintf(stdout, "%s rows:\n", summary.Thousands(int64(s.Config.Rows)))
+			printTable(stdout, s, dir)
+			return nil
+		})
+	if len(done) == 0 {
+		return runErr
+	}
+	if err := report.WriteSweep(f.out, done); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sweep report in %s\n", filepath.Join(f.out, report.File))
+	return outcomeError(runErr, done, f.out)
+}
+
+// parseRows parses a comma-separated list of positive row counts.
+func parseRows(list string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || n <= 0 {
+			return nil, usagef("--rows %q: %q is not a positive number", list, part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// writeResults writes a run's files into dir.
+func writeResults(dir string, s *summary.Summary, samples []summary.SampleRow) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := summary.Write(dir, s, samples); err != nil {
+		return err
+	}
+	return report.Write(dir, s, samples)
+}
+
+// outcomeError turns how a benchmark ended into the command's error: runs
+// that were killed by --rss-limit or stopped by --timeout are measurements,
+// not failures; runs with status error are.
+func outcomeError(runErr error, ss []*summary.Summary, out string) error {
 	if errors.Is(runErr, bench.ErrInterrupted) {
-		return fmt.Errorf("%w: incomplete results written to %s", bench.ErrInterrupted, f.out)
+		return fmt.Errorf("%w: incomplete results written to %s", bench.ErrInterrupted, out)
 	}
 	if runErr != nil {
-		return fmt.Errorf("%w; what was measured is in %s", runErr, f.out)
+		return fmt.Errorf("%w; what was measured is in %s", runErr, out)
 	}
-	failed := 0
-	for _, r := range s.Runs {
-		if r.Status != summary.StatusOK {
-			failed++
+	failed, total := 0, 0
+	for _, s := range ss {
+		for _, r := range s.Runs {
+			total++
+			if r.Status == summary.StatusError {
+				failed++
+			}
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d runs failed; see %s", failed, len(s.Runs), filepath.Join(f.out, report.File))
+		return fmt.Errorf("%d of %d runs failed; see %s", failed, total, filepath.Join(out, report.File))
 	}
 	return nil
 }
@@ -269,6 +392,23 @@ func plotCmd(args []string, stdout, stderr io.Writer) error {
 		return usagef("plot needs one results folder, got %d arguments", fs.NArg())
 	}
 	dir := fs.Arg(0)
+	if _, err := os.Stat(filepath.Join(dir, summary.SummaryFile)); err != nil {
+		// Not a run: a sweep folder, whose row counts are redrawn one by one.
+		ss, sms, serr := report.ReadSweep(dir)
+		if serr != nil {
+			return usageError{fmt.Errorf("%s: neither a results folder (%v) nor a sweep folder", dir, err)}
+		}
+		for i, s := range ss {
+			if err := report.Write(filepath.Join(dir, report.SweepDir(s.Config.Rows)), s, sms[i]); err != nil {
+				return err
+			}
+		}
+		if err := report.WriteSweep(dir, ss); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "redrew the sweep charts and reports in %s\n", dir)
+		return nil
+	}
 	s, samples, err := summary.Read(dir)
 	if err != nil {
 		return usageError{err}
@@ -326,7 +466,7 @@ func listCmd(args []string, stdout io.Writer) error {
 }
 
 func positive(vals map[string]int) error {
-	for _, name := range []string{"rows", "batch", "payload", "repeats"} {
+	for _, name := range []string{"rows", "batch", "payload", "repeats", "workers"} {
 		if v, ok := vals[name]; ok && v <= 0 {
 			return usagef("--%s must be positive, got %d", name, v)
 		}
@@ -369,11 +509,25 @@ func printTable(w io.Writer, s *summary.Summary, dir string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "strategy\tmedian peak RSS\tmedian time\trows/s\truns ok\t\n")
 	for _, st := range s.Strategies {
+		if st.OK == 0 {
+			fmt.Fprintf(tw, "%s\t–\t–\t–\t0/%d %s\t\n", st.Name, st.Runs, failedStatus(s, st.Name))
+			continue
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t\n", st.Name, summary.MiB(st.PeakRSSBytes.Median),
 			summary.Seconds(st.DurationSeconds.Median), summary.Thousands(int64(math.Round(st.RowsPerSecond))), st.OK, st.Runs)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "baseline %s; results in %s (%s)\n", summary.MiB(float64(s.BaselinePeakRSSBytes)), dir, report.File)
+}
+
+// failedStatus names the status of a strategy's first run that was not ok.
+func failedStatus(s *summary.Summary, name string) string {
+	for _, r := range s.Runs {
+		if r.Strategy == name && r.Status != summary.StatusOK {
+			return r.Status
+		}
+	}
+	return ""
 }
 
 // randomSeed returns a non-zero seed.

@@ -66,9 +66,9 @@ func TestMissingImage(t *testing.T) {
 
 // TestNoDocker fakes a machine without Docker: the container cannot start.
 func TestNoDocker(t *testing.T) {
-	var f runFlags
+	var f benchFlags
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	f.register(fs)
+	f.register(fs, 1)
 	f.start = func(context.Context, database.Kind, string, log.Logger) (*container.Server, error) {
 		return nil, fmt.Errorf("%w: dial unix /var/run/docker.sock: connect: no such file or directory", container.ErrNoDocker)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"iterbench/bench"
+	"iterbench/strategies"
 	"iterbench/summary"
 )
 
@@ -53,6 +54,11 @@ func TestBadInput(t *testing.T) {
 		{"not a number", []string{"run", "--rows", "many"}, "invalid value"},
 		{"stray argument", []string{"run", "extra"}, "unexpected argument"},
 		{"unknown bulk form", []string{"run", "--bulk-form", "teleport"}, `bulk form "teleport"`},
+		{"bad rss limit", []string{"run", "--rss-limit", "lots"}, `--rss-limit "lots" is not a size`},
+		{"negative timeout", []string{"run", "--timeout", "-1s"}, "--timeout must not be negative"},
+		{"workers zero", []string{"run", "--workers", "0"}, "--workers must be positive"},
+		{"sweep bad rows", []string{"sweep", "--rows", "1000,x"}, `"x" is not a positive number`},
+		{"sweep zero rows", []string{"sweep", "--rows", "0"}, `"0" is not a positive number`},
 		{"db and dsn disagree", []string{"run", "--db", "postgres", "--dsn", filepath.Join(tmp, "x.db")}, "does not match"},
 		{"unwritable out", []string{"run", "--out", filepath.Join(file, "sub")}, "is not a folder"},
 		{"sqlite dsn cannot open", []string{"run", "--dsn", filepath.Join(tmp, "no", "such", "dir", "x.db")}, "connect to sqlite"},
@@ -65,7 +71,7 @@ func TestBadInput(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(tmp, "out-"+strings.ReplaceAll(c.name, " ", "-"))
 			args := c.args
-			if len(args) > 0 && args[0] == "run" && !contains(args, "--out") {
+			if len(args) > 0 && (args[0] == "run" || args[0] == "sweep") && !contains(args, "--out") {
 				args = append(args, "--out", out)
 			}
 			code, stdout, stderr := runCLI(context.Background(), args...)
@@ -133,7 +139,10 @@ func TestRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.Complete || len(s.Runs) != 10 || len(samples) == 0 {
+	if len(s.Unsupported) != 1 || s.Unsupported[0] != "server-cursor" {
+		t.Errorf("unsupported on SQLite: %v, want [server-cursor]", s.Unsupported)
+	}
+	if want := 2 * (len(strategies.All()) - 1); !s.Complete || len(s.Runs) != want || len(samples) == 0 {
 		t.Fatalf("complete %v, %d runs, %d samples", s.Complete, len(s.Runs), len(samples))
 	}
 	for _, r := range s.Runs {
@@ -201,5 +210,61 @@ func TestSeedAndList(t *testing.T) {
 	code, stdout, _ = runCLI(context.Background(), "run", "-h")
 	if code != exitOK || !strings.Contains(stdout, "-rows") {
 		t.Errorf("run -h: exit %d, %q", code, stdout)
+	}
+}
+
+func TestSweepEndToEnd(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "sweep")
+	code, stdout, stderr := runCLI(context.Background(), "sweep", "--rows", "500,2000", "--strategies", "load-all,paging-bulk,keyset-bulk",
+		"--timeout", "2m", "--out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{"REPORT.md", "peak-rss-vs-rows.png", "time-vs-rows.svg", "rows-500/summary.json", "rows-2000/REPORT.md"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "REPORT.md"))
+	for _, want := range []string{"| strategy | 500 | 2,000 |", "## Recommendation", "For sqlite at 2,000 rows"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("sweep report lacks %q:\n%s", want, md)
+		}
+	}
+	if !strings.Contains(stdout, "sweep report in") {
+		t.Errorf("stdout %q", stdout)
+	}
+	os.Remove(filepath.Join(out, "time-vs-rows.png"))
+	if code, _, stderr := runCLI(context.Background(), "plot", out); code != exitOK {
+		t.Fatalf("plot of a sweep: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "time-vs-rows.png")); err != nil {
+		t.Error("plot did not redraw the sweep chart")
+	}
+}
+
+func TestRSSLimitRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "limited")
+	// 1 MiB: every worker crosses it at once; the runs are killed, which is
+	// a measurement, not a failure.
+	code, stdout, stderr := runCLI(context.Background(), "run", "--rows", "2000", "--repeats", "1",
+		"--strategies", "load-all,keyset-bulk", "--rss-limit", "1MiB", "--out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "0/1 killed") {
+		t.Errorf("stdout does not show the kills:\n%s", stdout)
+	}
+	s, _, err := summary.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range s.Runs {
+		if r.Status != summary.StatusKilled {
+			t.Errorf("%s: %s", r.Strategy, r.Status)
+		}
+	}
+	if s.Config.RSSLimitBytes != 1<<20 {
+		t.Errorf("limit recorded as %d", s.Config.RSSLimitBytes)
 	}
 }

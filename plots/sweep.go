@@ -1,0 +1,109 @@
+package plots
+
+import (
+	"fmt"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"iterbench/summary"
+)
+
+// SweepCharts draws a sweep, one summary per row count in increasing order:
+// median peak RSS against rows and median time against rows, both on log
+// scales, one line per strategy. A strategy that was killed or timed out at
+// a size gets a cross there instead of a point: at its peak before the kill,
+// or at the time limit.
+func SweepCharts(ss []*summary.Summary) ([]Chart, error) {
+	if len(ss) == 0 {
+		return nil, fmt.Errorf("no sweep results to draw")
+	}
+	var names []string
+	for _, s := range ss {
+		for _, st := range s.Strategies {
+			if !slices.Contains(names, st.Name) {
+				names = append(names, st.Name)
+			}
+		}
+	}
+	peak, err := sweepChart(ss, names, "Peak RSS against rows", "peak RSS (MiB)",
+		func(st summary.Strategy) float64 { return st.PeakRSSBytes.Median / mib },
+		func(r summary.Run) float64 { return float64(r.PeakRSSBytes) / mib })
+	if err != nil {
+		return nil, err
+	}
+	dur, err := sweepChart(ss, names, "Time against rows", "time (s)",
+		func(st summary.Strategy) float64 { return st.DurationSeconds.Median },
+		func(r summary.Run) float64 { return r.WallSeconds })
+	if err != nil {
+		return nil, err
+	}
+	return []Chart{
+		{Name: "peak-rss-vs-rows", Title: "Peak RSS against rows", Plot: peak},
+		{Name: "time-vs-rows", Title: "Time against rows", Plot: dur},
+	}, nil
+}
+
+func sweepChart(ss []*summary.Summary, names []string, what, ylabel string,
+	ok func(summary.Strategy) float64, failed func(summary.Run) float64) (*plot.Plot, error) {
+	last := ss[len(ss)-1]
+	p := plot.New()
+	c := last.Config
+	p.Title.Text = fmt.Sprintf("%s: %s, batch %d (log scales)", what, c.Database, c.BatchSize)
+	p.Title.TextStyle.Font.Size = vg.Points(13)
+	p.X.Label.Text = "rows"
+	p.Y.Label.Text = ylabel
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs = vg.Points(8)
+	var crosses plotter.XYs
+	for _, name := range names {
+		var xys plotter.XYs
+		for _, s := range ss {
+			st, found := s.Lookup(name)
+			if !found {
+				continue
+			}
+			if st.OK > 0 {
+				if y := ok(st); y > 0 {
+					xys = append(xys, plotter.XY{X: float64(s.Config.Rows), Y: y})
+				}
+				continue
+			}
+			for _, r := range s.Runs {
+				if r.Strategy == name && (r.Status == summary.StatusKilled || r.Status == summary.StatusTimeout) {
+					if y := failed(r); y > 0 {
+						crosses = append(crosses, plotter.XY{X: float64(s.Config.Rows), Y: y})
+					}
+					break
+				}
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		l, pts, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, err
+		}
+		col := colorOf(last, name)
+		l.Color, l.Width = col, vg.Points(1.5)
+		pts.Color, pts.Shape = col, draw.CircleGlyph{}
+		p.Add(l, pts)
+		p.Legend.Add(name, l, pts)
+	}
+	if len(crosses) > 0 {
+		sc, err := plotter.NewScatter(crosses)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Shape: draw.CrossGlyph{}, Radius: vg.Points(6), Color: palette[3]}
+		p.Add(sc)
+		p.Legend.Add("killed or timed out (value reached)", sc)
+	}
+	return p, nil
+}

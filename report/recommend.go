@@ -1,0 +1,229 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"iterbench/plots"
+	"iterbench/summary"
+)
+
+// Margin is the share of the memory limit a recommended strategy must leave
+// free: its largest peak must stay under (1-Margin) × the limit.
+const Margin = 0.2
+
+// sqlOnly is the strategy that needs the calculation written in SQL; it is
+// reported beside the recommendation, not as it.
+const sqlOnly = "set-based"
+
+// Recommendation is the advice computed from a benchmark's numbers.
+type Recommendation struct {
+	// Database, Rows and LimitBytes (0: none given) are what it applies to.
+	Database   string
+	Rows       int
+	LimitBytes uint64
+	// Ranked lists the client-side strategies that qualified, fastest first.
+	Ranked []string
+	// Best is the fastest qualifying strategy, or "" if none qualified.
+	Best string
+	// Excluded says why each strategy that did not qualify was left out.
+	Excluded map[string]string
+	// SQL is a note on set-based, if it ran.
+	SQL string
+	// Warnings are risks drawn from the data.
+	Warnings []string
+}
+
+// Recommend ranks the strategies of s: a strategy qualifies when all its
+// runs finished correctly, its RSS did not keep rising during its run (see
+// Flatness) and is flat or within plots.BoundedFactor of the lowest peak,
+// and, given a limit, its largest peak leaves Margin of the limit free. sweep, if not
+// empty, holds the same strategies at several row counts (s among them) and
+// adds warnings about how time and memory grow.
+func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary.Summary) Recommendation {
+	r := Recommendation{Database: s.Config.Database, Rows: s.Config.Rows, LimitBytes: s.Config.RSSLimitBytes,
+		Excluded: map[string]string{}}
+	bounded := boundedSet(s, samples)
+	_, growing := Flatness(s, samples)
+	var ok []summary.Strategy
+	for _, st := range s.Strategies {
+		switch {
+		case st.OK < st.Runs:
+			r.Excluded[st.Name] = failures(s, st.Name)
+		case st.Name == sqlOnly:
+		case slices.Contains(growing, st.Name):
+			r.Excluded[st.Name] = fmt.Sprintf("its RSS was still rising during the run (median peak %s, %s the lowest); "+
+				"see how it grows with `iterbench sweep`", summary.MiB(st.PeakRSSBytes.Median), times(st.PeakRSSBytes.Median/lowestPeak(s)))
+		case !bounded[st.Name]:
+			r.Excluded[st.Name] = fmt.Sprintf("median peak %s is %s the lowest", summary.MiB(st.PeakRSSBytes.Median),
+				times(st.PeakRSSBytes.Median/lowestPeak(s)))
+		case r.LimitBytes > 0 && st.PeakRSSBytes.Max > (1-Margin)*float64(r.LimitBytes):
+			r.Excluded[st.Name] = fmt.Sprintf("peak %s leaves less than %.0f %% of the %s limit free",
+				summary.MiB(st.PeakRSSBytes.Max), 100*Margin, summary.MiB(float64(r.LimitBytes)))
+		default:
+			ok = append(ok, st)
+		}
+	}
+	slices.SortStableFunc(ok, func(a, b summary.Strategy) int {
+		return cmp.Compare(a.DurationSeconds.Median, b.DurationSeconds.Median)
+	})
+	for _, st := range ok {
+		r.Ranked = append(r.Ranked, st.Name)
+	}
+	if len(ok) > 0 {
+		r.Best = ok[0].Name
+	}
+	if st, found := s.Lookup(sqlOnly); found && st.OK == st.Runs && st.OK > 0 {
+		name := sqlOnly
+		r.SQL = fmt.Sprintf("If the calculation can be written in SQL, **%s** did it in %s (%s rows/s)",
+			name, summary.Seconds(st.DurationSeconds.Median), summary.Thousands(int64(math.Round(st.RowsPerSecond))))
+		if len(ok) > 0 {
+			r.SQL += fmt.Sprintf(", %s the time of %s", times(ok[0].DurationSeconds.Median/st.DurationSeconds.Median)+" less than", ok[0].Name)
+		}
+		r.SQL += "; it moves no row to the client."
+	}
+	r.Warnings = warnings(s, sweep)
+	return r
+}
+
+func lowestPeak(s *summary.Summary) float64 {
+	low := math.Inf(1)
+	for _, st := range s.Strategies {
+		if st.OK > 0 {
+			low = min(low, st.PeakRSSBytes.Median)
+		}
+	}
+	return low
+}
+
+// boundedSet returns the strategies whose memory does not grow: within
+// BoundedFactor of the lowest peak, or flat over the run.
+func boundedSet(s *summary.Summary, samples []summary.SampleRow) map[string]bool {
+	out := map[string]bool{}
+	for _, name := range plots.Bounded(s) {
+		out[name] = true
+	}
+	flat, growing := Flatness(s, samples)
+	for _, name := range flat {
+		out[name] = true
+	}
+	for _, name := range growing {
+		delete(out, name) // seen growing: not bounded, whatever its peak
+	}
+	return out
+}
+
+// failures describes the runs of a strategy that did not finish correctly.
+func failures(s *summary.Summary, name string) string {
+	var parts []string
+	n := 0
+	for _, r := range s.Runs {
+		if r.Strategy != name {
+			continue
+		}
+		n++
+		switch r.Status {
+		case summary.StatusOK:
+		case summary.StatusKilled:
+			parts = append(parts, fmt.Sprintf("killed at %.1f s (peak %s, %s rows done)", r.KilledAtSeconds,
+				summary.MiB(float64(r.PeakRSSBytes)), summary.Thousands(r.Rows)))
+		case summary.StatusTimeout:
+			parts = append(parts, fmt.Sprintf("stopped by the time limit (%s rows done)", summary.Thousands(r.Rows)))
+		default:
+			parts = append(parts, fmt.Sprintf("%s (%s)", r.Status, firstLine(r.Error)))
+		}
+	}
+	return fmt.Sprintf("%d of %d runs did not finish: %s", len(parts), n, strings.Join(parts, "; "))
+}
+
+// warnings draws risks from the data: killed runs, OFFSET paging that gets
+// slower per row as the table grows, memory that grows with the table.
+func warnings(s *summary.Summary, sweep []*summary.Summary) []string {
+	var out []string
+	for _, st := range s.Strategies {
+		killed := 0
+		for _, r := range s.Runs {
+			if r.Strategy == st.Name && r.Status == summary.StatusKilled {
+				killed++
+			}
+		}
+		if killed > 0 {
+			out = append(out, fmt.Sprintf("%s crossed the %s memory limit and was killed in %d of %d runs: "+
+				"this is how the original backfill was OOM-killed.", st.Name, summary.MiB(float64(s.Config.RSSLimitBytes)), killed, st.Runs))
+		}
+	}
+	if len(sweep) >= 2 {
+		first, last := sweep[0], sweep[len(sweep)-1]
+		for _, name := range []string{"paging", "paging-bulk"} {
+			a, okA := first.Lookup(name)
+			b, okB := last.Lookup(name)
+			if !okA || !okB || a.OK == 0 || b.OK == 0 {
+				continue
+			}
+			perRowA := a.DurationSeconds.Median / float64(first.Config.Rows)
+			perRowB := b.DurationSeconds.Median / float64(last.Config.Rows)
+			if growth := perRowB / perRowA; growth >= 2 {
+				out = append(out, fmt.Sprintf("%s: time per row grew %s from %s to %s rows: OFFSET re-reads every skipped row, "+
+					"so the total time grows with the square of the table; keyset paging does not.",
+					name, times(growth), summary.Thousands(int64(first.Config.Rows)), summary.Thousands(int64(last.Config.Rows))))
+			}
+		}
+		for _, st := range last.Strategies {
+			a, okA := first.Lookup(st.Name)
+			if !okA || a.OK == 0 || st.OK == 0 {
+				continue
+			}
+			growth := (st.PeakRSSBytes.Median - float64(last.BaselinePeakRSSBytes)) /
+				math.Max(a.PeakRSSBytes.Median-float64(first.BaselinePeakRSSBytes), 1<<20)
+			rowsGrowth := float64(last.Config.Rows) / float64(first.Config.Rows)
+			if growth >= rowsGrowth/4 && growth >= 4 {
+				out = append(out, fmt.Sprintf("%s: memory above the baseline grew %s while rows grew %s (%s → %s): it needs memory in proportion to the table.",
+					st.Name, times(growth), times(rowsGrowth), summary.MiB(a.PeakRSSBytes.Median), summary.MiB(st.PeakRSSBytes.Median)))
+			}
+		}
+	} else if pb, ok := s.Lookup("paging-bulk"); ok && pb.OK > 0 {
+		if kb, ok := s.Lookup("keyset-bulk"); ok && kb.OK > 0 && pb.DurationSeconds.Median >= 1.5*kb.DurationSeconds.Median {
+			out = append(out, fmt.Sprintf("paging-bulk took %s the time of keyset-bulk already at %s rows: OFFSET re-reads skipped rows, and the gap grows with the table.",
+				times(pb.DurationSeconds.Median/kb.DurationSeconds.Median), summary.Thousands(int64(s.Config.Rows))))
+		}
+	}
+	return out
+}
+
+// Markdown renders the recommendation as a report section.
+func (r Recommendation) Markdown() string {
+	var b strings.Builder
+	limit := "no memory limit given (`--rss-limit`)"
+	if r.LimitBytes > 0 {
+		limit = "a memory limit of " + summary.MiB(float64(r.LimitBytes))
+	}
+	fmt.Fprintf(&b, "## Recommendation\n\nFor %s at %s rows, with %s:\n\n", r.Database, summary.Thousands(int64(r.Rows)), limit)
+	if r.Best != "" {
+		fmt.Fprintf(&b, "- Use **%s**: the fastest strategy whose memory stayed flat", r.Best)
+		if r.LimitBytes > 0 {
+			fmt.Fprintf(&b, " and whose peak leaves %.0f %% of the limit free", 100*Margin)
+		}
+		b.WriteString(".\n")
+		fmt.Fprintf(&b, "- Ranked, fastest first: %s.\n", strings.Join(r.Ranked, ", "))
+	} else {
+		b.WriteString("- No strategy qualified: every one failed, was killed, or used memory that kept growing.\n")
+	}
+	if r.SQL != "" {
+		fmt.Fprintf(&b, "- %s\n", r.SQL)
+	}
+	names := make([]string, 0, len(r.Excluded))
+	for name := range r.Excluded {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		fmt.Fprintf(&b, "- Not %s: %s.\n", name, r.Excluded[name])
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "- Warning: %s\n", w)
+	}
+	return b.String()
+}

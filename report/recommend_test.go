@@ -1,0 +1,109 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"iterbench/summary"
+)
+
+// fakeRun builds an ok run.
+func fakeRun(name string, rep int, peakMiB, secs float64) summary.Run {
+	return summary.Run{Strategy: name, Repeat: rep, Status: summary.StatusOK, Rows: 1000, RowsVerified: 1000,
+		PeakRSSBytes: uint64(peakMiB * (1 << 20)), KernelMaxRSSBytes: uint64(peakMiB * (1 << 20)), DurationSeconds: secs}
+}
+
+func fakeSummary(rows int, limitMiB float64, runs ...summary.Run) *summary.Summary {
+	var names []string
+	for _, r := range runs {
+		found := false
+		for _, n := range names {
+			found = found || n == r.Strategy
+		}
+		if !found {
+			names = append(names, r.Strategy)
+		}
+	}
+	s := &summary.Summary{Complete: true, BaselinePeakRSSBytes: 30 << 20, Runs: runs,
+		Config: summary.Config{Database: "postgres", Rows: rows, Strategies: names, RSSLimitBytes: uint64(limitMiB * (1 << 20))}}
+	s.Strategies = summary.Aggregate(runs, names, nil)
+	return s
+}
+
+func TestRecommendPicksFastestBoundedUnderLimit(t *testing.T) {
+	killed := summary.Run{Strategy: "load-all", Repeat: 1, Status: summary.StatusKilled, PeakRSSBytes: 130 << 20, KilledAtSeconds: 0.8, Rows: 0}
+	s := fakeSummary(50000, 60,
+		killed,
+		fakeRun("cursor", 1, 36, 9),
+		fakeRun("cursor-bulk", 1, 38, 2),
+		fakeRun("keyset-bulk", 1, 37, 1.5),
+		fakeRun("fat-but-fast", 1, 52, 0.5), // bounded (1.49× the lowest) but too close to the limit
+		fakeRun("set-based", 1, 35, 0.4),
+	)
+	r := Recommend(s, nil, nil)
+	if r.Best != "keyset-bulk" {
+		t.Errorf("Best = %q, want keyset-bulk", r.Best)
+	}
+	if got := strings.Join(r.Ranked, ","); got != "keyset-bulk,cursor-bulk,cursor" {
+		t.Errorf("Ranked = %s", got)
+	}
+	if !strings.Contains(r.Excluded["load-all"], "killed at 0.8 s") {
+		t.Errorf("load-all excluded for %q", r.Excluded["load-all"])
+	}
+	if !strings.Contains(r.Excluded["fat-but-fast"], "leaves less than 20 % of the 60.0 MiB limit free") {
+		t.Errorf("fat-but-fast excluded for %q", r.Excluded["fat-but-fast"])
+	}
+	if !strings.Contains(r.SQL, "set-based") || strings.Contains(strings.Join(r.Ranked, ","), "set-based") {
+		t.Errorf("set-based must be a side note, not ranked: SQL %q, ranked %v", r.SQL, r.Ranked)
+	}
+	if len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0], "load-all crossed the 60.0 MiB memory limit and was killed in 1 of 1 runs") {
+		t.Errorf("warnings %q", r.Warnings)
+	}
+	md := r.Markdown()
+	for _, want := range []string{"## Recommendation", "Use **keyset-bulk**", "Not load-all:", "Warning: load-all crossed"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+func TestRecommendWithoutLimitExcludesHungryStrategies(t *testing.T) {
+	s := fakeSummary(50000, 0, fakeRun("load-all", 1, 150, 1), fakeRun("paging", 1, 36, 5))
+	r := Recommend(s, nil, nil)
+	if r.Best != "paging" {
+		t.Errorf("Best = %q, want paging (load-all peaks at 4× the lowest)", r.Best)
+	}
+	if !strings.Contains(r.Excluded["load-all"], "4.2× the lowest") {
+		t.Errorf("load-all excluded for %q", r.Excluded["load-all"])
+	}
+	// Nothing qualifies.
+	s = fakeSummary(10, 0, summary.Run{Strategy: "x", Repeat: 1, Status: summary.StatusError, Error: "boom"})
+	if r := Recommend(s, nil, nil); r.Best != "" || !strings.Contains(r.Markdown(), "No strategy qualified") {
+		t.Errorf("Best = %q with only failed runs", r.Best)
+	}
+}
+
+func TestRecommendSweepWarnings(t *testing.T) {
+	small := fakeSummary(10000, 0,
+		fakeRun("load-all", 1, 40, 0.2), fakeRun("paging-bulk", 1, 35, 0.1), fakeRun("keyset-bulk", 1, 35, 0.1))
+	big := fakeSummary(1000000, 0,
+		fakeRun("load-all", 1, 1030, 20), fakeRun("paging-bulk", 1, 35, 100), fakeRun("keyset-bulk", 1, 35, 10))
+	r := Recommend(big, nil, []*summary.Summary{small, big})
+	got := strings.Join(r.Warnings, "\n")
+	for _, want := range []string{
+		"paging-bulk: time per row grew 10× from 10,000 to 1,000,000 rows",
+		"load-all: memory above the baseline grew 100× while rows grew 100×",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "keyset-bulk") {
+		t.Errorf("keyset-bulk, flat in time per row and memory, was warned about:\n%s", got)
+	}
+	// Without a sweep, a slow paging-bulk next to keyset-bulk is still flagged.
+	one := fakeSummary(200000, 0, fakeRun("paging-bulk", 1, 35, 6), fakeRun("keyset-bulk", 1, 35, 2))
+	if w := strings.Join(Recommend(one, nil, nil).Warnings, ""); !strings.Contains(w, "paging-bulk took 3.0× the time of keyset-bulk") {
+		t.Errorf("single-run warning missing: %q", w)
+	}
+}
