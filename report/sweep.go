@@ -140,6 +140,49 @@ func SweepMarkdown(ss []*summary.Summary, samples []summary.SampleRow, charts []
 	for _, ch := range charts {
 		fmt.Fprintf(&b, "### %s\n\n![%s](%s.png)\n\n", ch.Title, ch.Title, ch.Name)
 	}
+	b.WriteString("### Growth\n\n")
+	for _, g := range Growth(ss) {
+		fmt.Fprintf(&b, "- %s\n", g)
+	}
+	b.WriteString("\n")
 	b.WriteString(Recommend(last, samples, ss).Markdown())
 	return b.Bytes()
+}
+
+// Growth describes, per strategy, how its median peak RSS and its time per
+// row changed from the smallest to the largest row count where it finished.
+func Growth(ss []*summary.Summary) []string {
+	var names []string
+	for _, s := range ss {
+		for _, st := range s.Strategies {
+			if !slices.Contains(names, st.Name) {
+				names = append(names, st.Name)
+			}
+		}
+	}
+	var out []string
+	for _, name := range names {
+		var first, last *summary.Summary
+		var a, z summary.Strategy
+		for _, s := range ss {
+			if st, ok := s.Lookup(name); ok && st.OK > 0 {
+				if first == nil {
+					first, a = s, st
+				}
+				last, z = s, st
+			}
+		}
+		if first == nil || first == last {
+			continue
+		}
+		perRow := func(s *summary.Summary, st summary.Strategy) float64 {
+			return 1e6 * st.DurationSeconds.Median / float64(s.Config.Rows)
+		}
+		out = append(out, fmt.Sprintf("%s, %s → %s rows: median peak RSS %s → %s (%+.0f %%, %s the baseline at the largest); time per row %.1f → %.1f µs (%s).",
+			name, summary.Thousands(int64(first.Config.Rows)), summary.Thousands(int64(last.Config.Rows)),
+			summary.MiB(a.PeakRSSBytes.Median), summary.MiB(z.PeakRSSBytes.Median),
+			100*(z.PeakRSSBytes.Median/a.PeakRSSBytes.Median-1), times(z.PeakRSSBytes.Median/float64(last.BaselinePeakRSSBytes)),
+			perRow(first, a), perRow(last, z), times(perRow(last, z)/perRow(first, a))))
+	}
+	return out
 }

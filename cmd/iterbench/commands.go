@@ -460,7 +460,17 @@ func listCmd(args []string, stdout io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	for _, s := range strategies.All() {
-		fmt.Fprintf(tw, "%s\t%s\n", s.Name(), s.Description())
+		var only []string
+		for _, k := range database.Kinds() {
+			if strategies.Supported(s, k.Dialect()) {
+				only = append(only, string(k))
+			}
+		}
+		note := ""
+		if len(only) < len(database.Kinds()) {
+			note = " (" + strings.Join(only, ", ") + " only)"
+		}
+		fmt.Fprintf(tw, "%s\t%s%s\n", s.Name(), s.Description(), note)
 	}
 	return tw.Flush()
 }
