@@ -4,10 +4,11 @@
 package items
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // Table is the name of the table iterbench creates, fills and updates. It is
@@ -63,9 +64,12 @@ func (d Doc) Score() int64 {
 }
 
 // Score decodes a row's JSON document and returns its calculated score.
+// It decodes with goccy/go-json, a drop-in for encoding/json that took 4 µs
+// instead of 15 µs per 1 KiB document (BenchmarkScore): with the standard
+// decoder, decoding was half of a client-side strategy's time.
 func Score(data string) (int64, error) {
 	var d Doc
-	if err := json.Unmarshal([]byte(data), &d); err != nil {
+	if err := gojson.Unmarshal([]byte(data), &d); err != nil {
 		return 0, fmt.Errorf("decode document: %w", err)
 	}
 	return d.Score(), nil

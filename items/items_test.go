@@ -55,9 +55,15 @@ func TestScore(t *testing.T) {
 		t.Error("Score accepted invalid JSON")
 	}
 	for id := int64(1); id < 1000; id++ {
-		s, err := Score(Generate(3, id, 300).Data)
+		data := Generate(3, id, 300).Data
+		s, err := Score(data)
 		if err != nil || s < 1 {
 			t.Fatalf("row %d: score %d, err %v", id, s, err)
+		}
+		// The fast decoder agrees with encoding/json.
+		var d Doc
+		if err := json.Unmarshal([]byte(data), &d); err != nil || d.Score() != s {
+			t.Fatalf("row %d: Score %d, encoding/json gives %d (%v)", id, s, d.Score(), err)
 		}
 	}
 }

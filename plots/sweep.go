@@ -2,7 +2,6 @@ package plots
 
 import (
 	"fmt"
-	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -21,14 +20,7 @@ func SweepCharts(ss []*summary.Summary) ([]Chart, error) {
 	if len(ss) == 0 {
 		return nil, fmt.Errorf("no sweep results to draw")
 	}
-	var names []string
-	for _, s := range ss {
-		for _, st := range s.Strategies {
-			if !slices.Contains(names, st.Name) {
-				names = append(names, st.Name)
-			}
-		}
-	}
+	names := summary.StrategyNames(ss)
 	peak, err := sweepChart(ss, names, "Peak RSS against rows", "peak RSS (MiB)",
 		func(st summary.Strategy) float64 { return st.PeakRSSBytes.Median / mib },
 		func(r summary.Run) float64 { return float64(r.PeakRSSBytes) / mib })

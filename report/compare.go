@@ -22,14 +22,7 @@ const CompareFile = "COMPARISON.md"
 func Compare(dirs []string, ss []*summary.Summary) []byte {
 	var b bytes.Buffer
 	b.WriteString("# iterbench: databases compared\n\n")
-	var names []string
-	for _, s := range ss {
-		for _, st := range s.Strategies {
-			if !slices.Contains(names, st.Name) {
-				names = append(names, st.Name)
-			}
-		}
-	}
+	names := summary.StrategyNames(ss)
 	b.WriteString("| strategy |")
 	for i, s := range ss {
 		fmt.Fprintf(&b, " [%s](%s) peak RSS | time |", label(s), filepath.ToSlash(filepath.Join(dirs[i], File)))
@@ -93,14 +86,7 @@ func CompareFindings(ss []*summary.Summary) []string {
 			summary.MiB(hungriest.PeakRSSBytes.Median), times(hungriest.PeakRSSBytes.Median/leanest.PeakRSSBytes.Median), leanest.Name))
 	}
 	// Per strategy: which database ran it fastest, and the spread.
-	var names []string
-	for _, s := range ss {
-		for _, st := range s.Strategies {
-			if !slices.Contains(names, st.Name) {
-				names = append(names, st.Name)
-			}
-		}
-	}
+	names := summary.StrategyNames(ss)
 	for _, name := range names {
 		type entry struct {
 			db  string

@@ -81,7 +81,7 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 		r.SQL = fmt.Sprintf("If the calculation can be written in SQL, **%s** did it in %s (%s rows/s)",
 			name, summary.Seconds(st.DurationSeconds.Median), summary.Thousands(int64(math.Round(st.RowsPerSecond))))
 		if len(ok) > 0 {
-			r.SQL += fmt.Sprintf(", %s the time of %s", times(ok[0].DurationSeconds.Median/st.DurationSeconds.Median)+" less than", ok[0].Name)
+			r.SQL += fmt.Sprintf(", %s faster than %s", times(ok[0].DurationSeconds.Median/st.DurationSeconds.Median), ok[0].Name)
 		}
 		r.SQL += "; it moves no row to the client."
 	}

@@ -29,6 +29,14 @@ func Write(dir string, s *summary.Summary, samples []summary.SampleRow) error {
 	if err != nil {
 		return err
 	}
+	if err := writeCharts(dir, charts); err != nil {
+		return err
+	}
+	return summary.WriteFile(filepath.Join(dir, File), Markdown(s, samples, charts))
+}
+
+// writeCharts writes every chart into dir in every format, atomically.
+func writeCharts(dir string, charts []plots.Chart) error {
 	for _, c := range charts {
 		for _, format := range plots.Formats {
 			data, err := plots.Encode(c.Plot, format)
@@ -40,7 +48,7 @@ func Write(dir string, s *summary.Summary, samples []summary.SampleRow) error {
 			}
 		}
 	}
-	return summary.WriteFile(filepath.Join(dir, File), Markdown(s, samples, charts))
+	return nil
 }
 
 // Markdown returns the report for a summary.

@@ -60,16 +60,8 @@ func WriteSweep(dir string, ss []*summary.Summary) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range charts {
-		for _, format := range plots.Formats {
-			data, err := plots.Encode(c.Plot, format)
-			if err != nil {
-				return fmt.Errorf("render %s.%s: %w", c.Name, format, err)
-			}
-			if err := summary.WriteFile(filepath.Join(dir, c.Name+"."+format), data); err != nil {
-				return err
-			}
-		}
+	if err := writeCharts(dir, charts); err != nil {
+		return err
 	}
 	// The largest row count's samples decide which strategies stay flat.
 	_, samples, err := summary.Read(filepath.Join(dir, SweepDir(ss[len(ss)-1].Config.Rows)))
@@ -104,14 +96,7 @@ func SweepMarkdown(ss []*summary.Summary, samples []summary.SampleRow, charts []
 		fmt.Fprintf(&b, "[%s](%s/%s)", sizes[i], SweepDir(s.Config.Rows), File)
 	}
 	b.WriteString(".\n\n")
-	var names []string
-	for _, s := range ss {
-		for _, st := range s.Strategies {
-			if !slices.Contains(names, st.Name) {
-				names = append(names, st.Name)
-			}
-		}
-	}
+	names := summary.StrategyNames(ss)
 	for _, part := range []struct {
 		title string
 		cell  func(st summary.Strategy) string
@@ -152,14 +137,7 @@ func SweepMarkdown(ss []*summary.Summary, samples []summary.SampleRow, charts []
 // Growth describes, per strategy, how its median peak RSS and its time per
 // row changed from the smallest to the largest row count where it finished.
 func Growth(ss []*summary.Summary) []string {
-	var names []string
-	for _, s := range ss {
-		for _, st := range s.Strategies {
-			if !slices.Contains(names, st.Name) {
-				names = append(names, st.Name)
-			}
-		}
-	}
+	names := summary.StrategyNames(ss)
 	var out []string
 	for _, name := range names {
 		var first, last *summary.Summary

@@ -230,3 +230,17 @@ func (s *Summary) MedianRun(strategy string) (Run, bool) {
 	slices.SortStableFunc(ok, func(a, b Run) int { return cmp.Compare(a.PeakRSSBytes, b.PeakRSSBytes) })
 	return ok[(len(ok)-1)/2], true
 }
+
+// StrategyNames returns the names of the strategies aggregated in any of
+// ss, in order of first appearance.
+func StrategyNames(ss []*Summary) []string {
+	var names []string
+	for _, s := range ss {
+		for _, st := range s.Strategies {
+			if !slices.Contains(names, st.Name) {
+				names = append(names, st.Name)
+			}
+		}
+	}
+	return names
+}
