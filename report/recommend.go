@@ -39,14 +39,14 @@ type Recommendation struct {
 
 // Recommend ranks the strategies of s: a strategy qualifies when all its
 // runs finished correctly, its RSS did not keep rising during its run (see
-// Flatness) and is flat or within plots.BoundedFactor of the lowest peak,
+// Flatness), its median peak is within plots.BoundedFactor of the lowest,
 // and, given a limit, its largest peak leaves Margin of the limit free. sweep, if not
 // empty, holds the same strategies at several row counts (s among them) and
 // adds warnings about how time and memory grow.
 func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary.Summary) Recommendation {
 	r := Recommendation{Database: s.Config.Database, Rows: s.Config.Rows, LimitBytes: s.Config.RSSLimitBytes,
 		Excluded: map[string]string{}}
-	bounded := boundedSet(s, samples)
+	bounded := plots.Bounded(s)
 	_, growing := Flatness(s, samples)
 	var ok []summary.Strategy
 	for _, st := range s.Strategies {
@@ -57,7 +57,7 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 		case slices.Contains(growing, st.Name):
 			r.Excluded[st.Name] = fmt.Sprintf("its RSS was still rising during the run (median peak %s, %s the lowest); "+
 				"see how it grows with `iterbench sweep`", summary.MiB(st.PeakRSSBytes.Median), times(st.PeakRSSBytes.Median/lowestPeak(s)))
-		case !bounded[st.Name]:
+		case !slices.Contains(bounded, st.Name):
 			r.Excluded[st.Name] = fmt.Sprintf("median peak %s is %s the lowest", summary.MiB(st.PeakRSSBytes.Median),
 				times(st.PeakRSSBytes.Median/lowestPeak(s)))
 		case r.LimitBytes > 0 && st.PeakRSSBytes.Max > (1-Margin)*float64(r.LimitBytes):
@@ -97,23 +97,6 @@ func lowestPeak(s *summary.Summary) float64 {
 		}
 	}
 	return low
-}
-
-// boundedSet returns the strategies whose memory does not grow: within
-// BoundedFactor of the lowest peak, or flat over the run.
-func boundedSet(s *summary.Summary, samples []summary.SampleRow) map[string]bool {
-	out := map[string]bool{}
-	for _, name := range plots.Bounded(s) {
-		out[name] = true
-	}
-	flat, growing := Flatness(s, samples)
-	for _, name := range flat {
-		out[name] = true
-	}
-	for _, name := range growing {
-		delete(out, name) // seen growing: not bounded, whatever its peak
-	}
-	return out
 }
 
 // failures describes the runs of a strategy that did not finish correctly.

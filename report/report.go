@@ -153,12 +153,12 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 	if flat, growing := Flatness(s, samples); len(flat)+len(growing) > 0 {
 		msg := ""
 		if len(flat) > 0 {
-			msg = fmt.Sprintf("Flat: %s kept RSS within %.0f %% of its peak over the last %.0f %% of the run.",
-				strings.Join(flat, ", "), 100*FlatTolerance, 100*(1-FlatStart))
+			msg = fmt.Sprintf("Flat: %s kept RSS within %.0f %% (or %d MiB) of its peak over the last %.0f %% of the run.",
+				strings.Join(flat, ", "), 100*FlatTolerance, FlatFloor>>20, 100*(1-FlatStart))
 		}
 		if len(growing) > 0 {
-			msg = strings.TrimSpace(msg + fmt.Sprintf(" Not flat (RSS more than %.0f %% below its peak after the first %.0f %% of the run): %s.",
-				100*FlatTolerance, 100*FlatStart, strings.Join(growing, ", ")))
+			msg = strings.TrimSpace(msg + fmt.Sprintf(" Not flat (RSS more than %.0f %% and %d MiB below its peak after the first %.0f %% of the run): %s.",
+				100*FlatTolerance, FlatFloor>>20, 100*FlatStart, strings.Join(growing, ", ")))
 		}
 		out = append(out, msg)
 	}
@@ -196,10 +196,12 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 
 // Flatness thresholds: a strategy is flat when, in its median run, every
 // sample taken after the first FlatStart of the strategy's duration is
-// within FlatTolerance of the run's peak.
+// within FlatTolerance of the run's peak, or within FlatFloor bytes of it:
+// a few MiB of garbage-collector drift is not growth.
 const (
 	FlatStart     = 0.2
 	FlatTolerance = 0.10
+	FlatFloor     = 8 << 20
 )
 
 // Flatness sorts strategies into those whose RSS stays flat after the
@@ -236,7 +238,7 @@ func Flatness(s *summary.Summary, samples []summary.SampleRow) (flat, growing []
 		if n < 10 {
 			continue // too short to judge
 		}
-		if lowest >= (1-FlatTolerance)*float64(peak) {
+		if float64(peak)-lowest <= max(FlatTolerance*float64(peak), FlatFloor) {
 			flat = append(flat, st.Name)
 		} else {
 			growing = append(growing, st.Name)
