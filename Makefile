@@ -17,7 +17,7 @@ export ITERBENCH_MARIADB_IMAGE ?= iterbench/mariadb
 endif
 endif
 
-.PHONY: build run run-postgres run-mariadb compare images test bench plots lint clean
+.PHONY: build run run-postgres run-mariadb sweep rss-limit compare images test bench plots lint clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/iterbench
@@ -32,6 +32,15 @@ run-postgres: build
 
 run-mariadb: build
 	$(BIN) run --db mariadb --rows $(ROWS) --repeats $(REPEATS) --out results/mariadb
+
+# A sweep up to 1,000,000 rows and a run under a memory limit, as committed.
+SWEEP_STRATEGIES := load-all,cursor-bulk,paging-bulk,keyset-bulk,server-cursor,parallel-keyset,set-based
+sweep: build
+	$(BIN) sweep --db sqlite --rows 10000,50000,200000,1000000 --strategies $(SWEEP_STRATEGIES) --timeout 10m --out results/sweep-sqlite
+	$(BIN) sweep --db postgres --rows 10000,50000,200000,1000000 --strategies $(SWEEP_STRATEGIES) --timeout 10m --out results/sweep-postgres
+
+rss-limit: build
+	$(BIN) run --db postgres --rows 200000 --repeats 1 --rss-limit 128MiB --out results/postgres-rss-limit
 
 # One table across the databases' results.
 compare: build
@@ -54,10 +63,12 @@ bench:
 		| tee results/bench/strategies.txt.tmp
 	mv results/bench/strategies.txt.tmp results/bench/strategies.txt
 
-# Redraw the charts and REPORT.md of every results folder.
+# Redraw the charts and REPORT.md of every results and sweep folder.
 plots: build
 	@for d in results/*/; do \
-		if [ -f "$$d/summary.json" ]; then $(BIN) plot "$$d" || exit 1; fi; \
+		if [ -f "$$d/summary.json" ] || ls -d "$$d"rows-* >/dev/null 2>&1; then \
+			$(BIN) plot "$$d" || exit 1; \
+		fi; \
 	done
 
 lint:

@@ -55,8 +55,11 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 			r.Excluded[st.Name] = failures(s, st.Name)
 		case st.Name == sqlOnly:
 		case slices.Contains(growing, st.Name):
-			r.Excluded[st.Name] = fmt.Sprintf("its RSS was still rising during the run (median peak %s, %s the lowest); "+
-				"see how it grows with `iterbench sweep`", summary.MiB(st.PeakRSSBytes.Median), times(st.PeakRSSBytes.Median/lowestPeak(s)))
+			r.Excluded[st.Name] = fmt.Sprintf("its RSS was still rising during the run (median peak %s, %s the lowest)",
+				summary.MiB(st.PeakRSSBytes.Median), times(st.PeakRSSBytes.Median/lowestPeak(s)))
+			if len(sweep) < 2 {
+				r.Excluded[st.Name] += "; see how it grows with `iterbench sweep`"
+			}
 		case !slices.Contains(bounded, st.Name):
 			r.Excluded[st.Name] = fmt.Sprintf("median peak %s is %s the lowest", summary.MiB(st.PeakRSSBytes.Median),
 				times(st.PeakRSSBytes.Median/lowestPeak(s)))
