@@ -335,7 +335,8 @@ func firstLine(s string) string {
 // hint adds advice to errors whose cause is known.
 func hint(err error) error {
 	msg := err.Error()
-	if strings.Contains(strings.ToLower(msg), "ryuk") && os.Getenv("TESTCONTAINERS_RYUK_DISABLED") != "true" {
+	lower := strings.ToLower(msg)
+	if (strings.Contains(lower, "ryuk") || strings.Contains(lower, "reaper")) && os.Getenv("TESTCONTAINERS_RYUK_DISABLED") != "true" {
 		return fmt.Errorf("%w (the Ryuk reaper image could not start; where no image can be pulled set TESTCONTAINERS_RYUK_DISABLED=true)", err)
 	}
 	return err
