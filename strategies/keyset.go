@@ -26,16 +26,7 @@ func (Keyset) Description() string {
 // Run implements Strategy.
 func (Keyset) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	t := tracker{cfg: cfg}
-	err := keysetPages(ctx, db, cfg.batch(), 0, 0, &t, func(page []items.Item) error {
-		for i := range page {
-			if err := saveRow(ctx, db, &page[i]); err != nil {
-				return err
-			}
-			t.writes(1)
-			t.add(1)
-		}
-		return nil
-	})
+	err := keysetPages(ctx, db, cfg.batch(), 0, 0, &t, savePage(ctx, db, &t))
 	return t.done(), err
 }
 

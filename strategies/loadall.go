@@ -30,12 +30,6 @@ func (LoadAll) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) 
 		return t.done(), fmt.Errorf("load all rows: %w", err)
 	}
 	t.reads(1)
-	for i := range all {
-		if err := saveRow(ctx, db, &all[i]); err != nil {
-			return t.done(), err
-		}
-		t.writes(1)
-		t.add(1)
-	}
-	return t.done(), nil
+	err := savePage(ctx, db, &t)(all)
+	return t.done(), err
 }

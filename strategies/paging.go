@@ -26,16 +26,7 @@ func (Paging) Description() string {
 // Run implements Strategy.
 func (Paging) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	t := tracker{cfg: cfg}
-	err := pages(ctx, db, cfg.batch(), &t, func(page []items.Item) error {
-		for i := range page {
-			if err := saveRow(ctx, db, &page[i]); err != nil {
-				return err
-			}
-			t.writes(1)
-			t.add(1)
-		}
-		return nil
-	})
+	err := pages(ctx, db, cfg.batch(), &t, savePage(ctx, db, &t))
 	return t.done(), err
 }
 

@@ -23,6 +23,21 @@ func saveRow(ctx context.Context, db *gorm.DB, it *items.Item) error {
 	return nil
 }
 
+// savePage returns a page callback that saves every row of the page with
+// its own UPDATE.
+func savePage(ctx context.Context, db *gorm.DB, t *tracker) func([]items.Item) error {
+	return func(page []items.Item) error {
+		for i := range page {
+			if err := saveRow(ctx, db, &page[i]); err != nil {
+				return err
+			}
+			t.writes(1)
+			t.add(1)
+		}
+		return nil
+	}
+}
+
 // batchWriter collects recomputed scores and writes them with one bulk
 // statement per full batch.
 type batchWriter struct {

@@ -195,17 +195,22 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (bench.Config, 
 	return cfg, nil
 }
 
-// connect opens the target and completes cfg with it.
-func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config) (*gorm.DB, target, error) {
+// connect opens the target, completes cfg with it, and returns the
+// launcher of worker processes.
+func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config) (*gorm.DB, target, bench.Launcher, error) {
+	launcher, err := bench.SelfLauncher()
+	if err != nil {
+		return nil, target{cleanup: func() {}}, launcher, err
+	}
 	db, t, err := f.open(ctx, cfg.Kind)
 	if err != nil {
-		return nil, t, err
+		return nil, t, launcher, err
 	}
 	cfg.Kind, cfg.DSN = t.kind, t.dsn
 	if t.server != nil {
 		cfg.Image, cfg.ServerCommand, cfg.StartSeconds = t.server.Image, t.server.Command, t.server.StartSeconds
 	}
-	return db, t, nil
+	return db, t, launcher, nil
 }
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -225,11 +230,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cfg.Rows = *rows
-	launcher, err := bench.SelfLauncher()
-	if err != nil {
-		return err
-	}
-	db, t, err := f.connect(ctx, &cfg)
+	db, t, launcher, err := f.connect(ctx, &cfg)
 	if err != nil {
 		return err
 	}
@@ -264,11 +265,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	launcher, err := bench.SelfLauncher()
-	if err != nil {
-		return err
-	}
-	db, t, err := f.connect(ctx, &cfg)
+	db, t, launcher, err := f.connect(ctx, &cfg)
 	if err != nil {
 		return err
 	}
