@@ -24,8 +24,14 @@ endif
 
 .PHONY: build run run-postgres run-mariadb sweep rss-limit compare images test bench plots lint clean
 
+# The worker (cmd/iterbench-worker) is built statically, with the same
+# arguments as worker.BuildArgs, so that an image holding only that file can
+# run it under --memory-limit; iterbench finds it beside itself.
+WORKER_BUILD := -tags netgo,osusergo,sqlite_omit_load_extension -ldflags '-linkmode external -extldflags -static'
+
 build:
 	$(GO) build -o $(BIN) ./cmd/iterbench
+	$(GO) build $(WORKER_BUILD) -o bin/iterbench-worker ./cmd/iterbench-worker
 
 # The main job: every strategy on SQLite, 50,000 rows, 3 repeats.
 run: build

@@ -19,6 +19,7 @@ import (
 	"iterbench/seed"
 	"iterbench/strategies"
 	"iterbench/summary"
+	"iterbench/worker"
 )
 
 // Config describes a benchmark run.
@@ -40,8 +41,16 @@ type Config struct {
 	ShuffleSeed uint64
 	// Workers is the worker count of parallel strategies.
 	Workers int
-	// RSSLimit, if not zero, kills a worker whose RSS crosses it (bytes).
+	// RSSLimit, if not zero, kills a worker whose RSS crosses it (bytes):
+	// the parent's emulation of a memory limit (--rss-limit).
 	RSSLimit uint64
+	// MemoryLimit, if not zero, is the memory limit of the containers the
+	// launcher runs workers in (--memory-limit): the kernel enforces it.
+	// Run only records it; the launcher applies it.
+	MemoryLimit uint64
+	// GoMemLimit is the workers' GOMEMLIMIT setting: worker.MemLimitOff,
+	// worker.MemLimitAuto, or a number of bytes.
+	GoMemLimit string
 	// Timeout, if not zero, stops a worker that runs longer.
 	Timeout time.Duration
 	// Image, ServerCommand and StartSeconds describe the container the
@@ -83,7 +92,26 @@ func (NoProgress) Finish() {}
 // returns alongside holds what was measured until then.
 var ErrInterrupted = errors.New("interrupted")
 
-// Run seeds the table in db, measures the baseline worker, then runs every
+// ErrLimitBelowBaseline is returned by Run when the memory limit leaves the
+// baseline worker, which only opens the database, no room: no strategy could
+// be measured under it.
+var ErrLimitBelowBaseline = errors.New("the memory limit is below the baseline worker's memory")
+
+// checkLimit returns ErrLimitBelowBaseline, with the figures, when the
+// baseline worker (base) does not fit under cfg's memory limit.
+func checkLimit(cfg Config, base rss.Peaks) error {
+	switch {
+	case cfg.RSSLimit > 0 && base.RSS >= cfg.RSSLimit:
+		return fmt.Errorf("%w: --rss-limit %s, but a worker that only connects has an RSS of %s; give a larger limit",
+			ErrLimitBelowBaseline, summary.MiB(float64(cfg.RSSLimit)), summary.MiB(float64(base.RSS)))
+	case cfg.MemoryLimit > 0 && base.Cgroup >= cfg.MemoryLimit:
+		return fmt.Errorf("%w: --memory-limit %s, but the container of a worker that only connects is charged %s; give a larger limit",
+			ErrLimitBelowBaseline, summary.MiB(float64(cfg.MemoryLimit)), summary.MiB(float64(base.Cgroup)))
+	}
+	return nil
+}
+
+// Run measures the baseline worker, seeds the table in db, then runs every
 // strategy Repeats times (in a shuffled order per repeat), each in its own
 // worker started by l, verifying the table after every run. A run that fails
 // is recorded with status error and the benchmark goes on, unless the table
@@ -91,12 +119,25 @@ var ErrInterrupted = errors.New("interrupted")
 // stops and returns what it has, marked incomplete, with that error. When
 // ctx is cancelled, Run returns what it has, marked incomplete, and
 // ErrInterrupted.
-func Run(ctx context.Context, db *gorm.DB, cfg Config, l Launcher, p Progress) (*summary.Summary, []summary.SampleRow, error) {
+func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Progress) (*summary.Summary, []summary.SampleRow, error) {
 	if p == nil {
 		p = NoProgress{}
 	}
 	s := &summary.Summary{Config: describe(ctx, db, cfg)}
 	var samples []summary.SampleRow
+
+	base, err := Baseline(ctx, l, cfg, 0)
+	if ctx.Err() != nil {
+		return s, nil, ErrInterrupted
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkLimit(cfg, base); err != nil {
+		return nil, nil, err
+	}
+	s.BaselinePeakRSSBytes, s.BaselineKernelMaxRSSBytes = base.RSS, max(base.HWM, base.RSS)
+	s.BaselineAnonPeakBytes, s.BaselineFilePeakBytes, s.BaselineCgroupPeakBytes = base.Anon, base.File, base.Cgroup
 
 	p.Start("seed", int64(cfg.Rows))
 	st, err := seed.Seed(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed, Progress: p.Set})
@@ -108,16 +149,6 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l Launcher, p Progress) (
 		return nil, nil, fmt.Errorf("seed: %w", err)
 	}
 	s.SeedSeconds, s.Config.SeedMethod = st.Duration.Seconds(), st.Method
-
-	base := spawn(ctx, l, job{Kind: cfg.Kind, DSN: cfg.DSN, Hold: baselineHold(cfg.Interval)}, limits{Interval: cfg.Interval}, nil)
-	if ctx.Err() != nil {
-		return s, nil, ErrInterrupted
-	}
-	if base.Err != nil {
-		return nil, nil, fmt.Errorf("baseline worker: %w", base.Err)
-	}
-	s.BaselinePeakRSSBytes, _ = rss.Peak(base.Samples)
-	s.BaselineKernelMaxRSSBytes = base.HWM
 
 	var runnable []strategies.Strategy
 	for _, st := range cfg.Strategies {
@@ -143,8 +174,7 @@ repeats:
 			run.Repeat, run.Order = rep, i+1
 			s.Runs = append(s.Runs, run)
 			for _, x := range smp {
-				samples = append(samples, summary.SampleRow{Strategy: run.Strategy, Repeat: rep,
-					T: x.T.Seconds(), RSS: x.Usage.RSS, HWM: x.Usage.HWM})
+				samples = append(samples, sampleRow(run.Strategy, rep, x))
 			}
 			if run.Status == summary.StatusInterrupted {
 				interrupted = true
@@ -173,6 +203,40 @@ func Order(ss []strategies.Strategy, seed uint64, rep int) []strategies.Strategy
 	return out
 }
 
+// sampleRow is one line of samples.csv.
+func sampleRow(strategy string, rep int, x rss.Sample) summary.SampleRow {
+	return summary.SampleRow{Strategy: strategy, Repeat: rep, T: x.T.Seconds(), RSS: x.Usage.RSS, HWM: x.Usage.HWM,
+		Anon: x.Usage.Anon, File: x.Usage.File, Cgroup: x.Usage.Cgroup.Charge, WorkingSet: x.Usage.Cgroup.WorkingSet}
+}
+
+// Baseline runs the baseline worker, which only opens the database (and,
+// for calibration, allocates and holds touch bytes), under the same launcher
+// and limits as the strategies, and returns its peaks. Its VmHWM, read by the
+// worker as it exits, is in HWM when larger than any sample's.
+func Baseline(ctx context.Context, l worker.Launcher, cfg Config, touch uint64) (rss.Peaks, error) {
+	out := spawn(ctx, l, cfg.job("", touch), limits{Interval: cfg.Interval}, nil)
+	if out.OOMKilled {
+		return rss.Peaks{}, fmt.Errorf("%w: under --memory-limit %s the kernel killed a worker that only connects; give a larger limit",
+			ErrLimitBelowBaseline, summary.MiB(float64(cfg.MemoryLimit)))
+	}
+	if out.Err != nil {
+		return rss.Peaks{}, fmt.Errorf("baseline worker: %w", out.Err)
+	}
+	pk := rss.PeaksOf(out.Samples)
+	pk.HWM = max(pk.HWM, out.HWM)
+	return pk, nil
+}
+
+// job is what the worker of strategy (empty: the baseline) does under cfg.
+func (cfg Config) job(strategy string, touch uint64) worker.Job {
+	j := worker.Job{Kind: cfg.Kind, DSN: cfg.DSN, Strategy: strategy, Batch: cfg.Batch, BulkForm: cfg.BulkForm,
+		Workers: cfg.Workers, GoMemLimit: cfg.GoMemLimit, Touch: touch}
+	if strategy == "" {
+		j.Hold = baselineHold(cfg.Interval)
+	}
+	return j
+}
+
 // baselineHold is how long the baseline worker stays up: long enough for
 // several samples.
 func baselineHold(interval time.Duration) time.Duration {
@@ -183,7 +247,7 @@ func baselineHold(interval time.Duration) time.Duration {
 // table. Failures of the strategy, its worker or the verification are
 // recorded in the returned Run; the error is non-nil only when the table
 // could not be reset, so that no run could happen.
-func Measure(ctx context.Context, db *gorm.DB, l Launcher, cfg Config, strategy string, progress func(int64)) (summary.Run, []rss.Sample, error) {
+func Measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, strategy string, progress func(int64)) (summary.Run, []rss.Sample, error) {
 	run := summary.Run{Strategy: strategy, Status: summary.StatusOK, WrongRows: -1}
 	if err := seed.Reset(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed}); err != nil {
 		run.Status, run.Error = statusOf(ctx), err.Error()
@@ -192,12 +256,15 @@ func Measure(ctx context.Context, db *gorm.DB, l Launcher, cfg Config, strategy 
 		}
 		return run, nil, err
 	}
-	out := spawn(ctx, l, job{Kind: cfg.Kind, DSN: cfg.DSN, Strategy: strategy, Batch: cfg.Batch, BulkForm: cfg.BulkForm, Workers: cfg.Workers},
-		limits{Interval: cfg.Interval, RSS: cfg.RSSLimit, Timeout: cfg.Timeout}, progress)
+	out := spawn(ctx, l, cfg.job(strategy, 0), limits{Interval: cfg.Interval, RSS: cfg.RSSLimit, Timeout: cfg.Timeout}, progress)
 	run.Rows, run.Reads, run.Writes = max(out.Stats.Rows, out.Progress), out.Stats.Reads, out.Stats.Writes
-	run.PeakRSSBytes, run.KernelMaxRSSBytes = rss.Peak(out.Samples)
-	run.KernelMaxRSSBytes = max(run.KernelMaxRSSBytes, out.HWM)
-	run.RusageMaxRSSBytes = out.RusageMaxRSS
+	pk := rss.PeaksOf(out.Samples)
+	run.PeakRSSBytes, run.KernelMaxRSSBytes = pk.RSS, max(pk.HWM, out.HWM)
+	run.AnonPeakBytes, run.FilePeakBytes = pk.Anon, pk.File
+	run.CgroupPeakBytes, run.CgroupWorkingSetPeakBytes = pk.Cgroup, pk.WorkingSet
+	run.RusageMaxRSSBytes = out.Exit.MaxRSS
+	run.ExitCode, run.OOMKilled = out.Exit.Code, out.Exit.OOMKilled
+	run.GoMemLimitBytes, run.GCCPUSeconds = out.GoMemLimitBytes, out.GCCPUSeconds
 	run.DurationSeconds, run.WallSeconds = out.DurationSeconds, out.Wall.Seconds()
 	if !out.Reported {
 		run.DurationSeconds = run.WallSeconds
@@ -205,6 +272,8 @@ func Measure(ctx context.Context, db *gorm.DB, l Launcher, cfg Config, strategy 
 	run.Samples = len(out.Samples)
 	switch {
 	case out.Err == nil:
+	case out.OOMKilled:
+		run.Status, run.Error, run.KilledAtSeconds = summary.StatusOOMKilled, out.Err.Error(), out.KilledAt.Seconds()
 	case out.Killed:
 		run.Status, run.Error, run.KilledAtSeconds = summary.StatusKilled, out.Err.Error(), out.KilledAt.Seconds()
 	case out.TimedOut:
@@ -221,7 +290,7 @@ func Measure(ctx context.Context, db *gorm.DB, l Launcher, cfg Config, strategy 
 		return run, out.Samples, nil
 	}
 	run.RowsVerified, run.WrongRows = v.Rows, v.Wrong
-	if out.Killed || out.TimedOut {
+	if out.Killed || out.OOMKilled || out.TimedOut {
 		// What the table holds is the exact count of rows done.
 		run.Rows = v.Rows - v.Wrong
 	}
@@ -255,6 +324,8 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 		Repeats:         cfg.Repeats,
 		Workers:         cfg.Workers,
 		RSSLimitBytes:   cfg.RSSLimit,
+		MemoryLimitBytes: cfg.MemoryLimit,
+		GoMemLimit:      cfg.GoMemLimit,
 		TimeoutSeconds:  cfg.Timeout.Seconds(),
 		Strategies:      strategies.Names(cfg.Strategies),
 		IntervalSeconds: cfg.Interval.Seconds(),
@@ -264,6 +335,12 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 		Arch:            runtime.GOARCH,
 		CPUs:            runtime.NumCPU(),
 		StartedAt:       time.Now().UTC().Truncate(time.Second),
+	}
+	switch {
+	case cfg.MemoryLimit > 0:
+		c.LimitEnforcedBy = summary.EnforcedByKernel
+	case cfg.RSSLimit > 0:
+		c.LimitEnforcedBy = summary.EnforcedBySampler
 	}
 	c.Driver, c.DriverVersion = database.Driver(cfg.Kind)
 	c.DatabaseVersion, _ = database.Version(ctx, db)
@@ -283,7 +360,7 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 // each size's results to each as soon as they are complete, so that a
 // stopped sweep keeps what it measured. It returns the first error of Run
 // (ErrInterrupted included) or of each.
-func Sweep(ctx context.Context, db *gorm.DB, cfg Config, sizes []int, l Launcher, p Progress,
+func Sweep(ctx context.Context, db *gorm.DB, cfg Config, sizes []int, l worker.Launcher, p Progress,
 	each func(*summary.Summary, []summary.SampleRow) error) error {
 	for _, n := range sizes {
 		c := cfg

@@ -15,21 +15,24 @@ import (
 	"iterbench/seed"
 	"iterbench/strategies"
 	"iterbench/summary"
+	"iterbench/worker"
+	"iterbench/worker/workertest"
 )
 
-// TestMain lets the test binary serve as the worker process.
-func TestMain(m *testing.M) {
-	if IsWorker() {
-		os.Exit(WorkerMain(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
+// TestMain builds the worker binary the tests run.
+func TestMain(m *testing.M) { os.Exit(workertest.Main(m)) }
 
-func testLauncher(t testing.TB) Launcher {
-	l, err := SelfLauncher()
+// testLauncher returns a launcher of local workers, closed with the test.
+func testLauncher(t testing.TB) worker.Launcher {
+	bin, err := worker.Find(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	l, err := worker.NewLocal(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
 	return l
 }
 
@@ -228,10 +231,9 @@ func TestRSSLimit(t *testing.T) {
 	cfg.Strategies = []strategies.Strategy{strategies.LoadAll{}, strategies.CursorBulk{}}
 	// Measure the baseline first, then set the limit 25 MiB above it: load-all
 	// holds 30,000 rows of 1 KiB (well over 25 MiB), cursor-bulk one batch.
-	base := spawn(context.Background(), testLauncher(t), job{Kind: cfg.Kind, DSN: cfg.DSN, Hold: 100 * time.Millisecond},
-		limits{Interval: cfg.Interval}, nil)
-	if base.Err != nil {
-		t.Fatal(base.Err)
+	base, err := Baseline(context.Background(), testLauncher(t), cfg, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
 	cfg.RSSLimit = base.HWM + 25<<20
 	s, _, err := Run(context.Background(), db, cfg, testLauncher(t), nil)

@@ -1,4 +1,5 @@
-// Package rss samples the resident set size of a process over time.
+// Package rss samples the resident set size of a process over time, and the
+// memory charged to its cgroup when it runs in a container.
 package rss
 
 import (
@@ -17,6 +18,31 @@ type Usage struct {
 	// HWM is the kernel's high-water mark of RSS for the process's current
 	// address space (VmHWM), in bytes.
 	HWM uint64
+	// Anon is the anonymous part of RSS (RssAnon: heap, stacks), in bytes:
+	// what the program allocated, whatever its executable's size.
+	Anon uint64
+	// File is the file-backed part of RSS (RssFile: the executable and
+	// libraries mapped from the page cache), in bytes. The kernel can drop
+	// these pages under pressure and read them again.
+	File uint64
+	// Cgroup is what the kernel charges to the process's memory cgroup, when
+	// it has one of its own (see CgroupReader), else zero.
+	Cgroup CgroupUsage
+}
+
+// CgroupUsage is one reading of a memory cgroup, in bytes.
+type CgroupUsage struct {
+	// Charge is the cgroup's current charge (memory.usage_in_bytes in v1,
+	// memory.current in v2): anonymous memory, page cache the cgroup's
+	// processes touched, kernel memory. The kernel's OOM killer acts when it
+	// reaches the limit and nothing more can be reclaimed.
+	Charge uint64
+	// Peak is the highest charge so far (v1 memory.max_usage_in_bytes, v2
+	// memory.peak where the kernel has it, else zero).
+	Peak uint64
+	// WorkingSet is the charge less inactive file pages, the figure the
+	// kubelet compares with a pod's limit.
+	WorkingSet uint64
 }
 
 // Reader returns the current memory usage of the process being sampled.
@@ -74,13 +100,29 @@ func (s *Sampler) Run(ctx context.Context) ([]Sample, error) {
 	}
 }
 
-// Peak returns the largest RSS among samples, and the largest HWM.
-func Peak(samples []Sample) (rss, hwm uint64) {
+// Peaks are the largest readings among a run's samples, each taken on its
+// own (the largest RSS and the largest anonymous part need not be of the
+// same sample).
+type Peaks struct {
+	RSS, HWM, Anon, File uint64
+	// Cgroup is the largest cgroup charge: the largest Peak read, or the
+	// largest Charge where the kernel keeps no peak.
+	Cgroup uint64
+	// WorkingSet is the largest cgroup working set.
+	WorkingSet uint64
+}
+
+// PeaksOf returns the peaks of samples.
+func PeaksOf(samples []Sample) Peaks {
+	var p Peaks
 	for _, s := range samples {
-		rss = max(rss, s.Usage.RSS)
-		hwm = max(hwm, s.Usage.HWM)
+		u := s.Usage
+		p.RSS, p.HWM = max(p.RSS, u.RSS), max(p.HWM, u.HWM)
+		p.Anon, p.File = max(p.Anon, u.Anon), max(p.File, u.File)
+		p.Cgroup = max(p.Cgroup, u.Cgroup.Charge, u.Cgroup.Peak)
+		p.WorkingSet = max(p.WorkingSet, u.Cgroup.WorkingSet)
 	}
-	return rss, hwm
+	return p
 }
 
 // ProcReader returns a Reader for process pid that reads
@@ -100,8 +142,12 @@ func ProcReader(pid int) (Reader, error) {
 		if err != nil || st.VmRSS == 0 {
 			return Usage{}, ErrGone
 		}
-		return Usage{RSS: st.VmRSS, HWM: st.VmHWM}, nil
+		return usageOf(st), nil
 	}, nil
+}
+
+func usageOf(st procfs.ProcStatus) Usage {
+	return Usage{RSS: st.VmRSS, HWM: st.VmHWM, Anon: st.RssAnon, File: st.RssFile}
 }
 
 // Self returns the calling process's current memory usage.
@@ -118,5 +164,5 @@ func Self() (Usage, error) {
 	if err != nil {
 		return Usage{}, fmt.Errorf("read /proc/self/status: %w", err)
 	}
-	return Usage{RSS: st.VmRSS, HWM: st.VmHWM}, nil
+	return usageOf(st), nil
 }

@@ -33,8 +33,8 @@ func TestSamplerStopsWhenProcessIsGone(t *testing.T) {
 			t.Errorf("sample %d at %v is not after %v", j, got[j].T, got[j-1].T)
 		}
 	}
-	if rss, hwm := Peak(got); rss != 30 || hwm != 31 {
-		t.Errorf("Peak = %d, %d; want 30, 31", rss, hwm)
+	if pk := PeaksOf(got); pk.RSS != 30 || pk.HWM != 31 {
+		t.Errorf("PeaksOf = %d, %d; want 30, 31", pk.RSS, pk.HWM)
 	}
 }
 

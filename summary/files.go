@@ -31,9 +31,20 @@ type SampleRow struct {
 	RSS uint64
 	// HWM is the kernel's high-water mark of RSS so far, in bytes.
 	HWM uint64
+	// Anon and File split RSS into anonymous and file-backed pages (zero in
+	// files written before they were recorded).
+	Anon, File uint64
+	// Cgroup and WorkingSet are the worker's container's charge and working
+	// set, under --memory-limit; zero otherwise.
+	Cgroup, WorkingSet uint64
 }
 
-var samplesHeader = []string{"strategy", "repeat", "t_seconds", "rss_bytes", "hwm_bytes"}
+// samplesHeader names samples.csv's columns; files written before the
+// memory split have only its first five.
+var samplesHeader = []string{"strategy", "repeat", "t_seconds", "rss_bytes", "hwm_bytes",
+	"anon_bytes", "file_bytes", "cgroup_bytes", "cgroup_working_set_bytes"}
+
+const oldSampleColumns = 5
 
 // WriteSamples writes rows as CSV with a header line.
 func WriteSamples(w io.Writer, rows []SampleRow) error {
@@ -42,12 +53,9 @@ func WriteSamples(w io.Writer, rows []SampleRow) error {
 		return err
 	}
 	for _, r := range rows {
-		rec := []string{
-			r.Strategy,
-			strconv.Itoa(r.Repeat),
-			strconv.FormatFloat(r.T, 'f', 4, 64),
-			strconv.FormatUint(r.RSS, 10),
-			strconv.FormatUint(r.HWM, 10),
+		rec := []string{r.Strategy, strconv.Itoa(r.Repeat), strconv.FormatFloat(r.T, 'f', 4, 64)}
+		for _, v := range []uint64{r.RSS, r.HWM, r.Anon, r.File, r.Cgroup, r.WorkingSet} {
+			rec = append(rec, strconv.FormatUint(v, 10))
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -57,15 +65,16 @@ func WriteSamples(w io.Writer, rows []SampleRow) error {
 	return cw.Error()
 }
 
-// ReadSamples parses what WriteSamples wrote.
+// ReadSamples parses what WriteSamples wrote, or an older file without the
+// memory split.
 func ReadSamples(r io.Reader) ([]SampleRow, error) {
 	cr := csv.NewReader(r)
 	header, err := cr.Read()
 	if err != nil {
 		return nil, fmt.Errorf("read header: %w", err)
 	}
-	if strings.Join(header, ",") != strings.Join(samplesHeader, ",") {
-		return nil, fmt.Errorf("unexpected header %q", strings.Join(header, ","))
+	if got := strings.Join(header, ","); got != strings.Join(samplesHeader, ",") && got != strings.Join(samplesHeader[:oldSampleColumns], ",") {
+		return nil, fmt.Errorf("unexpected header %q", got)
 	}
 	var out []SampleRow
 	for {
@@ -77,13 +86,17 @@ func ReadSamples(r io.Reader) ([]SampleRow, error) {
 			return nil, err
 		}
 		line, _ := cr.FieldPos(0)
-		var row SampleRow
-		var errs [4]error
-		row.Strategy = rec[0]
-		row.Repeat, errs[0] = strconv.Atoi(rec[1])
-		row.T, errs[1] = strconv.ParseFloat(rec[2], 64)
-		row.RSS, errs[2] = strconv.ParseUint(rec[3], 10, 64)
-		row.HWM, errs[3] = strconv.ParseUint(rec[4], 10, 64)
+		row := SampleRow{Strategy: rec[0]}
+		var errs []error
+		var e error
+		row.Repeat, e = strconv.Atoi(rec[1])
+		errs = append(errs, e)
+		row.T, e = strconv.ParseFloat(rec[2], 64)
+		errs = append(errs, e)
+		for i, dst := range []*uint64{&row.RSS, &row.HWM, &row.Anon, &row.File, &row.Cgroup, &row.WorkingSet}[:len(rec)-3] {
+			*dst, e = strconv.ParseUint(rec[3+i], 10, 64)
+			errs = append(errs, e)
+		}
 		for _, e := range errs {
 			if e != nil {
 				return nil, fmt.Errorf("line %d: %w", line, e)

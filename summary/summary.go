@@ -18,12 +18,33 @@ const (
 	StatusError = "error"
 	// StatusInterrupted: the user stopped iterbench while this run was going.
 	StatusInterrupted = "interrupted"
-	// StatusKilled: the worker's RSS crossed --rss-limit and it was killed,
-	// as a container's memory limit would have had it killed.
+	// StatusKilled: the worker's RSS crossed --rss-limit and the parent
+	// killed it, emulating a container's memory limit.
 	StatusKilled = "killed"
+	// StatusOOMKilled: the worker's container reached --memory-limit and the
+	// kernel's OOM killer ended it (exit code 137, as Kubernetes reports
+	// OOMKilled).
+	StatusOOMKilled = "oom-killed"
 	// StatusTimeout: the worker outlived the per-run time limit.
 	StatusTimeout = "timeout"
 )
+
+// What enforced a run's memory limit (Config.LimitEnforcedBy).
+const (
+	// EnforcedByKernel: each worker ran in a container with the limit, and
+	// the kernel's OOM killer acted (--memory-limit).
+	EnforcedByKernel = "kernel"
+	// EnforcedBySampler: the parent sampled each worker's RSS and killed it
+	// above the limit (--rss-limit), an emulation.
+	EnforcedBySampler = "sampler"
+)
+
+// Stopped reports whether the run was ended for crossing a memory limit,
+// by the kernel or by the sampler.
+func (r Run) Stopped() bool { return r.Status == StatusKilled || r.Status == StatusOOMKilled }
+
+// LimitBytes is the run's memory limit, whichever enforced it; 0 for none.
+func (c Config) LimitBytes() uint64 { return max(c.RSSLimitBytes, c.MemoryLimitBytes) }
 
 // Summary is the content of summary.json.
 type Summary struct {
@@ -39,6 +60,14 @@ type Summary struct {
 	BaselinePeakRSSBytes uint64 `json:"baseline_peak_rss_bytes"`
 	// BaselineKernelMaxRSSBytes is that worker's VmHWM.
 	BaselineKernelMaxRSSBytes uint64 `json:"baseline_kernel_max_rss_bytes"`
+	// BaselineAnonPeakBytes and BaselineFilePeakBytes split the baseline
+	// worker's RSS into anonymous and file-backed pages (0 in results
+	// written before they were recorded).
+	BaselineAnonPeakBytes uint64 `json:"baseline_anon_peak_bytes,omitempty"`
+	BaselineFilePeakBytes uint64 `json:"baseline_file_peak_bytes,omitempty"`
+	// BaselineCgroupPeakBytes is the baseline worker's container's peak
+	// charge, under --memory-limit.
+	BaselineCgroupPeakBytes uint64 `json:"baseline_cgroup_peak_bytes,omitempty"`
 	// Runs holds one entry per strategy run, in the order they ran.
 	Runs []Run `json:"runs"`
 	// Strategies aggregates the runs per strategy.
@@ -72,6 +101,13 @@ type Config struct {
 	Repeats         int       `json:"repeats"`
 	Workers         int       `json:"workers,omitempty"`
 	RSSLimitBytes   uint64    `json:"rss_limit_bytes,omitempty"`
+	// MemoryLimitBytes is the containers' memory limit (--memory-limit).
+	MemoryLimitBytes uint64 `json:"memory_limit_bytes,omitempty"`
+	// LimitEnforcedBy says what enforced the limit: EnforcedByKernel or
+	// EnforcedBySampler.
+	LimitEnforcedBy string `json:"limit_enforced_by,omitempty"`
+	// GoMemLimit is the workers' GOMEMLIMIT setting: off, auto, or bytes.
+	GoMemLimit string `json:"gomemlimit,omitempty"`
 	TimeoutSeconds  float64   `json:"timeout_seconds,omitempty"`
 	Strategies      []string  `json:"strategies"`
 	IntervalSeconds float64   `json:"interval_seconds"`
@@ -104,6 +140,28 @@ type Run struct {
 	// KernelMaxRSSBytes is the kernel's high-water mark of the worker's
 	// RSS (VmHWM), read by the worker as it finished.
 	KernelMaxRSSBytes uint64 `json:"kernel_max_rss_bytes"`
+	// AnonPeakBytes and FilePeakBytes are the largest sampled anonymous
+	// (RssAnon) and file-backed (RssFile) parts of the worker's RSS. The
+	// anonymous part is what the strategy allocated; the file-backed part is
+	// mostly the executable, and depends on how it is cached and mapped.
+	AnonPeakBytes uint64 `json:"anon_peak_bytes,omitempty"`
+	FilePeakBytes uint64 `json:"file_peak_bytes,omitempty"`
+	// CgroupPeakBytes is the worker's container's peak charge (under
+	// --memory-limit): what the kernel compares with the limit. It includes
+	// page cache the worker touched, such as SQLite's files.
+	CgroupPeakBytes uint64 `json:"cgroup_peak_bytes,omitempty"`
+	// CgroupWorkingSetPeakBytes is the largest sampled working set of that
+	// container: its charge less inactive file pages, as the kubelet counts.
+	CgroupWorkingSetPeakBytes uint64 `json:"cgroup_working_set_peak_bytes,omitempty"`
+	// ExitCode is the worker's exit code; 137 for a SIGKILL.
+	ExitCode int `json:"exit_code"`
+	// OOMKilled is Docker's own flag: the kernel's OOM killer acted in the
+	// worker's container.
+	OOMKilled bool `json:"oom_killed,omitempty"`
+	// GoMemLimitBytes is the worker's GOMEMLIMIT; 0 for none.
+	GoMemLimitBytes uint64 `json:"gomemlimit_bytes,omitempty"`
+	// GCCPUSeconds is the CPU time of the worker's garbage collector.
+	GCCPUSeconds float64 `json:"gc_cpu_seconds"`
 	// RusageMaxRSSBytes is ru_maxrss from wait4. On Linux it also counts the
 	// parent's RSS at the time it started the worker, so it is kept for
 	// reference only.
@@ -117,7 +175,7 @@ type Run struct {
 	Reads  int64 `json:"reads"`
 	Writes int64 `json:"writes"`
 	// KilledAtSeconds is when, after the worker started, it was killed for
-	// crossing the RSS limit (status killed).
+	// crossing the memory limit (status killed or oom-killed).
 	KilledAtSeconds float64 `json:"killed_at_seconds,omitempty"`
 	// Samples is the number of RSS samples taken.
 	Samples int    `json:"samples"`

@@ -71,7 +71,11 @@ func TestAggregate(t *testing.T) {
 func TestWriteReadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	s := sample()
-	rows := []SampleRow{{"a", 1, 0, 100, 100}, {"a", 1, 0.01, 2000, 2000}, {"b", 1, 0.5, 300, 2000}}
+	rows := []SampleRow{
+		{Strategy: "a", Repeat: 1, T: 0, RSS: 100, HWM: 100, Anon: 40, File: 60},
+		{Strategy: "a", Repeat: 1, T: 0.01, RSS: 2000, HWM: 2000, Anon: 1900, File: 100, Cgroup: 2500, WorkingSet: 2200},
+		{Strategy: "b", Repeat: 1, T: 0.5, RSS: 300, HWM: 2000, Anon: 200, File: 100},
+	}
 	if err := Write(dir, s, rows); err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +92,18 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 3 {
 		t.Errorf("folder holds %d files, want 3 (no temporary files left)", len(entries))
+	}
+}
+
+// TestReadOldSamples reads a samples.csv written before the memory split.
+func TestReadOldSamples(t *testing.T) {
+	rows, err := ReadSamples(strings.NewReader("strategy,repeat,t_seconds,rss_bytes,hwm_bytes\nx,2,0.1,300,400\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SampleRow{{Strategy: "x", Repeat: 2, T: 0.1, RSS: 300, HWM: 400}}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("got %+v, want %+v", rows, want)
 	}
 }
 

@@ -28,6 +28,7 @@ import (
 	"iterbench/seed"
 	"iterbench/strategies"
 	"iterbench/summary"
+	"iterbench/worker"
 )
 
 // target is the database a command works on.
@@ -128,7 +129,7 @@ type benchFlags struct {
 	dbFlags
 	batch, payload, repeats, workers int
 	strategies, out, bulkForm        string
-	rssLimit                         string
+	rssLimit, memoryLimit, goMemLimit string
 	interval, timeout                time.Duration
 	shuffleSeed, dataSeed            uint64
 }
@@ -141,7 +142,10 @@ func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 	fs.IntVar(&f.workers, "workers", strategies.DefaultWorkers, "concurrent workers of parallel-keyset")
 	fs.StringVar(&f.strategies, "strategies", "all", "comma-separated strategy names, or all (see iterbench list)")
 	fs.DurationVar(&f.interval, "interval", bench.DefaultInterval, "RSS sampling interval")
-	fs.StringVar(&f.rssLimit, "rss-limit", "", "kill a worker whose RSS crosses this, as a container memory limit would (e.g. 256MiB); the run is recorded as killed")
+	fs.StringVar(&f.memoryLimit, "memory-limit", "", "run each worker in a container with this memory limit and no swap (e.g. 128MiB; needs Docker): "+
+		"the kernel's OOM killer ends a worker that needs more, and the run is recorded as oom-killed")
+	fs.StringVar(&f.rssLimit, "rss-limit", "", "without Docker: kill a worker whose sampled RSS crosses this (e.g. 128MiB), an emulation of --memory-limit; the run is recorded as killed")
+	fs.StringVar(&f.goMemLimit, "gomemlimit", worker.MemLimitOff, "the workers' GOMEMLIMIT: off, auto (90 % of the memory limit) or a size such as 100MiB")
 	fs.DurationVar(&f.timeout, "timeout", 0, "stop a run that takes longer (e.g. 5m); the run is recorded as timeout (default: no limit)")
 	fs.StringVar(&f.bulkForm, "bulk-form", "", "bulk-update form: values, case, upsert or unnest (default: the fastest measured for the database)")
 	fs.Uint64Var(&f.shuffleSeed, "shuffle-seed", 0, "seed of the per-repeat strategy order (default: random; recorded in the results)")
@@ -161,12 +165,8 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (bench.Config, 
 	if f.timeout < 0 {
 		return cfg, usagef("--timeout must not be negative, got %v", f.timeout)
 	}
-	if f.rssLimit != "" {
-		n, err := humanize.ParseBytes(f.rssLimit)
-		if err != nil || n == 0 {
-			return cfg, usagef("--rss-limit %q is not a size such as 256MiB", f.rssLimit)
-		}
-		cfg.RSSLimit = n
+	if err := f.limits(&cfg); err != nil {
+		return cfg, err
 	}
 	strats, err := strategies.Parse(f.strategies)
 	if err != nil {
@@ -195,22 +195,93 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (bench.Config, 
 	return cfg, nil
 }
 
+// limits parses --memory-limit, --rss-limit and --gomemlimit into cfg.
+func (f *benchFlags) limits(cfg *bench.Config) error {
+	size := func(flag, v string) (uint64, error) {
+		if v == "" {
+			return 0, nil
+		}
+		n, err := humanize.ParseBytes(v)
+		if err != nil || n == 0 {
+			return 0, usagef("--%s %q is not a size such as 128MiB", flag, v)
+		}
+		return n, nil
+	}
+	var err error
+	if cfg.RSSLimit, err = size("rss-limit", f.rssLimit); err != nil {
+		return err
+	}
+	if cfg.MemoryLimit, err = size("memory-limit", f.memoryLimit); err != nil {
+		return err
+	}
+	if cfg.RSSLimit > 0 && cfg.MemoryLimit > 0 {
+		return usagef("give --memory-limit (the kernel enforces it, in containers) or --rss-limit (an emulation without Docker), not both")
+	}
+	switch f.goMemLimit {
+	case worker.MemLimitOff, "":
+		cfg.GoMemLimit = worker.MemLimitOff
+	case worker.MemLimitAuto:
+		switch {
+		case cfg.MemoryLimit > 0:
+			// The worker finds its container's limit itself, as a Go
+			// program using automemlimit in a pod does.
+			cfg.GoMemLimit = worker.MemLimitAuto
+		case cfg.RSSLimit > 0:
+			cfg.GoMemLimit = strconv.FormatUint(cfg.RSSLimit/10*9, 10)
+		default:
+			return usagef("--gomemlimit auto takes 90 %% of the memory limit: give --memory-limit or --rss-limit too")
+		}
+	default:
+		n, err := size("gomemlimit", f.goMemLimit)
+		if err != nil {
+			return usagef("--gomemlimit %q is neither off, auto nor a size such as 100MiB", f.goMemLimit)
+		}
+		cfg.GoMemLimit = strconv.FormatUint(n, 10)
+	}
+	return nil
+}
+
 // connect opens the target, completes cfg with it, and returns the
-// launcher of worker processes.
-func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config) (*gorm.DB, target, bench.Launcher, error) {
-	launcher, err := bench.SelfLauncher()
+// launcher of worker processes, which t.cleanup closes.
+func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, stderr io.Writer) (*gorm.DB, target, worker.Launcher, error) {
+	bin, err := worker.Find(ctx, stderr)
 	if err != nil {
-		return nil, target{cleanup: func() {}}, launcher, err
+		return nil, target{cleanup: func() {}}, nil, err
 	}
 	db, t, err := f.open(ctx, cfg.Kind)
 	if err != nil {
-		return nil, t, launcher, err
+		return nil, t, nil, err
 	}
 	cfg.Kind, cfg.DSN = t.kind, t.dsn
 	if t.server != nil {
 		cfg.Image, cfg.ServerCommand, cfg.StartSeconds = t.server.Image, t.server.Command, t.server.StartSeconds
 	}
-	return db, t, launcher, nil
+	var l worker.Launcher
+	if cfg.MemoryLimit > 0 {
+		var mounts []string
+		if cfg.Kind == database.SQLite {
+			// The workers see the database file at the same path.
+			abs, err := filepath.Abs(cfg.DSN)
+			if err == nil {
+				cfg.DSN = abs
+				mounts = []string{filepath.Dir(abs)}
+			}
+		}
+		l, err = container.NewWorkers(ctx, bin, cfg.MemoryLimit, mounts)
+		if errors.Is(err, container.ErrNoDocker) {
+			err = usagef("--memory-limit runs each worker in a container, but %v; use --rss-limit to emulate the limit without Docker", err)
+		}
+	} else {
+		l, err = worker.NewLocal(bin)
+	}
+	if err != nil {
+		database.Close(db)
+		t.cleanup()
+		return nil, target{cleanup: func() {}}, nil, err
+	}
+	closeTarget := t.cleanup
+	t.cleanup = func() { l.Close(); closeTarget() }
+	return db, t, l, nil
 }
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -230,7 +301,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cfg.Rows = *rows
-	db, t, launcher, err := f.connect(ctx, &cfg)
+	db, t, launcher, err := f.connect(ctx, &cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -239,7 +310,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	s, samples, runErr := bench.Run(ctx, db, cfg, launcher, newProgress(stderr))
 	if s == nil {
-		return runErr
+		return inputError(runErr)
 	}
 	if err := writeResults(f.out, s, samples); err != nil {
 		return err
@@ -265,7 +336,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	db, t, launcher, err := f.connect(ctx, &cfg)
+	db, t, launcher, err := f.connect(ctx, &cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -285,13 +356,22 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return nil
 		})
 	if len(done) == 0 {
-		return runErr
+		return inputError(runErr)
 	}
 	if err := report.WriteSweep(f.out, done); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "sweep report in %s\n", filepath.Join(f.out, report.File))
 	return outcomeError(runErr, done, f.out)
+}
+
+// inputError makes a limit that leaves no worker room bad input (exit 2):
+// nothing was measured or written.
+func inputError(err error) error {
+	if errors.Is(err, bench.ErrLimitBelowBaseline) {
+		return usageError{err}
+	}
+	return err
 }
 
 // parseRows parses a comma-separated list of positive row counts.

@@ -21,8 +21,6 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/testcontainers/testcontainers-go/log"
-
-	"iterbench/bench"
 )
 
 func main() {
@@ -36,8 +34,5 @@ func main() {
 	// iterbench prints its own errors.
 	log.SetDefault(log.NewNoopLogger())
 	mysql.SetLogger(stdlog.New(io.Discard, "", 0))
-	if bench.IsWorker() {
-		os.Exit(bench.WorkerMain(ctx, os.Args[1:], os.Stdout, os.Stderr))
-	}
 	os.Exit(Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -9,18 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"iterbench/bench"
 	"iterbench/strategies"
 	"iterbench/summary"
+	"iterbench/worker/workertest"
 )
 
-// TestMain lets the test binary serve as the worker process.
-func TestMain(m *testing.M) {
-	if bench.IsWorker() {
-		os.Exit(bench.WorkerMain(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
-}
+// TestMain builds the worker binary the runs use.
+func TestMain(m *testing.M) { os.Exit(workertest.Main(m)) }
 
 func runCLI(ctx context.Context, args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
@@ -55,6 +50,11 @@ func TestBadInput(t *testing.T) {
 		{"stray argument", []string{"run", "extra"}, "unexpected argument"},
 		{"unknown bulk form", []string{"run", "--bulk-form", "teleport"}, `bulk form "teleport"`},
 		{"bad rss limit", []string{"run", "--rss-limit", "lots"}, `--rss-limit "lots" is not a size`},
+		{"bad memory limit", []string{"run", "--memory-limit", "12 parsecs"}, `--memory-limit "12 parsecs" is not a size`},
+		{"both limits", []string{"run", "--memory-limit", "128MiB", "--rss-limit", "128MiB"}, "not both"},
+		{"gomemlimit auto without a limit", []string{"run", "--gomemlimit", "auto"}, "give --memory-limit or --rss-limit"},
+		{"bad gomemlimit", []string{"run", "--gomemlimit", "lots"}, `--gomemlimit "lots" is neither off, auto nor a size`},
+		{"rss limit below the baseline", []string{"run", "--rss-limit", "1MiB", "--rows", "500"}, "a worker that only connects has an RSS of"},
 		{"negative timeout", []string{"run", "--timeout", "-1s"}, "--timeout must not be negative"},
 		{"workers zero", []string{"run", "--workers", "0"}, "--workers must be positive"},
 		{"sweep bad rows", []string{"sweep", "--rows", "1000,x"}, `"x" is not a positive number`},
@@ -245,26 +245,32 @@ func TestSweepEndToEnd(t *testing.T) {
 
 func TestRSSLimitRun(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "limited")
-	// 1 MiB: every worker crosses it at once; the runs are killed, which is
-	// a measurement, not a failure.
-	code, stdout, stderr := runCLI(context.Background(), "run", "--rows", "2000", "--repeats", "1",
-		"--strategies", "load-all,keyset-bulk", "--rss-limit", "1MiB", "--out", out)
+	// 40 MiB: load-all holds 20,000 documents of 2 KiB (over 40 MB) and is
+	// killed, which is a measurement, not a failure; keyset-bulk holds one
+	// batch and fits.
+	code, stdout, stderr := runCLI(context.Background(), "run", "--rows", "20000", "--payload", "2048", "--repeats", "1",
+		"--strategies", "load-all,keyset-bulk", "--rss-limit", "40MiB", "--gomemlimit", "auto", "--out", out)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	if !strings.Contains(stdout, "0/1 killed") {
-		t.Errorf("stdout does not show the kills:\n%s", stdout)
+		t.Errorf("stdout does not show the kill:\n%s", stdout)
 	}
 	s, _, err := summary.Read(out)
 	if err != nil {
 		t.Fatal(err)
 	}
+	want := map[string]string{"load-all": summary.StatusKilled, "keyset-bulk": summary.StatusOK}
 	for _, r := range s.Runs {
-		if r.Status != summary.StatusKilled {
-			t.Errorf("%s: %s", r.Strategy, r.Status)
+		if r.Status != want[r.Strategy] {
+			t.Errorf("%s: %s, want %s: %s", r.Strategy, r.Status, want[r.Strategy], r.Error)
+		}
+		// auto under --rss-limit: 90 % of it.
+		if r.GoMemLimitBytes != 40<<20/10*9 {
+			t.Errorf("%s ran with GOMEMLIMIT %d, want %d", r.Strategy, r.GoMemLimitBytes, 40<<20/10*9)
 		}
 	}
-	if s.Config.RSSLimitBytes != 1<<20 {
-		t.Errorf("limit recorded as %d", s.Config.RSSLimitBytes)
+	if s.Config.RSSLimitBytes != 40<<20 || s.Config.LimitEnforcedBy != summary.EnforcedBySampler || s.Config.MemoryLimitBytes != 0 {
+		t.Errorf("limit recorded as %d bytes (memory limit %d), enforced by %q", s.Config.RSSLimitBytes, s.Config.MemoryLimitBytes, s.Config.LimitEnforcedBy)
 	}
 }

@@ -1,0 +1,176 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
+
+	"iterbench/database"
+	"iterbench/rss"
+	"iterbench/strategies"
+)
+
+// Message is one line a worker writes to its stdout.
+type Message struct {
+	// Start is the worker's first message, once its settings are applied.
+	Start *Start `json:"start,omitempty"`
+	// Progress is the number of rows done so far.
+	Progress *int64 `json:"progress,omitempty"`
+	// Done is the worker's last message.
+	Done *Result `json:"done,omitempty"`
+}
+
+// Start is what a worker reports before it begins: what is known of a
+// worker that is killed before it can report its Result.
+type Start struct {
+	// GoMemLimitBytes is the Go runtime's soft memory limit; 0 for none.
+	GoMemLimitBytes uint64 `json:"gomemlimit_bytes,omitempty"`
+}
+
+// Result is what a worker reports when it finishes.
+type Result struct {
+	Stats           strategies.Stats `json:"stats"`
+	DurationSeconds float64          `json:"duration_seconds"`
+	// HWM is the worker's VmHWM as it finished, in bytes.
+	HWM uint64 `json:"hwm_bytes"`
+	// GoMemLimitBytes is the Go runtime's soft memory limit the worker ran
+	// with; 0 for none.
+	GoMemLimitBytes uint64 `json:"gomemlimit_bytes,omitempty"`
+	// GCCPUSeconds is the CPU time the worker's garbage collector used
+	// (runtime/metrics /cpu/classes/gc/total:cpu-seconds, an estimate).
+	GCCPUSeconds float64 `json:"gc_cpu_seconds"`
+	Error        string  `json:"error,omitempty"`
+}
+
+// Main is the worker process's entry point: it runs the job its command line
+// describes and reports progress and its result as JSON lines on stdout. It
+// returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	j, err := parseJob(args, stderr)
+	if err != nil {
+		return 2
+	}
+	var mu sync.Mutex
+	enc := json.NewEncoder(stdout)
+	send := func(m Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		enc.Encode(m)
+	}
+	var res Result
+	if res.GoMemLimitBytes, err = setGoMemLimit(j.GoMemLimit); err != nil {
+		res.Error = err.Error()
+	} else if j.DSN, err = readDSN(j.DSNFile); err != nil {
+		res.Error = err.Error()
+	} else {
+		send(Message{Start: &Start{GoMemLimitBytes: res.GoMemLimitBytes}})
+		res = run(ctx, j, res, func(done int64) { send(Message{Progress: &done}) })
+	}
+	if u, err := rss.Self(); err == nil {
+		res.HWM = u.HWM
+	}
+	res.GCCPUSeconds = gcCPUSeconds()
+	send(Message{Done: &res})
+	if res.Error != "" {
+		fmt.Fprintln(stderr, res.Error)
+		return 1
+	}
+	return 0
+}
+
+// readDSN reads the DSN from file, or from $DSNEnv when file is empty.
+func readDSN(file string) (string, error) {
+	if file == "" {
+		return os.Getenv(DSNEnv), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("read the DSN: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// setGoMemLimit applies the GOMEMLIMIT setting and returns the limit in
+// force (0 for none).
+func setGoMemLimit(setting string) (uint64, error) {
+	switch setting {
+	case "", MemLimitOff:
+	case MemLimitAuto:
+		if _, err := memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithProvider(memlimit.FromCgroup)); err != nil {
+			return 0, fmt.Errorf("gomemlimit auto: %w", err)
+		}
+	default:
+		n, err := strconv.ParseInt(setting, 10, 64)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("gomemlimit %q is neither off, auto nor a number of bytes", setting)
+		}
+		debug.SetMemoryLimit(n)
+	}
+	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
+		return uint64(l), nil
+	}
+	return 0, nil
+}
+
+// gcCPUSeconds returns the CPU time the garbage collector has used so far.
+func gcCPUSeconds() float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return s[0].Value.Float64()
+}
+
+func run(ctx context.Context, j Job, res Result, progress func(int64)) Result {
+	db, err := database.Open(ctx, j.Kind, j.DSN)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	defer database.Close(db)
+	if j.Strategy == "" {
+		var n int64
+		if err := db.WithContext(ctx).Raw("SELECT 1").Scan(&n).Error; err != nil {
+			res.Error = err.Error()
+			return res
+		}
+		held := touch(j.Touch)
+		time.Sleep(j.Hold)
+		_ = held[len(held)-1:] // kept until here
+		return res
+	}
+	s, err := strategies.Lookup(j.Strategy)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	start := time.Now()
+	res.Stats, err = s.Run(ctx, db, strategies.Config{BatchSize: j.Batch, BulkForm: j.BulkForm, Workers: j.Workers, Progress: progress})
+	res.DurationSeconds = time.Since(start).Seconds()
+	if err != nil {
+		res.Error = err.Error()
+	}
+	return res
+}
+
+// touch allocates n bytes and writes every page of them, so that all of
+// them are resident.
+func touch(n uint64) []byte {
+	b := make([]byte, n+1)
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	return b
+}
