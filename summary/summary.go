@@ -89,25 +89,25 @@ type Config struct {
 	Settings map[string]string `json:"settings,omitempty"`
 	// Image, ServerCommand and StartSeconds describe the container
 	// iterbench started for the server, if any.
-	Image           string    `json:"image,omitempty"`
-	ServerCommand   string    `json:"server_command,omitempty"`
-	StartSeconds    float64   `json:"container_start_seconds,omitempty"`
-	BulkForm        string    `json:"bulk_form"`
-	Rows            int       `json:"rows"`
-	BatchSize       int       `json:"batch_size"`
-	PayloadBytes    int       `json:"payload_bytes"`
-	DataSeed        uint64    `json:"data_seed"`
-	SeedMethod      string    `json:"seed_method,omitempty"`
-	Repeats         int       `json:"repeats"`
-	Workers         int       `json:"workers,omitempty"`
-	RSSLimitBytes   uint64    `json:"rss_limit_bytes,omitempty"`
+	Image         string  `json:"image,omitempty"`
+	ServerCommand string  `json:"server_command,omitempty"`
+	StartSeconds  float64 `json:"container_start_seconds,omitempty"`
+	BulkForm      string  `json:"bulk_form"`
+	Rows          int     `json:"rows"`
+	BatchSize     int     `json:"batch_size"`
+	PayloadBytes  int     `json:"payload_bytes"`
+	DataSeed      uint64  `json:"data_seed"`
+	SeedMethod    string  `json:"seed_method,omitempty"`
+	Repeats       int     `json:"repeats"`
+	Workers       int     `json:"workers,omitempty"`
+	RSSLimitBytes uint64  `json:"rss_limit_bytes,omitempty"`
 	// MemoryLimitBytes is the containers' memory limit (--memory-limit).
 	MemoryLimitBytes uint64 `json:"memory_limit_bytes,omitempty"`
 	// LimitEnforcedBy says what enforced the limit: EnforcedByKernel or
 	// EnforcedBySampler.
 	LimitEnforcedBy string `json:"limit_enforced_by,omitempty"`
 	// GoMemLimit is the workers' GOMEMLIMIT setting: off, auto, or bytes.
-	GoMemLimit string `json:"gomemlimit,omitempty"`
+	GoMemLimit      string    `json:"gomemlimit,omitempty"`
 	TimeoutSeconds  float64   `json:"timeout_seconds,omitempty"`
 	Strategies      []string  `json:"strategies"`
 	IntervalSeconds float64   `json:"interval_seconds"`

@@ -127,11 +127,11 @@ func (f *dbFlags) open(ctx context.Context, kind database.Kind) (*gorm.DB, targe
 // benchFlags are the flags shared by run and sweep.
 type benchFlags struct {
 	dbFlags
-	batch, payload, repeats, workers int
-	strategies, out, bulkForm        string
+	batch, payload, repeats, workers  int
+	strategies, out, bulkForm         string
 	rssLimit, memoryLimit, goMemLimit string
-	interval, timeout                time.Duration
-	shuffleSeed, dataSeed            uint64
+	interval, timeout                 time.Duration
+	shuffleSeed, dataSeed             uint64
 }
 
 func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
