@@ -45,10 +45,15 @@ type target struct {
 // startFunc starts a containerised server (container.Start, or a fake in tests).
 type startFunc func(ctx context.Context, kind database.Kind, image string, logger log.Logger) (*container.Server, error)
 
+// workersFunc makes a launcher of workers in containers (container.NewWorkers,
+// or a fake in tests).
+type workersFunc func(ctx context.Context, binary string, limit uint64, mounts []string) (*container.Workers, error)
+
 // dbFlags are the flags that choose a database.
 type dbFlags struct {
 	db, dsn, image string
 	start          startFunc
+	newWorkers     workersFunc
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet) {
@@ -56,7 +61,7 @@ func (f *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.dsn, "dsn", "", "an existing database: a file path (sqlite), postgres://… or mysql://…; its password is never printed")
 	fs.StringVar(&f.image, "image", "", "container image for postgres or mariadb (default: $"+container.PostgresImageEnv+
 		" or $"+container.MariaDBImageEnv+", else "+container.DefaultPostgresImage+" or "+container.DefaultMariaDBImage+")")
-	f.start = container.Start
+	f.start, f.newWorkers = container.Start, container.NewWorkers
 }
 
 // kind validates the flags and returns the database kind.
@@ -227,7 +232,7 @@ func (f *benchFlags) limits(cfg *bench.Config) error {
 			// program using automemlimit in a pod does.
 			cfg.GoMemLimit = worker.MemLimitAuto
 		case cfg.RSSLimit > 0:
-			cfg.GoMemLimit = strconv.FormatUint(cfg.RSSLimit/10*9, 10)
+			cfg.GoMemLimit = strconv.FormatUint(uint64(0.9*float64(cfg.RSSLimit)), 10)
 		default:
 			return usagef("--gomemlimit auto takes 90 %% of the memory limit: give --memory-limit or --rss-limit too")
 		}
@@ -267,7 +272,7 @@ func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, stderr io.W
 				mounts = []string{filepath.Dir(abs)}
 			}
 		}
-		l, err = container.NewWorkers(ctx, bin, cfg.MemoryLimit, mounts)
+		l, err = f.newWorkers(ctx, bin, cfg.MemoryLimit, mounts)
 		if errors.Is(err, container.ErrNoDocker) {
 			err = usagef("--memory-limit runs each worker in a container, but %v; use --rss-limit to emulate the limit without Docker", err)
 		}

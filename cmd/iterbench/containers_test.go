@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,6 +82,90 @@ func TestNoDocker(t *testing.T) {
 	for _, want := range []string{"docker is not reachable", "--db sqlite", "--dsn"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+}
+
+// TestMemoryLimitBadInput: a limit the baseline worker cannot fit in, and
+// --memory-limit without Docker, are bad input: one line, exit 2, nothing
+// written.
+func TestMemoryLimitBadInput(t *testing.T) {
+	containertest.RequireDocker(t)
+	for _, c := range []struct {
+		name, limit, want string
+	}{
+		{"below the baseline", "8MiB", "a worker that only connects"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			code, _, stderr := runCLI(context.Background(), "run", "--rows", "500", "--memory-limit", c.limit, "--out", out)
+			if code != exitUsage || !strings.Contains(stderr, c.want) || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want exit 2 and one line containing %q", code, stderr, c.want)
+			}
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Error("the output folder was created")
+			}
+		})
+	}
+}
+
+// TestMemoryLimitWithoutDocker fakes a machine without Docker: the worker
+// containers cannot start, and the message names --rss-limit.
+func TestMemoryLimitWithoutDocker(t *testing.T) {
+	var f benchFlags
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	f.register(fs, 1)
+	f.newWorkers = func(context.Context, string, uint64, []string) (*container.Workers, error) {
+		return nil, fmt.Errorf("%w: dial unix /var/run/docker.sock: connect: no such file or directory", container.ErrNoDocker)
+	}
+	if err := fs.Parse([]string{"--memory-limit", "128MiB"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := f.config(fs, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tg, _, err := f.connect(context.Background(), &cfg, io.Discard)
+	tg.cleanup()
+	var ue usageError
+	if err == nil || !asUsage(err, &ue) || !strings.Contains(err.Error(), "use --rss-limit") {
+		t.Fatalf("err = %v, want a usage error naming --rss-limit", err)
+	}
+}
+
+// TestMemoryLimitRun runs through the CLI under --memory-limit: load-all is
+// OOM-killed by the kernel, keyset-bulk fits, and the results say so.
+func TestMemoryLimitRun(t *testing.T) {
+	containertest.RequireDocker(t)
+	out := filepath.Join(t.TempDir(), "limited")
+	code, stdout, stderr := runCLI(context.Background(), "run", "--rows", "4000", "--payload", "16384", "--batch", "100",
+		"--repeats", "1", "--strategies", "load-all,keyset-bulk", "--memory-limit", "64MiB", "--gomemlimit", "auto", "--out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "0/1 oom-killed") {
+		t.Errorf("stdout does not show the kill:\n%s", stdout)
+	}
+	s, _, err := summary.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Config.MemoryLimitBytes != 64<<20 || s.Config.LimitEnforcedBy != summary.EnforcedByKernel || s.Config.GoMemLimit != "auto" {
+		t.Errorf("config: %d, %q, %q", s.Config.MemoryLimitBytes, s.Config.LimitEnforcedBy, s.Config.GoMemLimit)
+	}
+	for _, r := range s.Runs {
+		// automemlimit in the worker found its container's limit.
+		if limit := float64(64 << 20); r.GoMemLimitBytes != uint64(0.9*limit) {
+			t.Errorf("%s: GOMEMLIMIT %d, want 90 %% of 64 MiB", r.Strategy, r.GoMemLimitBytes)
+		}
+	}
+	md, err := os.ReadFile(filepath.Join(out, "REPORT.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"oom-killed", "kernel"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("REPORT.md does not mention %q", want)
 		}
 	}
 }

@@ -266,8 +266,8 @@ func TestRSSLimitRun(t *testing.T) {
 			t.Errorf("%s: %s, want %s: %s", r.Strategy, r.Status, want[r.Strategy], r.Error)
 		}
 		// auto under --rss-limit: 90 % of it.
-		if r.GoMemLimitBytes != 40<<20/10*9 {
-			t.Errorf("%s ran with GOMEMLIMIT %d, want %d", r.Strategy, r.GoMemLimitBytes, 40<<20/10*9)
+		if limit := float64(40 << 20); r.GoMemLimitBytes != uint64(0.9*limit) {
+			t.Errorf("%s ran with GOMEMLIMIT %d, want 90 %% of 40 MiB", r.Strategy, r.GoMemLimitBytes)
 		}
 	}
 	if s.Config.RSSLimitBytes != 40<<20 || s.Config.LimitEnforcedBy != summary.EnforcedBySampler || s.Config.MemoryLimitBytes != 0 {

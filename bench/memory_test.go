@@ -1,0 +1,166 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"iterbench/container"
+	"iterbench/container/containertest"
+	"iterbench/rss"
+	"iterbench/seed"
+	"iterbench/strategies"
+	"iterbench/summary"
+	"iterbench/worker"
+)
+
+// calibration is the memory the calibrating worker allocates and holds.
+const calibration = 64 << 20
+
+// within reports whether got is within 5 % of want.
+func within(got, want uint64) bool {
+	return math.Abs(float64(got)-float64(want)) <= 0.05*float64(want)
+}
+
+// checkCalibration runs the baseline worker twice under l, once holding 64
+// MiB more, and checks that each figure grew by that much.
+func checkCalibration(t *testing.T, l worker.Launcher, cfg Config, cgroup bool) {
+	t.Helper()
+	ctx := context.Background()
+	base, err := Baseline(ctx, l, cfg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := Baseline(ctx, l, cfg, calibration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("baseline %+v", base)
+	t.Logf("holding 64 MiB %+v", held)
+	for _, c := range []struct {
+		name      string
+		base, got uint64
+	}{
+		{"sampled anonymous peak", base.Anon, held.Anon},
+		{"VmHWM", base.HWM, held.HWM},
+		{"sampled RSS peak", base.RSS, held.RSS},
+	} {
+		if c.base == 0 || !within(c.got, c.base+calibration) {
+			t.Errorf("%s: %d bytes holding 64 MiB, want %d (baseline %d + 64 MiB) ± 5 %%", c.name, c.got, c.base+calibration, c.base)
+		}
+	}
+	if !cgroup {
+		return
+	}
+	if base.Cgroup == 0 || !within(held.Cgroup, base.Cgroup+calibration) {
+		t.Errorf("cgroup peak: %d bytes holding 64 MiB, want %d (baseline %d + 64 MiB) ± 5 %%", held.Cgroup, base.Cgroup+calibration, base.Cgroup)
+	}
+}
+
+// TestCalibration measures a worker that holds a known amount of memory:
+// a reader that took kB for bytes, or missed a kind of page, fails it.
+func TestCalibration(t *testing.T) {
+	_, cfg := sqliteConfig(t, 10)
+	checkCalibration(t, testLauncher(t), cfg, false)
+}
+
+// containerLauncher returns a launcher of workers in containers limited to
+// limit bytes that see dir, closed with the test.
+func containerLauncher(t *testing.T, limit uint64, dir string) *container.Workers {
+	t.Helper()
+	containertest.RequireDocker(t)
+	bin, err := worker.Find(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := container.NewWorkers(context.Background(), bin, limit, []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func TestCalibrationInContainer(t *testing.T) {
+	_, cfg := sqliteConfig(t, 10)
+	checkCalibration(t, containerLauncher(t, 256<<20, filepath.Dir(cfg.DSN)), cfg, true)
+}
+
+// TestMemoryLimitKillsLoadAll runs load-all and keyset-bulk in containers
+// under a memory limit that the first cannot fit in: the kernel kills it.
+func TestMemoryLimitKillsLoadAll(t *testing.T) {
+	const limit = 64 << 20
+	db, cfg := sqliteConfig(t, 5000)
+	l := containerLauncher(t, limit, filepath.Dir(cfg.DSN))
+	// 5,000 documents of 16 KiB: 80 MB for load-all to hold; keyset-bulk
+	// holds one batch of 100 (1.6 MB).
+	cfg.Payload, cfg.MemoryLimit = 16<<10, limit
+	cfg.Strategies = []strategies.Strategy{strategies.LoadAll{}, strategies.KeysetBulk{}}
+	s, _, err := Run(context.Background(), db, cfg, l, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Config.MemoryLimitBytes != limit || s.Config.LimitEnforcedBy != summary.EnforcedByKernel {
+		t.Errorf("config: memory limit %d, enforced by %q", s.Config.MemoryLimitBytes, s.Config.LimitEnforcedBy)
+	}
+	if len(s.Runs) != 2 {
+		t.Fatalf("%d runs", len(s.Runs))
+	}
+	for _, r := range s.Runs {
+		switch r.Strategy {
+		case "load-all":
+			if r.Status != summary.StatusOOMKilled || r.ExitCode != 137 || !r.OOMKilled || r.KilledAtSeconds <= 0 {
+				t.Errorf("load-all: status %s, exit %d, OOM-killed %v, at %v s: %s", r.Status, r.ExitCode, r.OOMKilled, r.KilledAtSeconds, r.Error)
+			}
+			if r.Rows != r.RowsVerified-r.WrongRows {
+				t.Errorf("load-all: %d rows done reported, but %d of %d rows are correct", r.Rows, r.RowsVerified-r.WrongRows, r.RowsVerified)
+			}
+			if r.CgroupPeakBytes < limit*95/100 {
+				t.Errorf("load-all: the cgroup's peak %d is not at the limit %d", r.CgroupPeakBytes, limit)
+			}
+		case "keyset-bulk":
+			if r.Status != summary.StatusOK || r.WrongRows != 0 || r.ExitCode != 0 || r.OOMKilled {
+				t.Errorf("keyset-bulk: %s, %d wrong, exit %d: %s", r.Status, r.WrongRows, r.ExitCode, r.Error)
+			}
+			if r.CgroupPeakBytes == 0 || r.CgroupPeakBytes >= limit {
+				t.Errorf("keyset-bulk: cgroup peak %d, want between 0 and the limit %d", r.CgroupPeakBytes, limit)
+			}
+		}
+	}
+}
+
+// TestWorkerContainerCannotStart: a worker whose container cannot start is
+// an error run with Docker's message, and the next run goes on.
+func TestWorkerContainerCannotStart(t *testing.T) {
+	db, cfg := sqliteConfig(t, 200)
+	l := containerLauncher(t, 128<<20, filepath.Dir(cfg.DSN))
+	if _, err := seed.Seed(context.Background(), db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	good := l.Image
+	l.Image = "iterbench/worker:never-built"
+	run, _, err := Measure(context.Background(), db, l, cfg, "keyset-bulk", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != summary.StatusError || !strings.Contains(run.Error, "never-built") {
+		t.Errorf("status %s, error %q; want error naming the image", run.Status, run.Error)
+	}
+	l.Image = good
+	run, _, err = Measure(context.Background(), db, l, cfg, "keyset-bulk", nil)
+	if err != nil || run.Status != summary.StatusOK {
+		t.Errorf("the next run: %s %s %v", run.Status, run.Error, err)
+	}
+}
+
+// TestCgroupGone: a sampler whose container has been removed reads zero
+// for the cgroup and goes on reading the process.
+func TestCgroupGone(t *testing.T) {
+	read := rss.WithCgroup(func() (rss.Usage, error) { return rss.Usage{RSS: 5}, nil }, rss.Cgroup{Dir: filepath.Join(t.TempDir(), "gone")})
+	u, err := read()
+	if err != nil || u.RSS != 5 || u.Cgroup != (rss.CgroupUsage{}) {
+		t.Errorf("got %+v, %v", u, err)
+	}
+}
