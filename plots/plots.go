@@ -167,8 +167,8 @@ func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []s
 		l.Width = vg.Points(1.5)
 		p.Add(l)
 		label := name
-		if run.Status == summary.StatusKilled {
-			label += " (killed)"
+		if run.Stopped() {
+			label += " (" + run.Status + ")"
 			kills = append(kills, xys[len(xys)-1])
 		}
 		p.Legend.Add(label, l)
@@ -202,7 +202,7 @@ func representative(s *summary.Summary, name string) (summary.Run, bool) {
 		return r, true
 	}
 	for _, r := range s.Runs {
-		if r.Strategy == name && (r.Status == summary.StatusKilled || r.Status == summary.StatusTimeout) {
+		if r.Strategy == name && (r.Stopped() || r.Status == summary.StatusTimeout) {
 			return r, true
 		}
 	}
@@ -211,15 +211,19 @@ func representative(s *summary.Summary, name string) (summary.Run, bool) {
 
 // addLimit draws the memory limit, if there was one.
 func addLimit(p *plot.Plot, s *summary.Summary) {
-	if s.Config.RSSLimitBytes == 0 {
+	if s.Config.LimitBytes() == 0 {
 		return
 	}
-	y := float64(s.Config.RSSLimitBytes) / mib
+	y := float64(s.Config.LimitBytes()) / mib
 	f := plotter.NewFunction(func(float64) float64 { return y })
 	f.Color, f.Width = killColor, vg.Points(1)
 	f.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 	p.Add(f)
-	p.Legend.Add(fmt.Sprintf("memory limit (%.0f MiB)", y), f)
+	label := fmt.Sprintf("memory limit (%.0f MiB, kernel)", y)
+	if s.Config.LimitEnforcedBy != summary.EnforcedByKernel {
+		label = fmt.Sprintf("RSS limit (%.0f MiB, sampled)", y)
+	}
+	p.Legend.Add(label, f)
 	p.Y.Max = max(p.Y.Max, y)
 }
 
@@ -305,7 +309,7 @@ func statBars(s *summary.Summary, what, ylabel string, value func(summary.Strate
 func killedPeak(s *summary.Summary, name string) float64 {
 	var peak uint64
 	for _, r := range s.Runs {
-		if r.Strategy == name && r.Status == summary.StatusKilled {
+		if r.Strategy == name && r.Stopped() {
 			peak = max(peak, r.PeakRSSBytes)
 		}
 	}

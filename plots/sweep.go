@@ -67,7 +67,7 @@ func sweepChart(ss []*summary.Summary, names []string, what, ylabel string,
 				continue
 			}
 			for _, r := range s.Runs {
-				if r.Strategy == name && (r.Status == summary.StatusKilled || r.Status == summary.StatusTimeout) {
+				if r.Strategy == name && (r.Stopped() || r.Status == summary.StatusTimeout) {
 					if y := failed(r); y > 0 {
 						crosses = append(crosses, plotter.XY{X: float64(s.Config.Rows), Y: y})
 					}

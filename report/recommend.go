@@ -44,7 +44,7 @@ type Recommendation struct {
 // empty, holds the same strategies at several row counts (s among them) and
 // adds warnings about how time and memory grow.
 func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary.Summary) Recommendation {
-	r := Recommendation{Database: s.Config.Database, Rows: s.Config.Rows, LimitBytes: s.Config.RSSLimitBytes,
+	r := Recommendation{Database: s.Config.Database, Rows: s.Config.Rows, LimitBytes: s.Config.LimitBytes(),
 		Excluded: map[string]string{}}
 	bounded := plots.Bounded(s)
 	_, growing := Flatness(s, samples)
@@ -63,9 +63,9 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 		case !slices.Contains(bounded, st.Name):
 			r.Excluded[st.Name] = fmt.Sprintf("median peak %s is %s the lowest", summary.MiB(st.PeakRSSBytes.Median),
 				times(st.PeakRSSBytes.Median/lowestPeak(s)))
-		case r.LimitBytes > 0 && st.PeakRSSBytes.Max > (1-Margin)*float64(r.LimitBytes):
+		case r.LimitBytes > 0 && limitPeak(s, st.Name) > (1-Margin)*float64(r.LimitBytes):
 			r.Excluded[st.Name] = fmt.Sprintf("peak %s leaves less than %.0f %% of the %s limit free",
-				summary.MiB(st.PeakRSSBytes.Max), 100*Margin, summary.MiB(float64(r.LimitBytes)))
+				summary.MiB(limitPeak(s, st.Name)), 100*Margin, summary.MiB(float64(r.LimitBytes)))
 		default:
 			ok = append(ok, st)
 		}
@@ -92,6 +92,20 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 	return r
 }
 
+// limitPeak is the largest figure of a strategy's runs that its memory
+// limit is compared with: the sampled RSS, and under the kernel's limit the
+// container's working set too (its charge less the inactive page cache the
+// kernel reclaims before it kills, as the kubelet counts).
+func limitPeak(s *summary.Summary, name string) float64 {
+	var peak uint64
+	for _, r := range s.Runs {
+		if r.Strategy == name {
+			peak = max(peak, r.PeakRSSBytes, r.CgroupWorkingSetPeakBytes)
+		}
+	}
+	return float64(peak)
+}
+
 func lowestPeak(s *summary.Summary) float64 {
 	low := math.Inf(1)
 	for _, st := range s.Strategies {
@@ -116,6 +130,9 @@ func failures(s *summary.Summary, name string) string {
 		case summary.StatusKilled:
 			parts = append(parts, fmt.Sprintf("killed at %.1f s (peak %s, %s rows done)", r.KilledAtSeconds,
 				summary.MiB(float64(r.PeakRSSBytes)), summary.Thousands(r.Rows)))
+		case summary.StatusOOMKilled:
+			parts = append(parts, fmt.Sprintf("OOM-killed by the kernel at %.1f s, exit code %d (container peak %s, %s rows done)",
+				r.KilledAtSeconds, r.ExitCode, summary.MiB(float64(r.CgroupPeakBytes)), summary.Thousands(r.Rows)))
 		case summary.StatusTimeout:
 			parts = append(parts, fmt.Sprintf("stopped by the time limit (%s rows done)", summary.Thousands(r.Rows)))
 		default:
@@ -132,13 +149,19 @@ func warnings(s *summary.Summary, sweep []*summary.Summary) []string {
 	for _, st := range s.Strategies {
 		killed := 0
 		for _, r := range s.Runs {
-			if r.Strategy == st.Name && r.Status == summary.StatusKilled {
+			if r.Strategy == st.Name && r.Stopped() {
 				killed++
 			}
 		}
-		if killed > 0 {
+		switch {
+		case killed > 0 && s.Config.LimitEnforcedBy == summary.EnforcedByKernel:
+			out = append(out, fmt.Sprintf("%s reached the %s memory limit of its container and the kernel's OOM killer ended it "+
+				"(exit code 137) in %d of %d runs: this is how the original backfill was OOM-killed.",
+				st.Name, summary.MiB(float64(s.Config.LimitBytes())), killed, st.Runs))
+		case killed > 0:
 			out = append(out, fmt.Sprintf("%s crossed the %s memory limit and was killed in %d of %d runs: "+
-				"this is how the original backfill was OOM-killed.", st.Name, summary.MiB(float64(s.Config.RSSLimitBytes)), killed, st.Runs))
+				"this is how the original backfill was OOM-killed (here emulated by the sampler, see above).",
+				st.Name, summary.MiB(float64(s.Config.LimitBytes())), killed, st.Runs))
 		}
 	}
 	if len(sweep) >= 2 {
@@ -182,7 +205,7 @@ func warnings(s *summary.Summary, sweep []*summary.Summary) []string {
 // Markdown renders the recommendation as a report section.
 func (r Recommendation) Markdown() string {
 	var b strings.Builder
-	limit := "no memory limit given (`--rss-limit`)"
+	limit := "no memory limit given (`--memory-limit`, or `--rss-limit` without Docker)"
 	if r.LimitBytes > 0 {
 		limit = "a memory limit of " + summary.MiB(float64(r.LimitBytes))
 	}

@@ -107,3 +107,34 @@ func TestRecommendSweepWarnings(t *testing.T) {
 		t.Errorf("single-run warning missing: %q", w)
 	}
 }
+
+// TestRecommendUnderKernelLimit: under --memory-limit the OOM kill is named
+// as the kernel's, and the margin is taken on the container's working set
+// as well as on RSS.
+func TestRecommendUnderKernelLimit(t *testing.T) {
+	oom := summary.Run{Strategy: "load-all", Repeat: 1, Status: summary.StatusOOMKilled, ExitCode: 137, OOMKilled: true,
+		PeakRSSBytes: 120 << 20, CgroupPeakBytes: 128 << 20, KilledAtSeconds: 1.9, Rows: 0}
+	cached := fakeRun("cursor-bulk", 1, 38, 2)
+	cached.CgroupWorkingSetPeakBytes = 110 << 20 // page cache the kernel would not drop
+	s := fakeSummary(200000, 0, oom, cached, fakeRun("keyset-bulk", 1, 37, 3))
+	s.Config.MemoryLimitBytes, s.Config.LimitEnforcedBy = 128<<20, summary.EnforcedByKernel
+	r := Recommend(s, nil, nil)
+	if r.Best != "keyset-bulk" || r.LimitBytes != 128<<20 {
+		t.Errorf("Best = %q, limit %d; want keyset-bulk under 128 MiB", r.Best, r.LimitBytes)
+	}
+	if !strings.Contains(r.Excluded["load-all"], "OOM-killed by the kernel at 1.9 s, exit code 137") {
+		t.Errorf("load-all excluded for %q", r.Excluded["load-all"])
+	}
+	if !strings.Contains(r.Excluded["cursor-bulk"], "peak 110.0 MiB leaves less than 20 %") {
+		t.Errorf("cursor-bulk excluded for %q", r.Excluded["cursor-bulk"])
+	}
+	if len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0], "the kernel's OOM killer ended it (exit code 137) in 1 of 1 runs") {
+		t.Errorf("warnings %q", r.Warnings)
+	}
+	md := string(Markdown(s, nil, nil))
+	for _, want := range []string{"limited to 128.0 MiB with no swap", "cgroup charge", "status `oom-killed`"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("REPORT.md lacks %q", want)
+		}
+	}
+}

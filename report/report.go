@@ -9,6 +9,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"iterbench/plots"
@@ -78,34 +79,39 @@ func Markdown(s *summary.Summary, samples []summary.SampleRow, charts []plots.Ch
 	}
 	fmt.Fprintf(&b, "- Batch size %d; bulk-update form `%s`\n", c.BatchSize, c.BulkForm)
 	fmt.Fprintf(&b, "- Seeding %s rows took %s (%s)\n", summary.Thousands(int64(c.Rows)), summary.Seconds(s.SeedSeconds), c.SeedMethod)
-	fmt.Fprintf(&b, "- Baseline (a worker that only connects): %s sampled peak, %s VmHWM\n",
-		summary.MiB(float64(s.BaselinePeakRSSBytes)), summary.MiB(float64(s.BaselineKernelMaxRSSBytes)))
+	fmt.Fprintf(&b, "- Baseline (a worker that only connects): %s sampled peak", summary.MiB(float64(s.BaselinePeakRSSBytes)))
+	if s.BaselineAnonPeakBytes > 0 {
+		fmt.Fprintf(&b, " (%s anonymous, %s file-backed)", summary.MiB(float64(s.BaselineAnonPeakBytes)), summary.MiB(float64(s.BaselineFilePeakBytes)))
+	}
+	fmt.Fprintf(&b, ", %s VmHWM", summary.MiB(float64(s.BaselineKernelMaxRSSBytes)))
+	if s.BaselineCgroupPeakBytes > 0 {
+		fmt.Fprintf(&b, "; its container was charged %s", summary.MiB(float64(s.BaselineCgroupPeakBytes)))
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "- %s on %s/%s, %d CPUs", c.GoVersion, c.OS, c.Arch, c.CPUs)
 	if c.CPUModel != "" {
 		fmt.Fprintf(&b, " (%s)", c.CPUModel)
 	}
 	fmt.Fprintf(&b, ", started %s\n\n", c.StartedAt.Format("2006-01-02 15:04 UTC"))
 
-	b.WriteString("| strategy | median peak RSS | spread (min–max) | median time | rows/s | rows verified | runs ok |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| strategy | median peak RSS | spread (min–max) | anonymous above baseline | median time | rows/s | rows verified | runs ok |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, st := range s.Strategies {
 		if st.OK == 0 {
-			fmt.Fprintf(&b, "| %s | – | – | – | – | – | 0/%d (%s) |\n", st.Name, st.Runs, statuses(s, st.Name))
+			fmt.Fprintf(&b, "| %s | – | – | – | – | – | – | 0/%d (%s) |\n", st.Name, st.Runs, statuses(s, st.Name))
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s–%s | %s | %s | %s (%d wrong) | %d/%d |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s–%s | %s | %s | %s | %s (%d wrong) | %d/%d |\n",
 			st.Name, summary.MiB(st.PeakRSSBytes.Median),
 			strings.TrimSuffix(summary.MiB(st.PeakRSSBytes.Min), " MiB"), summary.MiB(st.PeakRSSBytes.Max),
-			summary.Seconds(st.DurationSeconds.Median), summary.Thousands(int64(math.Round(st.RowsPerSecond))),
+			aboveBaseline(s, st), summary.Seconds(st.DurationSeconds.Median), summary.Thousands(int64(math.Round(st.RowsPerSecond))),
 			summary.Thousands(st.RowsVerified), st.WrongRows, st.OK, st.Runs)
 	}
+	b.WriteString("\n" + memoryNote(s))
 	if len(s.Unsupported) > 0 {
 		fmt.Fprintf(&b, "\nNot offered by %s, so not run: %s.\n", c.Database, strings.Join(s.Unsupported, ", "))
 	}
-	if c.RSSLimitBytes > 0 {
-		fmt.Fprintf(&b, "\nMemory limit: a worker whose RSS crossed %s was killed (status `killed`), as a container's memory limit would kill it.\n",
-			summary.MiB(float64(c.RSSLimitBytes)))
-	}
+	b.WriteString(limitNote(s))
 	b.WriteString("\n## Findings\n\n")
 	for _, f := range Findings(s, samples) {
 		fmt.Fprintf(&b, "- %s\n", f)
@@ -145,10 +151,19 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 		var parts []string
 		for _, name := range plots.Bounded(s) {
 			st, _ := s.Lookup(name)
-			parts = append(parts, fmt.Sprintf("%s %s", name, times(st.PeakRSSBytes.Median/base)))
+			if s.BaselineAnonPeakBytes > 0 {
+				parts = append(parts, fmt.Sprintf("%s %s", name, aboveBaseline(s, st)))
+			} else {
+				parts = append(parts, fmt.Sprintf("%s %s", name, times(st.PeakRSSBytes.Median/base)))
+			}
 		}
-		out = append(out, fmt.Sprintf("Bounded (median peak within %.1f× the lowest): %s the baseline worker's %s.",
-			plots.BoundedFactor, strings.Join(parts, ", "), summary.MiB(base)))
+		if s.BaselineAnonPeakBytes > 0 {
+			out = append(out, fmt.Sprintf("Bounded (median peak within %.1f× the lowest), anonymous memory above the baseline worker's %s: %s.",
+				plots.BoundedFactor, summary.MiB(float64(s.BaselineAnonPeakBytes)), strings.Join(parts, ", ")))
+		} else {
+			out = append(out, fmt.Sprintf("Bounded (median peak within %.1f× the lowest): %s the baseline worker's %s.",
+				plots.BoundedFactor, strings.Join(parts, ", "), summary.MiB(base)))
+		}
 	}
 	if flat, growing := Flatness(s, samples); len(flat)+len(growing) > 0 {
 		msg := ""
@@ -313,4 +328,69 @@ func firstLine(s string) string {
 		s = s[:200] + "…"
 	}
 	return s
+}
+
+// aboveBaseline is a strategy's median anonymous peak less the baseline
+// worker's: what the strategy itself allocated, whatever the size or the
+// caching of the executable. "–" in results without the memory split.
+func aboveBaseline(s *summary.Summary, st summary.Strategy) string {
+	if s.BaselineAnonPeakBytes == 0 || st.AnonPeakBytes.Median == 0 {
+		return "–"
+	}
+	d := st.AnonPeakBytes.Median - float64(s.BaselineAnonPeakBytes)
+	sign := "+"
+	if d < 0 {
+		sign, d = "−", -d
+	}
+	return sign + summary.MiB(d)
+}
+
+// memoryNote says what the memory figures are.
+func memoryNote(s *summary.Summary) string {
+	note := "Memory is the worker's resident set size (VmRSS), sampled from /proc.\n"
+	if s.BaselineAnonPeakBytes > 0 {
+		note = "Memory is the worker's resident set size (VmRSS, sampled from /proc/PID/status): its **anonymous** pages " +
+			"(RssAnon: heap and stacks, what the program allocated) plus its **file-backed** pages (RssFile: mostly the " +
+			"executable, mapped from the page cache; the kernel can drop and reread them, and their number depends on how the " +
+			"file happens to be cached, not on the strategy). \"Anonymous above baseline\" is a strategy's median anonymous peak " +
+			"less that of a worker that only connects: the memory the strategy itself needs.\n"
+	}
+	if s.Config.LimitEnforcedBy == summary.EnforcedByKernel {
+		note += "\nUnder the container limit the kernel counts neither of these but the container's **cgroup charge**: " +
+			"anonymous memory, the page cache its processes touched (SQLite's database and WAL pages included) and kernel memory. " +
+			"When the charge reaches the limit the kernel first reclaims page cache, and kills only when nothing more can be " +
+			"reclaimed. The **working set** (charge less inactive file pages) is what the kubelet compares with a pod's limit.\n"
+	}
+	return note
+}
+
+// limitNote says how the memory limit was enforced, if there was one.
+func limitNote(s *summary.Summary) string {
+	c := s.Config
+	switch {
+	case c.LimitBytes() == 0:
+		return ""
+	case c.LimitEnforcedBy == summary.EnforcedByKernel:
+		return fmt.Sprintf("\nMemory limit: every worker ran in a container limited to %s with no swap (`--memory-limit`); "+
+			"the kernel's OOM killer ended a worker whose container reached it (status `oom-killed`, exit code 137, as Kubernetes "+
+			"reports OOMKilled). GOMEMLIMIT: %s.\n", summary.MiB(float64(c.LimitBytes())), goMemLimit(c.GoMemLimit))
+	default:
+		return fmt.Sprintf("\nMemory limit (emulated): the parent sampled each worker's RSS every %s and killed a worker above %s "+
+			"(status `killed`, `--rss-limit`). This is an emulation: the kernel compares the cgroup's charge instead, and acts "+
+			"at once, while a worker can overshoot a sampled limit by what it allocates between two samples. GOMEMLIMIT: %s.\n",
+			seconds(c.IntervalSeconds), summary.MiB(float64(c.LimitBytes())), goMemLimit(c.GoMemLimit))
+	}
+}
+
+func goMemLimit(setting string) string {
+	switch setting {
+	case "", "off":
+		return "off"
+	case "auto":
+		return "auto (90 % of the container's limit, set by automemlimit in the worker)"
+	}
+	if n, err := strconv.ParseUint(setting, 10, 64); err == nil {
+		return summary.MiB(float64(n))
+	}
+	return setting
 }

@@ -197,9 +197,12 @@ type Strategy struct {
 	Runs        int    `json:"runs"`
 	OK          int    `json:"ok"`
 	// PeakRSSBytes and DurationSeconds summarise the ok runs.
-	PeakRSSBytes    Stat    `json:"peak_rss_bytes"`
-	DurationSeconds Stat    `json:"duration_seconds"`
-	RowsPerSecond   float64 `json:"rows_per_second"` // median
+	PeakRSSBytes    Stat `json:"peak_rss_bytes"`
+	DurationSeconds Stat `json:"duration_seconds"`
+	// AnonPeakBytes summarises the ok runs' anonymous peaks (zero in
+	// results written before the memory split).
+	AnonPeakBytes Stat    `json:"anon_peak_bytes"`
+	RowsPerSecond float64 `json:"rows_per_second"` // median
 	// RowsVerified is the number of rows verified in each ok run, if they
 	// all agree, else the smallest.
 	RowsVerified int64 `json:"rows_verified"`
@@ -234,7 +237,7 @@ func Aggregate(runs []Run, names []string, desc map[string]string) []Strategy {
 	var out []Strategy
 	for _, name := range names {
 		st := Strategy{Name: name, Description: desc[name]}
-		var peaks, durs, rates []float64
+		var peaks, anons, durs, rates []float64
 		for _, r := range runs {
 			if r.Strategy != name {
 				continue
@@ -245,6 +248,7 @@ func Aggregate(runs []Run, names []string, desc map[string]string) []Strategy {
 			}
 			st.OK++
 			peaks = append(peaks, float64(r.PeakRSSBytes))
+			anons = append(anons, float64(r.AnonPeakBytes))
 			durs = append(durs, r.DurationSeconds)
 			rates = append(rates, r.RowsPerSecond())
 			if st.RowsVerified == 0 || r.RowsVerified < st.RowsVerified {
@@ -256,6 +260,7 @@ func Aggregate(runs []Run, names []string, desc map[string]string) []Strategy {
 			continue
 		}
 		st.PeakRSSBytes = NewStat(peaks)
+		st.AnonPeakBytes = NewStat(anons)
 		st.DurationSeconds = NewStat(durs)
 		st.RowsPerSecond = NewStat(rates).Median
 		out = append(out, st)
