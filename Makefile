@@ -22,7 +22,7 @@ export TESTCONTAINERS_RYUK_DISABLED ?= true
 endif
 endif
 
-.PHONY: build run run-postgres run-mariadb sweep rss-limit compare images test bench plots lint clean
+.PHONY: build run run-postgres run-mariadb sweep rss-limit memory-limit load-all-limit compare images test bench plots lint clean
 
 # The worker (cmd/iterbench-worker) is built statically, with the same
 # arguments as worker.BuildArgs, so that an image holding only that file can
@@ -52,6 +52,19 @@ sweep: build
 
 rss-limit: build
 	$(BIN) run --db postgres --rows 200000 --repeats 1 --rss-limit 128MiB --out results/postgres-rss-limit
+
+# Every strategy in a container limited to 128 MiB: the kernel's OOM killer
+# ends what does not fit (needs Docker).
+memory-limit: build
+	$(BIN) run --db sqlite --rows 200000 --repeats 1 --memory-limit 128MiB --out results/sqlite-memory-limit
+	$(BIN) run --db postgres --rows 200000 --repeats 1 --memory-limit 128MiB --out results/postgres-memory-limit
+
+# The largest table load-all survives under a 128 MiB container limit,
+# without and with GOMEMLIMIT (needs Docker).
+LOAD_ALL_ROWS := 30000,40000,50000,60000,70000,80000,90000,100000,110000,120000
+load-all-limit: build
+	$(BIN) sweep --db sqlite --strategies load-all --rows $(LOAD_ALL_ROWS) --memory-limit 128MiB --gomemlimit off --timeout 3m --out results/load-all-128MiB-gomemlimit-off
+	$(BIN) sweep --db sqlite --strategies load-all --rows $(LOAD_ALL_ROWS) --memory-limit 128MiB --gomemlimit auto --timeout 3m --out results/load-all-128MiB-gomemlimit-auto
 
 # One table across the databases' results.
 compare: build
