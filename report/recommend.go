@@ -39,7 +39,8 @@ type Recommendation struct {
 
 // Recommend ranks the strategies of s: a strategy qualifies when all its
 // runs finished correctly, its RSS did not keep rising during its run (see
-// Flatness), its median peak is within plots.BoundedFactor of the lowest,
+// Flatness), it is bounded (plots.Bounded: its peak above the baseline is
+// within plots.BoundedFactor of the smallest, or of plots.BoundedFloor),
 // and, given a limit, its largest peak leaves Margin of the limit free. sweep, if not
 // empty, holds the same strategies at several row counts (s among them) and
 // adds warnings about how time and memory grow.
@@ -61,8 +62,8 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 				r.Excluded[st.Name] += "; see how it grows with `iterbench sweep`"
 			}
 		case !slices.Contains(bounded, st.Name):
-			r.Excluded[st.Name] = fmt.Sprintf("median peak %s is %s the lowest", summary.MiB(st.PeakRSSBytes.Median),
-				times(st.PeakRSSBytes.Median/lowestPeak(s)))
+			r.Excluded[st.Name] = fmt.Sprintf("median peak %s is %s above the baseline worker's, more than the %s a bounded strategy may take",
+				summary.MiB(st.PeakRSSBytes.Median), summary.MiB(plots.Excess(s, st)), summary.MiB(plots.BoundedAllowance(s)))
 		case r.LimitBytes > 0 && limitPeak(s, st.Name) > (1-Margin)*float64(r.LimitBytes):
 			r.Excluded[st.Name] = fmt.Sprintf("peak %s leaves less than %.0f %% of the %s limit free",
 				summary.MiB(limitPeak(s, st.Name)), 100*Margin, summary.MiB(float64(r.LimitBytes)))

@@ -71,9 +71,9 @@ func TestRecommendWithoutLimitExcludesHungryStrategies(t *testing.T) {
 	s := fakeSummary(50000, 0, fakeRun("load-all", 1, 150, 1), fakeRun("paging", 1, 36, 5))
 	r := Recommend(s, nil, nil)
 	if r.Best != "paging" {
-		t.Errorf("Best = %q, want paging (load-all peaks at 4× the lowest)", r.Best)
+		t.Errorf("Best = %q, want paging (load-all peaks 120 MiB above the baseline)", r.Best)
 	}
-	if !strings.Contains(r.Excluded["load-all"], "4.2× the lowest") {
+	if !strings.Contains(r.Excluded["load-all"], "120.0 MiB above the baseline worker's, more than the 24.0 MiB") {
 		t.Errorf("load-all excluded for %q", r.Excluded["load-all"])
 	}
 	// Nothing qualifies.

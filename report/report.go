@@ -158,11 +158,11 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 			}
 		}
 		if s.BaselineAnonPeakBytes > 0 {
-			out = append(out, fmt.Sprintf("Bounded (median peak within %.1f× the lowest), anonymous memory above the baseline worker's %s: %s.",
-				plots.BoundedFactor, summary.MiB(float64(s.BaselineAnonPeakBytes)), strings.Join(parts, ", ")))
+			out = append(out, fmt.Sprintf("Bounded (median peak at most %s above the baseline), anonymous memory above the baseline worker's %s: %s.",
+				summary.MiB(plots.BoundedAllowance(s)), summary.MiB(float64(s.BaselineAnonPeakBytes)), strings.Join(parts, ", ")))
 		} else {
-			out = append(out, fmt.Sprintf("Bounded (median peak within %.1f× the lowest): %s the baseline worker's %s.",
-				plots.BoundedFactor, strings.Join(parts, ", "), summary.MiB(base)))
+			out = append(out, fmt.Sprintf("Bounded (median peak at most %s above the baseline): %s the baseline worker's %s.",
+				summary.MiB(plots.BoundedAllowance(s)), strings.Join(parts, ", "), summary.MiB(base)))
 		}
 	}
 	if flat, growing := Flatness(s, samples); len(flat)+len(growing) > 0 {
