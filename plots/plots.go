@@ -69,7 +69,7 @@ func Charts(s *summary.Summary, samples []summary.SampleRow) ([]Chart, error) {
 	}{
 		{"rss-over-time", "RSS over time", func() (*plot.Plot, error) { return rssOverTime(s, samples, all, "RSS over time", true) }},
 		{"rss-over-time-bounded", "RSS over time, bounded strategies only", func() (*plot.Plot, error) {
-			return rssOverTime(s, samples, bounded, "RSS over time, strategies within 1.5× of the lowest peak", false)
+			return rssOverTime(s, samples, bounded, "RSS over time, bounded strategies", false)
 		}},
 		{"peak-rss", "Peak RSS per strategy", func() (*plot.Plot, error) { return peakRSS(s) }},
 		{"duration", "Duration per strategy", func() (*plot.Plot, error) { return duration(s) }},
@@ -83,12 +83,27 @@ func Charts(s *summary.Summary, samples []summary.SampleRow) ([]Chart, error) {
 	return charts, nil
 }
 
-// Encode renders p in format ("png" or "svg").
+// Encode renders p in format ("png" or "svg"), with its legend, if any, to
+// the right of the data area, so that it never covers a line.
 func Encode(p *plot.Plot, format string) ([]byte, error) {
-	w, err := p.WriterTo(Width, Height, format)
+	w, err := draw.NewFormattedCanvas(Width, Height, format)
 	if err != nil {
 		return nil, err
 	}
+	c := draw.New(w)
+	// A legend of one line (the bar charts' baseline) stays in the top right
+	// corner, above the bars; a longer one gets a column of its own.
+	if r := p.Legend.Rectangle(c).Size(); r.Y > 1.5*p.Legend.TextStyle.Font.Size {
+		lw := r.X
+		const gap = 10
+		margin := lw + 2*vg.Points(gap)
+		p.Legend.Left, p.Legend.Top = false, true
+		p.Legend.XOffs = margin - vg.Points(gap)
+		c = draw.Crop(c, 0, -margin, 0, 0)
+	} else {
+		p.Legend.Left, p.Legend.Top = false, true
+	}
+	p.Draw(c)
 	var b bytes.Buffer
 	if _, err := w.WriteTo(&b); err != nil {
 		return nil, err
@@ -162,8 +177,6 @@ func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []s
 	p.X.Label.Text = "time since worker start (s)"
 	p.Y.Label.Text = "RSS (MiB)"
 	p.Y.Min = 0
-	p.Legend.Top = true
-	p.Legend.XOffs = -vg.Points(8)
 	var kills plotter.XYs
 	for _, name := range strategies {
 		run, ok := representative(s, name)
@@ -247,9 +260,9 @@ func addLimit(p *plot.Plot, s *summary.Summary) {
 	p.Y.Max = max(p.Y.Max, y)
 }
 
-// headroom leaves room above the data for the legend.
+// headroom leaves a little room above the highest line.
 func headroom(p *plot.Plot) {
-	p.Y.Max *= 1.25
+	p.Y.Max *= 1.08
 }
 
 func addBaseline(p *plot.Plot, s *summary.Summary) error {

@@ -27,6 +27,7 @@ func SweepCharts(ss []*summary.Summary) ([]Chart, error) {
 	if err != nil {
 		return nil, err
 	}
+	addLimit(peak, ss[len(ss)-1])
 	dur, err := sweepChart(ss, names, "Time against rows", "time (s)",
 		func(st summary.Strategy) float64 { return st.DurationSeconds.Median },
 		func(r summary.Run) float64 { return r.WallSeconds })
@@ -50,8 +51,6 @@ func sweepChart(ss []*summary.Summary, names []string, what, ylabel string,
 	p.Y.Label.Text = ylabel
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
-	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.XOffs = vg.Points(8)
 	var crosses plotter.XYs
 	for _, name := range names {
 		var xys plotter.XYs
