@@ -52,19 +52,6 @@ func ParseKind(s string) (Kind, error) {
 	return "", fmt.Errorf("unknown database %q (want sqlite, postgres or mariadb)", s)
 }
 
-// KindOfDSN infers the kind from a DSN: postgres:// and postgresql:// are
-// PostgreSQL, mysql:// and mariadb:// are MariaDB (or MySQL), anything else
-// is a SQLite file.
-func KindOfDSN(dsn string) Kind {
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return Postgres
-	case strings.HasPrefix(dsn, "mysql://"), strings.HasPrefix(dsn, "mariadb://"):
-		return MariaDB
-	}
-	return SQLite
-}
-
 // SQLiteSettings are the connection settings applied to every SQLite
 // connection, parent and workers alike. WAL lets a streaming read and writes
 // on a second connection proceed together (the cursor strategies need that);
@@ -223,42 +210,6 @@ func MySQLDSN(dsn string) (string, error) {
 	cfg.ParseTime = true
 	cfg.InterpolateParams = false
 	return cfg.FormatDSN(), nil
-}
-
-// Redact returns dsn with any password replaced by "xxxxx", for messages and
-// results files.
-func Redact(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" && u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-		return u.String()
-	}
-	if cfg, err := mysqldriver.ParseDSN(dsn); err == nil && cfg.Passwd != "" && strings.Contains(dsn, "@") {
-		cfg.Passwd = "xxxxx"
-		return cfg.FormatDSN()
-	}
-	return dsn
-}
-
-// redactErr returns err's text with dsn's password, if any, removed.
-func redactErr(err error, dsn string) string {
-	msg := err.Error()
-	if pw := password(dsn); pw != "" {
-		msg = strings.ReplaceAll(msg, pw, "xxxxx")
-	}
-	return msg
-}
-
-func password(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		pw, _ := u.User.Password()
-		return pw
-	}
-	if cfg, err := mysqldriver.ParseDSN(dsn); err == nil {
-		return cfg.Passwd
-	}
-	return ""
 }
 
 // Version returns the server's version string.

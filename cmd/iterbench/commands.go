@@ -73,7 +73,10 @@ func (f *dbFlags) kind(fs *flag.FlagSet) (database.Kind, error) {
 	if f.dsn == "" {
 		return kind, nil
 	}
-	fromDSN := database.KindOfDSN(f.dsn)
+	fromDSN, err := database.KindOfDSN(f.dsn)
+	if err != nil {
+		return "", usageError{err}
+	}
 	dbSet := false
 	fs.Visit(func(fl *flag.Flag) { dbSet = dbSet || fl.Name == "db" })
 	if dbSet && fromDSN != kind {
