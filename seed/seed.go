@@ -45,8 +45,13 @@ type Stats struct {
 }
 
 // CreateTable drops and recreates items.Table with the column types each
-// database has for JSON.
+// database has for JSON, and marks it as iterbench's (see OwnerTable). It
+// returns ErrNotOurs, and changes nothing, when a table of that name exists
+// that iterbench did not create.
 func CreateTable(ctx context.Context, db *gorm.DB) error {
+	if err := CheckOwner(ctx, db); err != nil {
+		return err
+	}
 	var ddl string
 	switch db.Name() {
 	case "sqlite":
@@ -61,6 +66,9 @@ func CreateTable(ctx context.Context, db *gorm.DB) error {
 	db = db.WithContext(ctx)
 	if err := db.Exec("DROP TABLE IF EXISTS " + items.Table).Error; err != nil {
 		return fmt.Errorf("drop table %s: %w", items.Table, err)
+	}
+	if err := markOwned(ctx, db); err != nil {
+		return err
 	}
 	if err := db.Exec(ddl).Error; err != nil {
 		return fmt.Errorf("create table %s: %w", items.Table, err)
@@ -214,6 +222,9 @@ func Reset(ctx context.Context, db *gorm.DB, cfg Config) error {
 			return fmt.Errorf("reseed: %w", err)
 		}
 		return nil
+	}
+	if err := CheckOwner(ctx, db); err != nil {
+		return err
 	}
 	db = db.WithContext(ctx)
 	if err := db.Exec("UPDATE " + items.Table + " SET score = 0").Error; err != nil {

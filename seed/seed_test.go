@@ -2,6 +2,7 @@ package seed_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -64,5 +65,41 @@ func TestSeedResetVerify(t *testing.T) {
 	}
 	if n, _ := seed.Count(ctx, db); n != 10 {
 		t.Errorf("reseeded table has %d rows, want 10", n)
+	}
+}
+
+// TestStrangersTableUntouched: a table of iterbench's name that iterbench
+// did not create is neither dropped nor reset.
+func TestStrangersTableUntouched(t *testing.T) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.SQLite, filepath.Join(t.TempDir(), "user.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	if err := db.Exec("CREATE TABLE " + items.Table + " (id INTEGER PRIMARY KEY, note TEXT)").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec("INSERT INTO " + items.Table + " (id, note) VALUES (1, 'mine')").Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: 10, Payload: 100, Seed: 1}); !errors.Is(err, seed.ErrNotOurs) {
+		t.Errorf("Seed: %v, want ErrNotOurs", err)
+	}
+	if err := seed.Reset(ctx, db, seed.Config{Rows: 10, Payload: 100, Seed: 1}); !errors.Is(err, seed.ErrNotOurs) {
+		t.Errorf("Reset: %v, want ErrNotOurs", err)
+	}
+	var note string
+	if err := db.Raw("SELECT note FROM " + items.Table + " WHERE id = 1").Scan(&note).Error; err != nil || note != "mine" {
+		t.Errorf("the user's row: %q, %v", note, err)
+	}
+	// iterbench's own table is recognised and recreated.
+	if err := db.Exec("DROP TABLE " + items.Table).Error; err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := seed.Seed(ctx, db, seed.Config{Rows: 10, Payload: 100, Seed: 1}); err != nil {
+			t.Fatalf("Seed of iterbench's own table: %v", err)
+		}
 	}
 }

@@ -373,10 +373,11 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return outcomeError(runErr, done, f.out)
 }
 
-// inputError makes a limit that leaves no worker room bad input (exit 2):
-// nothing was measured or written.
+// inputError makes a limit that leaves no worker room, and a table of
+// iterbench's name that is not iterbench's, bad input (exit 2): nothing was
+// measured or written.
 func inputError(err error) error {
-	if errors.Is(err, bench.ErrLimitBelowBaseline) {
+	if errors.Is(err, bench.ErrLimitBelowBaseline) || errors.Is(err, seed.ErrNotOurs) {
 		return usageError{err}
 	}
 	return err
@@ -462,7 +463,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	st, err := seed.Seed(ctx, db, seed.Config{Rows: *rows, Payload: *payload, Seed: *dataSeed, Progress: p.Set})
 	p.Finish()
 	if err != nil {
-		return err
+		return inputError(err)
 	}
 	fmt.Fprintf(stdout, "seeded %s rows into %s (%s) in %s\n", summary.Thousands(st.Rows), items.Table, database.Redact(t.dsn), summary.Seconds(st.Duration.Seconds()))
 	return nil

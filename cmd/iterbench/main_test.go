@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"iterbench/database"
 	"iterbench/strategies"
 	"iterbench/summary"
 	"iterbench/worker/workertest"
@@ -276,5 +277,34 @@ func TestRSSLimitRun(t *testing.T) {
 	}
 	if s.Config.RSSLimitBytes != 40<<20 || s.Config.LimitEnforcedBy != summary.EnforcedBySampler || s.Config.MemoryLimitBytes != 0 {
 		t.Errorf("limit recorded as %d bytes (memory limit %d), enforced by %q", s.Config.RSSLimitBytes, s.Config.MemoryLimitBytes, s.Config.LimitEnforcedBy)
+	}
+}
+
+// TestStrangersTableIsLeftAlone: --dsn on a database that holds a table of
+// iterbench's name created by somebody else: exit 2, one line, the table
+// and its row untouched, no results folder.
+func TestStrangersTableIsLeftAlone(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "user.db")
+	db, err := database.Open(context.Background(), database.SQLite, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	if err := db.Exec("CREATE TABLE iterbench_items (id INTEGER PRIMARY KEY, note TEXT); INSERT INTO iterbench_items VALUES (1, 'mine')").Error; err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	for _, args := range [][]string{{"run", "--rows", "100", "--dsn", file, "--out", out}, {"seed", "--rows", "100", "--dsn", file}} {
+		code, _, stderr := runCLI(context.Background(), args...)
+		if code != exitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "iterbench did not create it") {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 and one line", args[0], code, stderr)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s: the output folder was created", args[0])
+		}
+	}
+	var note string
+	if err := db.Raw("SELECT note FROM iterbench_items WHERE id = 1").Scan(&note).Error; err != nil || note != "mine" {
+		t.Errorf("the user's table: %q, %v", note, err)
 	}
 }

@@ -1,0 +1,63 @@
+package seed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"gorm.io/gorm"
+
+	"iterbench/items"
+)
+
+// OwnerTable marks the tables iterbench created: a row naming the table,
+// written together with the table. A table of items.Table's name without
+// its row is somebody else's and is never dropped, reset or written.
+const OwnerTable = "iterbench_owner"
+
+// ErrNotOurs is returned when items.Table exists but iterbench did not
+// create it.
+var ErrNotOurs = errors.New("table " + items.Table + " exists but iterbench did not create it, so it was left untouched: " +
+	"rename or drop it yourself if it is not needed, or point --dsn at another database")
+
+// CheckOwner returns ErrNotOurs when items.Table exists without iterbench's
+// mark, and nil when it is iterbench's or does not exist.
+func CheckOwner(ctx context.Context, db *gorm.DB) error {
+	db = db.WithContext(ctx)
+	m := db.Migrator()
+	if !m.HasTable(items.Table) {
+		return nil
+	}
+	if !m.HasTable(OwnerTable) {
+		return ErrNotOurs
+	}
+	var n int64
+	if err := db.Table(OwnerTable).Where("table_name = ?", items.Table).Count(&n).Error; err != nil {
+		return fmt.Errorf("read %s: %w", OwnerTable, err)
+	}
+	if n == 0 {
+		return ErrNotOurs
+	}
+	return nil
+}
+
+// markOwned records that iterbench created items.Table.
+func markOwned(ctx context.Context, db *gorm.DB) error {
+	db = db.WithContext(ctx)
+	ddl := "CREATE TABLE IF NOT EXISTS " + OwnerTable + " (table_name VARCHAR(64) PRIMARY KEY, created_by VARCHAR(255) NOT NULL, created_at VARCHAR(64) NOT NULL)"
+	if err := db.Exec(ddl).Error; err != nil {
+		return fmt.Errorf("create %s: %w", OwnerTable, err)
+	}
+	if err := db.Exec("DELETE FROM "+OwnerTable+" WHERE table_name = ?", items.Table).Error; err != nil {
+		return fmt.Errorf("write %s: %w", OwnerTable, err)
+	}
+	host, _ := os.Hostname()
+	by := fmt.Sprintf("iterbench on %s, pid %d", host, os.Getpid())
+	if err := db.Exec("INSERT INTO "+OwnerTable+" (table_name, created_by, created_at) VALUES (?, ?, ?)",
+		items.Table, by, time.Now().UTC().Format(time.RFC3339)).Error; err != nil {
+		return fmt.Errorf("write %s: %w", OwnerTable, err)
+	}
+	return nil
+}
