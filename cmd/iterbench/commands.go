@@ -24,6 +24,7 @@ import (
 	"iterbench/container"
 	"iterbench/database"
 	"iterbench/items"
+	"iterbench/lock"
 	"iterbench/report"
 	"iterbench/seed"
 	"iterbench/strategies"
@@ -129,7 +130,27 @@ func (f *dbFlags) open(ctx context.Context, kind database.Kind) (*gorm.DB, targe
 		}
 		return nil, t, usageError{err}
 	}
+	// One run per database: a second one would reset and reseed the table
+	// under the first.
+	lk, err := lock.Acquire(ctx, db, sqlitePath(t.dsn), lock.Self())
+	if err != nil {
+		database.Close(db)
+		t.cleanup()
+		t.cleanup = func() {}
+		if errors.Is(err, lock.ErrHeld) {
+			return nil, t, usageError{err}
+		}
+		return nil, t, err
+	}
+	closeTarget := t.cleanup
+	t.cleanup = func() { lk.Release(); closeTarget() }
 	return db, t, nil
+}
+
+// sqlitePath is the file a SQLite DSN names.
+func sqlitePath(dsn string) string {
+	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	return path
 }
 
 // benchFlags are the flags shared by run and sweep.

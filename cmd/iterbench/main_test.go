@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -306,5 +307,62 @@ func TestStrangersTableIsLeftAlone(t *testing.T) {
 	var note string
 	if err := db.Raw("SELECT note FROM iterbench_items WHERE id = 1").Scan(&note).Error; err != nil || note != "mine" {
 		t.Errorf("the user's table: %q, %v", note, err)
+	}
+}
+
+// TestOneRunPerTarget starts a run and, once it has filled its table, a
+// second on the same database: the second is refused at once, naming the
+// first, and the first is not disturbed.
+func TestOneRunPerTarget(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "shared.db")
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	first := make(chan result, 1)
+	go func() {
+		code, stdout, stderr := runCLI(context.Background(), "run", "--dsn", file, "--rows", "20000", "--repeats", "1",
+			"--strategies", "cursor,keyset-bulk", "--out", filepath.Join(dir, "first"))
+		first <- result{code, stdout, stderr}
+	}()
+	// Wait for the event: the first run's table holds its rows.
+	db, err := database.Open(context.Background(), database.SQLite, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	for {
+		var n int64
+		if db.Raw("SELECT COUNT(*) FROM iterbench_items").Scan(&n).Error == nil && n == 20000 {
+			break
+		}
+		select {
+		case r := <-first:
+			t.Fatalf("the first run ended before the second started: exit %d: %s", r.code, r.stderr)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	out := filepath.Join(dir, "second")
+	code, _, stderr := runCLI(context.Background(), "run", "--dsn", file, "--rows", "20000", "--repeats", "1", "--out", out)
+	if code != exitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "another iterbench run is using this database (host ") ||
+		!strings.Contains(stderr, fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Errorf("second run: exit %d, stderr %q; want exit 2 and one line naming the first run", code, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Error("the second run created its output folder")
+	}
+	r := <-first
+	if r.code != exitOK {
+		t.Fatalf("first run: exit %d: %s", r.code, r.stderr)
+	}
+	s, _, err := summary.Read(filepath.Join(dir, "first"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, run := range s.Runs {
+		if run.Status != summary.StatusOK || run.WrongRows != 0 {
+			t.Errorf("first run's %s: %s, %d wrong: %s", run.Strategy, run.Status, run.WrongRows, run.Error)
+		}
 	}
 }
