@@ -152,7 +152,7 @@ func Start(ctx context.Context, kind database.Kind, image string, logger log.Log
 		testcontainers.WithExposedPorts(sp.port),
 		testcontainers.WithEnv(sp.env),
 		testcontainers.WithCmd(sp.cmd...),
-		testcontainers.WithLabels(map[string]string{Label: "1"}),
+		testcontainers.WithLabels(ownerLabels()),
 		// The data folder lives in memory: the comparison is of strategies,
 		// not of this machine's disk (an overlay file system on a virtual
 		// disk made a 50,000-row COPY three times slower).
@@ -243,6 +243,14 @@ func sqlURL(kind database.Kind, dsn string) string {
 	return dsn
 }
 
+// ID is the container's id.
+func (s *Server) ID() string {
+	if s == nil || s.c == nil {
+		return ""
+	}
+	return s.c.GetContainerID()
+}
+
 // Terminate stops and removes the container. It is safe to call more than
 // once and on a nil Server.
 func (s *Server) Terminate(ctx context.Context) error {
@@ -253,7 +261,7 @@ func (s *Server) Terminate(ctx context.Context) error {
 	s.c = nil
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	if err := c.Terminate(ctx); err != nil {
+	if err := c.Terminate(ctx); err != nil && !gone(err) {
 		return fmt.Errorf("terminate %s container: %w", s.Kind, err)
 	}
 	return nil
@@ -267,6 +275,12 @@ func (s *Server) Stop(ctx context.Context) error {
 	}
 	timeout := time.Duration(0)
 	return s.c.Stop(ctx, &timeout)
+}
+
+// gone reports whether err says the container no longer exists (removed
+// by iterbench clean, say): terminated already.
+func gone(err error) bool {
+	return cerrdefs.IsNotFound(err) || strings.Contains(err.Error(), "No such container")
 }
 
 func terminate(c *testcontainers.DockerContainer) {

@@ -198,7 +198,8 @@ func (w *Workers) Start(ctx context.Context, j worker.Job) (worker.Process, erro
 	c, err := testcontainers.Run(ctx, w.Image,
 		testcontainers.WithLogger(log.NewNoopLogger()),
 		testcontainers.WithCmd(j.Args()...),
-		testcontainers.WithLabels(map[string]string{Label: "1", Label + ".role": "worker"}),
+		testcontainers.WithLabels(ownerLabels()),
+		testcontainers.WithLabels(map[string]string{Label + ".role": "worker"}),
 		testcontainers.WithConfigModifier(func(c *dcontainer.Config) {
 			c.User = fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid())
 		}),

@@ -59,6 +59,7 @@ commands:
   plot     redraw the charts and REPORT.md of a results folder
   compare  compare results folders (one per database) in one table
   list     list the strategies
+  clean    remove every container iterbench started (left by killed runs)
 
 Run "iterbench <command> -h" for the flags of a command.
 `
@@ -82,11 +83,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return compareCmd(rest, stdout)
 	case "sweep":
 		return sweepCmd(ctx, rest, stdout, stderr)
+	case "clean":
+		return cleanCmd(ctx, rest, stdout)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return usagef("unknown command %q (want run, sweep, seed, plot, compare or list)", cmd)
+	return usagef("unknown command %q (want run, sweep, seed, plot, compare, list or clean)", cmd)
 }
 
 // parse parses flags, turning errors into one-line usage errors. -h prints

@@ -88,7 +88,7 @@ func (f *dbFlags) kind(fs *flag.FlagSet) (database.Kind, error) {
 
 // open connects to the target, creating a temporary SQLite database when
 // no DSN was given. Failing to connect is bad input (exit 2).
-func (f *dbFlags) open(ctx context.Context, kind database.Kind) (*gorm.DB, target, error) {
+func (f *dbFlags) open(ctx context.Context, kind database.Kind, stderr io.Writer) (*gorm.DB, target, error) {
 	t := target{kind: kind, dsn: f.dsn, cleanup: func() {}}
 	if t.dsn == "" {
 		switch kind {
@@ -104,6 +104,7 @@ func (f *dbFlags) open(ctx context.Context, kind database.Kind) (*gorm.DB, targe
 			if image == "" {
 				image = container.Image(kind)
 			}
+			removeOrphans(ctx, stderr)
 			server, err := f.start(ctx, kind, image, nil)
 			switch {
 			case errors.Is(err, container.ErrNoDocker):
@@ -116,7 +117,7 @@ func (f *dbFlags) open(ctx context.Context, kind database.Kind) (*gorm.DB, targe
 			t.server, t.dsn = server, server.DSN
 			t.cleanup = func() {
 				if err := server.Terminate(context.Background()); err != nil {
-					fmt.Fprintf(os.Stderr, "iterbench: %v\n", err)
+					fmt.Fprintf(stderr, "iterbench: %v\n", err)
 				}
 			}
 		}
@@ -145,6 +146,20 @@ func (f *dbFlags) open(ctx context.Context, kind database.Kind) (*gorm.DB, targe
 	closeTarget := t.cleanup
 	t.cleanup = func() { lk.Release(); closeTarget() }
 	return db, t, nil
+}
+
+// removeOrphans removes the containers of earlier iterbench processes that
+// died without cleaning up, and says so in one line. Where Docker cannot be
+// reached it does nothing: starting a container then reports that.
+func removeOrphans(ctx context.Context, stderr io.Writer) {
+	r, err := container.RemoveOrphans(ctx)
+	switch {
+	case errors.Is(err, container.ErrNoDocker):
+	case err != nil:
+		fmt.Fprintf(stderr, "iterbench: %v\n", err)
+	case r.Containers > 0:
+		fmt.Fprintf(stderr, "iterbench: %s\n", r)
+	}
 }
 
 // sqlitePath is the file a SQLite DSN names.
@@ -277,7 +292,7 @@ func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, stderr io.W
 	if err != nil {
 		return nil, target{cleanup: func() {}}, nil, err
 	}
-	db, t, err := f.open(ctx, cfg.Kind)
+	db, t, err := f.open(ctx, cfg.Kind, stderr)
 	if err != nil {
 		return nil, t, nil, err
 	}
@@ -295,6 +310,9 @@ func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, stderr io.W
 				cfg.DSN = abs
 				mounts = []string{filepath.Dir(abs)}
 			}
+		}
+		if t.server == nil {
+			removeOrphans(ctx, stderr)
 		}
 		l, err = f.newWorkers(ctx, bin, cfg.MemoryLimit, mounts)
 		if errors.Is(err, container.ErrNoDocker) {
@@ -473,7 +491,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if kind == database.SQLite && f.dsn == "" {
 		return usagef("seed --db sqlite needs --dsn, the database file to fill")
 	}
-	db, t, err := f.open(ctx, kind)
+	db, t, err := f.open(ctx, kind, stderr)
 	if err != nil {
 		return err
 	}
@@ -649,3 +667,23 @@ func failedStatus(s *summary.Summary, name string) string {
 
 // randomSeed returns a non-zero seed.
 func randomSeed() uint64 { return rand.Uint64() | 1 }
+
+func cleanCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("clean", flag.ContinueOnError)
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	r, err := container.RemoveAll(ctx)
+	if errors.Is(err, container.ErrNoDocker) {
+		return usageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	if r.Containers == 0 {
+		fmt.Fprintln(stdout, "no iterbench container to remove")
+		return nil
+	}
+	fmt.Fprintf(stdout, "removed %d iterbench container(s) (%s)\n", r.Containers, strings.Join(r.Owners, ", "))
+	return nil
+}

@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/log"
 
 	"iterbench/container"
@@ -74,7 +79,7 @@ func TestNoDocker(t *testing.T) {
 	f.start = func(context.Context, database.Kind, string, log.Logger) (*container.Server, error) {
 		return nil, fmt.Errorf("%w: dial unix /var/run/docker.sock: connect: no such file or directory", container.ErrNoDocker)
 	}
-	_, tg, err := f.open(context.Background(), database.Postgres)
+	_, tg, err := f.open(context.Background(), database.Postgres, io.Discard)
 	tg.cleanup()
 	var ue usageError
 	if err == nil || !asUsage(err, &ue) {
@@ -222,5 +227,93 @@ func TestPasswordNeverWritten(t *testing.T) {
 	code, stdout, stderr := runCLI(context.Background(), "run", "--dsn", wrong, "--out", filepath.Join(t.TempDir(), "x"))
 	if code != exitUsage || strings.Contains(stdout+stderr, "wr0ng-pw") || !strings.Contains(stderr, "password=xxxxx") {
 		t.Errorf("exit %d, stderr %q: want exit 2 and the DSN shown without its password", code, stderr)
+	}
+}
+
+// parentEnv makes the test binary play a parent that is then killed.
+const parentEnv = "ITERBENCH_TEST_PARENT"
+
+// playParent starts a PostgreSQL container as iterbench does, prints its id
+// and waits to be killed.
+func playParent() int {
+	srv, err := container.Start(context.Background(), database.Postgres, container.Image(database.Postgres), nil)
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	fmt.Println("started", srv.ID())
+	select {}
+}
+
+// TestKilledParentsContainerIsRemoved: a parent killed by SIGKILL leaves
+// its container behind (Ryuk is off); the next run removes it and says so.
+func TestKilledParentsContainerIsRemoved(t *testing.T) {
+	containertest.Start(t, database.Postgres).Terminate(context.Background()) // skips without Docker or image
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), parentEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	var id string
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == "started" {
+			id = f[1]
+			break
+		}
+		t.Log(sc.Text())
+	}
+	if id == "" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("the parent did not start its container")
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	cli, err := testcontainers.NewDockerClientWithOpts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	exists := func() bool {
+		_, err := cli.ContainerInspect(context.Background(), id, client.ContainerInspectOptions{})
+		return err == nil
+	}
+	if !exists() {
+		t.Fatalf("container %.12s is gone with its parent: the test proves nothing", id)
+	}
+	t.Cleanup(func() { cli.ContainerRemove(context.Background(), id, client.ContainerRemoveOptions{Force: true}) })
+
+	code, _, stderr := runCLI(context.Background(), "run", "--db", "postgres", "--rows", "200", "--repeats", "1",
+		"--strategies", "keyset-bulk", "--out", filepath.Join(t.TempDir(), "out"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := fmt.Sprintf("removed 1 container left by iterbench runs that ended without cleaning up (pid %d on ", cmd.Process.Pid); !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q lacks %q", stderr, want)
+	}
+	if exists() {
+		t.Errorf("container %.12s is still there", id)
+	}
+}
+
+// TestClean: iterbench clean removes every iterbench container.
+func TestClean(t *testing.T) {
+	srv := containertest.Start(t, database.Postgres)
+	code, stdout, stderr := runCLI(context.Background(), "clean")
+	if code != exitOK || !strings.Contains(stdout, "removed") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if db, err := database.Open(context.Background(), database.Postgres, srv.DSN); err == nil {
+		database.Close(db)
+		t.Error("the server still answers after clean")
+	}
+	code, stdout, _ = runCLI(context.Background(), "clean")
+	if code != exitOK || !strings.Contains(stdout, "no iterbench container") {
+		t.Errorf("second clean: exit %d, %q", code, stdout)
 	}
 }

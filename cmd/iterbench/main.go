@@ -3,10 +3,13 @@
 //
 // Usage:
 //
-//	iterbench run   [flags]   seed a table, run every strategy, write results
-//	iterbench seed  [flags]   only create and fill the table
-//	iterbench plot  DIR       redraw charts and REPORT.md from DIR's results
-//	iterbench list            list the strategies
+//	iterbench run     [flags]   seed a table, run every strategy, write results
+//	iterbench sweep   [flags]   the same at several row counts
+//	iterbench seed    [flags]   only create and fill the table
+//	iterbench plot    DIR       redraw charts and REPORT.md from DIR's results
+//	iterbench compare DIR...    compare results folders in one table
+//	iterbench list              list the strategies
+//	iterbench clean             remove every container iterbench started
 //
 // Run "iterbench <command> -h" for a command's flags.
 package main

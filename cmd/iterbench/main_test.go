@@ -16,8 +16,15 @@ import (
 	"iterbench/worker/workertest"
 )
 
-// TestMain builds the worker binary the runs use.
-func TestMain(m *testing.M) { os.Exit(workertest.Main(m)) }
+// TestMain builds the worker binary the runs use. Started with
+// $ITERBENCH_TEST_PARENT set, the test binary instead plays an iterbench
+// process that starts a PostgreSQL container and waits to be killed.
+func TestMain(m *testing.M) {
+	if os.Getenv(parentEnv) != "" {
+		os.Exit(playParent())
+	}
+	os.Exit(workertest.Main(m))
+}
 
 func runCLI(ctx context.Context, args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
