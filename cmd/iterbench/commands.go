@@ -25,6 +25,7 @@ import (
 	"iterbench/database"
 	"iterbench/items"
 	"iterbench/lock"
+	"iterbench/outdir"
 	"iterbench/report"
 	"iterbench/seed"
 	"iterbench/strategies"
@@ -359,7 +360,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if s == nil {
 		return inputError(runErr)
 	}
-	if err := writeResults(f.out, s, samples); err != nil {
+	if err := outdir.Replace(f.out, nil, func(tmp string) error { return writeResults(tmp, s, samples) }); err != nil {
 		return err
 	}
 	printTable(stdout, s, f.out)
@@ -390,22 +391,32 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer t.cleanup()
 	defer database.Close(db)
 
+	// The whole sweep is built beside --out and put in its place at the end,
+	// with what was measured if it was stopped.
 	var done []*summary.Summary
-	runErr := bench.Sweep(ctx, db, cfg, sizes, launcher, newProgress(stderr),
-		func(s *summary.Summary, samples []summary.SampleRow) error {
-			dir := filepath.Join(f.out, report.SweepDir(s.Config.Rows))
-			if err := writeResults(dir, s, samples); err != nil {
-				return err
-			}
-			done = append(done, s)
-			fmt.Fprintf(stdout, "%s rows:\n", summary.Thousands(int64(s.Config.Rows)))
-			printTable(stdout, s, dir)
-			return nil
-		})
-	if len(done) == 0 {
+	var runErr error
+	errNothing := errors.New("nothing measured")
+	err = outdir.Replace(f.out, nil, func(tmp string) error {
+		runErr = bench.Sweep(ctx, db, cfg, sizes, launcher, newProgress(stderr),
+			func(s *summary.Summary, samples []summary.SampleRow) error {
+				sub := report.SweepDir(s.Config.Rows)
+				if err := writeResults(filepath.Join(tmp, sub), s, samples); err != nil {
+					return err
+				}
+				done = append(done, s)
+				fmt.Fprintf(stdout, "%s rows:\n", summary.Thousands(int64(s.Config.Rows)))
+				printTable(stdout, s, filepath.Join(f.out, sub))
+				return nil
+			})
+		if len(done) == 0 {
+			return errNothing
+		}
+		return report.WriteSweep(tmp, done)
+	})
+	if errors.Is(err, errNothing) {
 		return inputError(runErr)
 	}
-	if err := report.WriteSweep(f.out, done); err != nil {
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "sweep report in %s\n", filepath.Join(f.out, report.File))
@@ -523,12 +534,15 @@ func plotCmd(args []string, stdout, stderr io.Writer) error {
 		if serr != nil {
 			return usageError{fmt.Errorf("%s: neither a results folder (%v) nor a sweep folder", dir, err)}
 		}
-		for i, s := range ss {
-			if err := report.Write(filepath.Join(dir, report.SweepDir(s.Config.Rows)), s, sms[i]); err != nil {
-				return err
+		err := outdir.Replace(dir, outdir.KeepAll, func(tmp string) error {
+			for i, s := range ss {
+				if err := report.Write(filepath.Join(tmp, report.SweepDir(s.Config.Rows)), s, sms[i]); err != nil {
+					return err
+				}
 			}
-		}
-		if err := report.WriteSweep(dir, ss); err != nil {
+			return report.WriteSweep(tmp, ss)
+		})
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "redrew the sweep charts and reports in %s\n", dir)
@@ -538,7 +552,7 @@ func plotCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if err := report.Write(dir, s, samples); err != nil {
+	if err := outdir.Replace(dir, outdir.KeepAll, func(tmp string) error { return report.Write(tmp, s, samples) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "redrew charts and %s in %s\n", report.File, dir)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -371,5 +372,42 @@ func TestOneRunPerTarget(t *testing.T) {
 		if run.Status != summary.StatusOK || run.WrongRows != 0 {
 			t.Errorf("first run's %s: %s, %d wrong: %s", run.Strategy, run.Status, run.WrongRows, run.Error)
 		}
+	}
+}
+
+// TestFullDiskLeavesPreviousResults runs with --out on a file system too
+// small for the results: exit 1 naming the cause, the previous results as
+// they were, and no partial folder beside them.
+func TestFullDiskLeavesPreviousResults(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a small tmpfs (CI runs as root)")
+	}
+	mnt := filepath.Join(t.TempDir(), "small")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("mount a tmpfs: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
+	out := filepath.Join(mnt, "results")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "summary.json"), []byte("previous"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(context.Background(), "run", "--rows", "3000", "--repeats", "1", "--strategies", "keyset-bulk,cursor-bulk", "--out", out)
+	if code != exitFailure || !strings.Contains(stderr, "no space left on device") {
+		t.Errorf("exit %d, stderr %q; want exit 1 naming the full disk", code, stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "summary.json")); string(b) != "previous" {
+		t.Errorf("the previous summary.json became %.40q", b)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 1 {
+		t.Errorf("the previous folder holds %d files, want its 1", len(entries))
+	}
+	if entries, _ := os.ReadDir(mnt); len(entries) != 1 {
+		t.Errorf("%d entries beside the results, want none: %v", len(entries)-1, entries)
 	}
 }

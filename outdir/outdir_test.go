@@ -1,0 +1,67 @@
+package outdir
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "<" + err.Error() + ">"
+	}
+	return string(b)
+}
+
+func TestReplace(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "results")
+	// A new folder.
+	if err := Replace(dir, nil, func(tmp string) error { write(t, filepath.Join(tmp, "a"), "1"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if read(t, filepath.Join(dir, "a")) != "1" {
+		t.Error("new folder not written")
+	}
+	// Replacing it: nothing carried over.
+	if err := Replace(dir, nil, func(tmp string) error { write(t, filepath.Join(tmp, "b"), "2"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a")); !os.IsNotExist(err) || read(t, filepath.Join(dir, "b")) != "2" {
+		t.Error("the replaced folder is not the new content alone")
+	}
+	// Redrawing: everything carried over, then overwritten in part.
+	write(t, filepath.Join(dir, "sub", "c"), "3")
+	if err := Replace(dir, KeepAll, func(tmp string) error { write(t, filepath.Join(tmp, "b"), "22"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if read(t, filepath.Join(dir, "b")) != "22" || read(t, filepath.Join(dir, "sub", "c")) != "3" {
+		t.Error("redraw lost or kept the wrong files")
+	}
+	// A failure half-way leaves the previous folder as it was.
+	boom := errors.New("disk full")
+	err := Replace(dir, KeepAll, func(tmp string) error {
+		write(t, filepath.Join(tmp, "b"), "half")
+		return boom
+	})
+	if !errors.Is(err, boom) || read(t, filepath.Join(dir, "b")) != "22" {
+		t.Errorf("err %v, b = %q", err, read(t, filepath.Join(dir, "b")))
+	}
+	entries, _ := os.ReadDir(parent)
+	if len(entries) != 1 {
+		t.Errorf("%d entries beside the folder, want only it: %v", len(entries), entries)
+	}
+}
