@@ -22,7 +22,8 @@ type Config struct {
 	Payload int
 	// Seed selects the generated data; the same seed gives the same bytes.
 	Seed uint64
-	// Batch is the number of rows per INSERT statement.
+	// Batch is the number of rows per INSERT statement, fewer when that many
+	// documents would exceed MaxBatchBytes.
 	Batch int
 	// Progress, if set, is called with the number of rows inserted so far.
 	Progress func(done int64)
@@ -79,8 +80,9 @@ func CreateTable(ctx context.Context, db *gorm.DB) error {
 // Seed recreates the table and inserts cfg.Rows generated rows, in batches
 // inside one transaction.
 func Seed(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
-	if cfg.Batch <= 0 {
-		cfg.Batch = 1000
+	cfg.Batch = batchRows(cfg.Batch, cfg.Payload)
+	if err := CheckPayload(ctx, db, cfg.Payload); err != nil {
+		return Stats{}, err
 	}
 	start := time.Now()
 	if err := CreateTable(ctx, db); err != nil {
@@ -107,7 +109,13 @@ func Seed(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 // of its own, so that generating the JSON overlaps with inserting it. The
 // channel is closed after the last batch or when ctx is done.
 func generate(ctx context.Context, cfg Config) <-chan []items.Item {
-	out := make(chan []items.Item, 4)
+	// Up to four batches wait while one is sent; rows larger than a batch's
+	// bytes (one row a batch) wait one at a time.
+	buffered := 4
+	if cfg.Batch == 1 {
+		buffered = 1
+	}
+	out := make(chan []items.Item, buffered)
 	go func() {
 		defer close(out)
 		for first := int64(1); first <= int64(cfg.Rows); first += int64(cfg.Batch) {

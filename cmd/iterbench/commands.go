@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
+	"github.com/prometheus/procfs"
+	"golang.org/x/sys/unix"
 	"github.com/testcontainers/testcontainers-go/log"
 	"gorm.io/gorm"
 
@@ -161,6 +164,46 @@ func removeOrphans(ctx context.Context, stderr io.Writer) {
 	case r.Containers > 0:
 		fmt.Fprintf(stderr, "iterbench: %s\n", r)
 	}
+}
+
+// checkSpace refuses a table that would not fit where it is to live: in
+// the SQLite file's folder, or in the memory behind the containers' tmpfs
+// (half the machine's, Docker's default). A server named by --dsn is not
+// judged: its disks are not visible from here.
+func checkSpace(kind database.Kind, dsn string, rows, payload int) error {
+	need := seed.Estimate(rows, payload)
+	var free uint64
+	var where string
+	switch {
+	case kind == database.SQLite:
+		where = os.TempDir()
+		if dsn != "" {
+			where = filepath.Dir(sqlitePath(dsn))
+		}
+		var st unix.Statfs_t
+		if err := unix.Statfs(where, &st); err != nil {
+			return nil // the folder's problems are reported when it is opened
+		}
+		free = st.Bavail * uint64(st.Bsize)
+	case dsn == "":
+		mem, err := procfs.NewDefaultFS()
+		if err != nil {
+			return nil
+		}
+		info, err := mem.Meminfo()
+		if err != nil || info.MemTotalBytes == nil {
+			return nil
+		}
+		free, where = *info.MemTotalBytes/2, "the containers' tmpfs (half of this machine's memory)"
+	default:
+		return nil
+	}
+	if need > free {
+		return usagef("a table of %s rows with %s-byte documents needs about %s (rows, index, and the row versions or log an update "+
+			"of every row writes), more than the %s free in %s; give fewer --rows or a smaller --payload",
+			summary.Thousands(int64(rows)), summary.Thousands(int64(payload)), humanize.IBytes(need), humanize.IBytes(free), where)
+	}
+	return nil
 }
 
 // sqlitePath is the file a SQLite DSN names.
@@ -349,6 +392,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cfg.Rows = *rows
+	if err := checkSpace(cfg.Kind, f.dsn, cfg.Rows, cfg.Payload); err != nil {
+		return err
+	}
 	db, t, launcher, err := f.connect(ctx, &cfg, stderr)
 	if err != nil {
 		return err
@@ -382,6 +428,9 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg, err := f.config(fs, "sweep-")
 	if err != nil {
+		return err
+	}
+	if err := checkSpace(cfg.Kind, f.dsn, slices.Max(sizes), cfg.Payload); err != nil {
 		return err
 	}
 	db, t, launcher, err := f.connect(ctx, &cfg, stderr)
@@ -427,7 +476,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // iterbench's name that is not iterbench's, bad input (exit 2): nothing was
 // measured or written.
 func inputError(err error) error {
-	if errors.Is(err, bench.ErrLimitBelowBaseline) || errors.Is(err, seed.ErrNotOurs) {
+	if errors.Is(err, bench.ErrLimitBelowBaseline) || errors.Is(err, seed.ErrNotOurs) || errors.Is(err, seed.ErrTooLarge) {
 		return usageError{err}
 	}
 	return err
@@ -501,6 +550,9 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if kind == database.SQLite && f.dsn == "" {
 		return usagef("seed --db sqlite needs --dsn, the database file to fill")
+	}
+	if err := checkSpace(kind, f.dsn, *rows, *payload); err != nil {
+		return err
 	}
 	db, t, err := f.open(ctx, kind, stderr)
 	if err != nil {

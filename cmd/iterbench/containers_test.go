@@ -317,3 +317,17 @@ func TestClean(t *testing.T) {
 		t.Errorf("second clean: exit %d, %q", code, stdout)
 	}
 }
+
+// TestPayloadBeyondWhatMariaDBTakes: a document larger than the server's
+// max_allowed_packet is refused up front, not found out mid-seed.
+func TestPayloadBeyondWhatMariaDBTakes(t *testing.T) {
+	containertest.Start(t, database.MariaDB).Terminate(context.Background()) // skips without Docker or image
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCLI(context.Background(), "run", "--db", "mariadb", "--rows", "5", "--payload", "20000000", "--out", out)
+	if code != exitUsage || !strings.Contains(stderr, "is more than mysql takes in one value") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want exit 2 and one line", code, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Error("the output folder was created")
+	}
+}
