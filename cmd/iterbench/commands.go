@@ -19,8 +19,8 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"github.com/prometheus/procfs"
-	"golang.org/x/sys/unix"
 	"github.com/testcontainers/testcontainers-go/log"
+	"golang.org/x/sys/unix"
 	"gorm.io/gorm"
 
 	"iterbench/bench"
