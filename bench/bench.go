@@ -284,7 +284,7 @@ func Measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 	if ctx.Err() != nil {
 		return run, out.Samples, nil
 	}
-	v, err := seed.Verify(ctx, db)
+	v, err := seed.Verify(ctx, db, seed.Config{Seed: cfg.DataSeed, Payload: cfg.Payload})
 	if err != nil {
 		run.Status, run.Error = summary.StatusError, errors.Join(out.Err, err).Error()
 		return run, out.Samples, nil
@@ -297,6 +297,9 @@ func Measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 	if run.Status == summary.StatusOK && (v.Wrong != 0 || v.Rows != int64(cfg.Rows)) {
 		run.Status = summary.StatusError
 		run.Error = fmt.Sprintf("verification: %d of %d rows wrong (first id %d), %d expected", v.Wrong, v.Rows, v.FirstWrongID, cfg.Rows)
+		if v.AlteredData > 0 {
+			run.Error += fmt.Sprintf("; %d rows' documents were altered", v.AlteredData)
+		}
 	}
 	return run, out.Samples, nil
 }

@@ -155,7 +155,10 @@ func spawn(ctx context.Context, l worker.Launcher, j worker.Job, lim limits, onP
 		out.Err = errors.New(out.Error)
 	case out.Exit.Code != 0:
 		msg := out.Exit.Stderr
-		if msg == "" {
+		switch {
+		case msg == "" && out.Exit.Code > 128:
+			msg = fmt.Sprintf("ended by signal %d from outside (exit code %d)", out.Exit.Code-128, out.Exit.Code)
+		case msg == "":
 			msg = fmt.Sprintf("exit code %d", out.Exit.Code)
 		}
 		out.Err = fmt.Errorf("worker failed: %s", msg)

@@ -40,7 +40,7 @@ func TestPayloadLimits(t *testing.T) {
 	if _, err := Seed(ctx, db, Config{Rows: 3, Payload: 6 << 20, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if v, err := Verify(ctx, db); err != nil || v.Rows != 3 {
+	if v, err := Verify(ctx, db, Config{Seed: 1, Payload: 6 << 20}); err != nil || v.Rows != 3 {
 		t.Errorf("verify: %+v, %v", v, err)
 	}
 }

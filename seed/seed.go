@@ -6,9 +6,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"gorm.io/gorm"
 
 	"iterbench/items"
@@ -248,14 +250,19 @@ func Reset(ctx context.Context, db *gorm.DB, cfg Config) error {
 type Verification struct {
 	// Rows is the number of rows checked.
 	Rows int64
-	// Wrong is the number of rows whose score differs from the calculation.
+	// Wrong is the number of rows whose score differs from the calculation,
+	// or whose document is not the one seeded.
 	Wrong int64
+	// AlteredData counts the wrong rows whose document was changed.
+	AlteredData int64
 	// FirstWrongID is the id of the first wrong row, or 0.
 	FirstWrongID int64
 }
 
-// Verify streams the whole table and recomputes every row's score in Go.
-func Verify(ctx context.Context, db *gorm.DB) (Verification, error) {
+// Verify streams the whole table, recomputes every row's score in Go, and
+// checks that every document is still the one cfg seeded (compared as
+// decoded documents: PostgreSQL's jsonb does not keep the text as given).
+func Verify(ctx context.Context, db *gorm.DB, cfg Config) (Verification, error) {
 	var v Verification
 	rows, err := db.WithContext(ctx).Raw("SELECT id, data, score FROM " + items.Table + " ORDER BY id").Rows()
 	if err != nil {
@@ -275,7 +282,11 @@ func Verify(ctx context.Context, db *gorm.DB) (Verification, error) {
 			return v, fmt.Errorf("verify: row %d: %w", id, err)
 		}
 		v.Rows++
-		if score != want {
+		altered := !sameDocument(string(data), items.Generate(cfg.Seed, id, cfg.Payload).Data)
+		if altered {
+			v.AlteredData++
+		}
+		if score != want || altered {
 			v.Wrong++
 			if v.FirstWrongID == 0 {
 				v.FirstWrongID = id
@@ -295,4 +306,17 @@ func Count(ctx context.Context, db *gorm.DB) (int64, error) {
 		return 0, fmt.Errorf("count rows: %w", err)
 	}
 	return n, nil
+}
+
+// sameDocument reports whether two JSON documents are the same document:
+// the same bytes, or the same once decoded.
+func sameDocument(got, want string) bool {
+	if got == want {
+		return true
+	}
+	var a, b items.Doc
+	if gojson.Unmarshal([]byte(got), &a) != nil || gojson.Unmarshal([]byte(want), &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, b)
 }

@@ -34,7 +34,7 @@ func TestSeedResetVerify(t *testing.T) {
 		t.Errorf("row 1234 = %+v, want the generated %+v", got, want)
 	}
 
-	v, err := seed.Verify(ctx, db)
+	v, err := seed.Verify(ctx, db, seed.Config{Seed: 3, Payload: 400})
 	if err != nil || v.Rows != 2500 || v.Wrong != 2500 || v.FirstWrongID != 1 {
 		t.Fatalf("freshly seeded: %+v, %v; every score should be stale", v, err)
 	}
@@ -46,14 +46,14 @@ func TestSeedResetVerify(t *testing.T) {
 		s, _ := items.Score(items.Generate(3, id, 400).Data)
 		db.Model(&items.Item{ID: id}).UpdateColumn("score", s)
 	}
-	v, err = seed.Verify(ctx, db)
+	v, err = seed.Verify(ctx, db, seed.Config{Seed: 3, Payload: 400})
 	if err != nil || v.Wrong != 1 || v.FirstWrongID != 777 {
 		t.Fatalf("after fixing all but row 777: %+v, %v", v, err)
 	}
 	if err := seed.Reset(ctx, db, seed.Config{}); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := seed.Verify(ctx, db); v.Wrong != 2500 {
+	if v, _ := seed.Verify(ctx, db, seed.Config{Seed: 3, Payload: 400}); v.Wrong != 2500 {
 		t.Errorf("after Reset %d rows wrong, want all 2500", v.Wrong)
 	}
 	if n, err := seed.Count(ctx, db); err != nil || n != 2500 {

@@ -32,7 +32,7 @@ func checkStrategy(t *testing.T, db *gorm.DB, s strategies.Strategy, rows int, c
 		t.Fatal(err)
 	}
 	if rows > 0 {
-		if v, err := seed.Verify(ctx, db); err != nil || v.Wrong != int64(rows) {
+		if v, err := seed.Verify(ctx, db, seed.Config{Seed: 5, Payload: 300}); err != nil || v.Wrong != int64(rows) {
 			t.Fatalf("before the run: %d of %d rows wrong (%v); the check cannot fail", v.Wrong, rows, err)
 		}
 	}
@@ -53,7 +53,7 @@ func checkStrategy(t *testing.T, db *gorm.DB, s strategies.Strategy, rows int, c
 	if last != int64(rows) {
 		t.Errorf("last progress report %d, want %d", last, rows)
 	}
-	v, err := seed.Verify(ctx, db)
+	v, err := seed.Verify(ctx, db, seed.Config{Seed: 5, Payload: 300})
 	if err != nil {
 		t.Fatal(err)
 	}

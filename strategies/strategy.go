@@ -70,7 +70,7 @@ type Stats struct {
 
 // All returns every strategy, in the order reports list them.
 func All() []Strategy {
-	return []Strategy{
+	return append([]Strategy{
 		LoadAll{},
 		Cursor{},
 		CursorBulk{},
@@ -81,7 +81,7 @@ func All() []Strategy {
 		ServerCursor{},
 		ParallelKeyset{},
 		SetBased{},
-	}
+	}, faults()...)
 }
 
 // Names returns the names of strategies.

@@ -67,10 +67,11 @@ func Find(ctx context.Context, status io.Writer) (string, error) {
 }
 
 // Build builds the worker from the module's source (the current folder must
-// be inside the module) into dir and returns its path. Concurrent builds
-// into one folder do not disturb each other: each writes a file of its own
-// and renames it into place.
-func Build(ctx context.Context, dir string) (string, error) {
+// be inside the module) into dir and returns its path; extraTags are added
+// to the build tags (tests build a worker with deliberately faulty
+// strategies so). Concurrent builds into one folder do not disturb each
+// other: each writes a file of its own and renames it into place.
+func Build(ctx context.Context, dir string, extraTags ...string) (string, error) {
 	tmp, err := os.CreateTemp(dir, "."+BinaryName+"-*")
 	if err != nil {
 		return "", fmt.Errorf("build the worker: %w", err)
@@ -78,6 +79,9 @@ func Build(ctx context.Context, dir string) (string, error) {
 	tmp.Close()
 	defer os.Remove(tmp.Name())
 	args := append([]string{"build"}, BuildArgs...)
+	if len(extraTags) > 0 {
+		args[2] += "," + strings.Join(extraTags, ",")
+	}
 	args = append(args, "-o", tmp.Name(), Package)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	var out bytes.Buffer
