@@ -27,8 +27,10 @@ func faults() []Strategy {
 // success.
 type FaultWrongScores struct{}
 
-func (FaultWrongScores) Name() string        { return "fault-wrong-scores" }
-func (FaultWrongScores) Description() string { return "test fault: writes wrong scores and reports success" }
+func (FaultWrongScores) Name() string { return "fault-wrong-scores" }
+func (FaultWrongScores) Description() string {
+	return "test fault: writes wrong scores and reports success"
+}
 func (FaultWrongScores) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	st, err := KeysetBulk{}.Run(ctx, db, cfg)
 	if err != nil {
@@ -42,8 +44,10 @@ func (FaultWrongScores) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats
 // document (a field that does not enter the score) and reports success.
 type FaultAlterData struct{}
 
-func (FaultAlterData) Name() string        { return "fault-alter-data" }
-func (FaultAlterData) Description() string { return "test fault: alters a document and reports success" }
+func (FaultAlterData) Name() string { return "fault-alter-data" }
+func (FaultAlterData) Description() string {
+	return "test fault: alters a document and reports success"
+}
 func (FaultAlterData) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	st, err := KeysetBulk{}.Run(ctx, db, cfg)
 	if err != nil {
