@@ -77,7 +77,7 @@ images:
 	images/build.sh mariadb
 
 test:
-	$(GO) test -count=1 -timeout 60m ./...
+	$(GO) test -race -count=1 -timeout 60m ./...
 
 # go test -bench: each strategy in its own worker process; the output is
 # kept (benchstat-readable) in results/bench/strategies.txt.
