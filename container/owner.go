@@ -88,16 +88,18 @@ func (r Removed) String() string {
 // RemoveOrphans removes the iterbench containers whose owner process is
 // gone.
 func RemoveOrphans(ctx context.Context) (Removed, error) {
-	return remove(ctx, ownerGone)
+	return RemoveWhere(ctx, func(_ string, labels map[string]string) bool { return ownerGone(labels) })
 }
 
 // RemoveAll removes every iterbench container, running or not, whoever
 // started it (iterbench clean).
 func RemoveAll(ctx context.Context) (Removed, error) {
-	return remove(ctx, func(map[string]string) bool { return true })
+	return RemoveWhere(ctx, func(string, map[string]string) bool { return true })
 }
 
-func remove(ctx context.Context, which func(labels map[string]string) bool) (Removed, error) {
+// RemoveWhere removes the iterbench containers for which which, given the
+// container's id and labels, returns true.
+func RemoveWhere(ctx context.Context, which func(id string, labels map[string]string) bool) (Removed, error) {
 	var r Removed
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
@@ -110,7 +112,7 @@ func remove(ctx context.Context, which func(labels map[string]string) bool) (Rem
 	}
 	owners := map[string]bool{}
 	for _, c := range list.Items {
-		if !which(c.Labels) {
+		if !which(c.ID, c.Labels) {
 			continue
 		}
 		if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {

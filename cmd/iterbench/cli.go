@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"iterbench/bench"
+	"iterbench/container"
 )
 
 // Exit codes.
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "sweep":
 		return sweepCmd(ctx, rest, stdout, stderr)
 	case "clean":
-		return cleanCmd(ctx, rest, stdout)
+		return cleanCmd(ctx, rest, stdout, container.RemoveAll)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

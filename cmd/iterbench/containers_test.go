@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -301,20 +302,26 @@ func TestKilledParentsContainerIsRemoved(t *testing.T) {
 	}
 }
 
-// TestClean: iterbench clean removes every iterbench container.
+// TestClean: iterbench clean removes iterbench's containers. Other tests
+// share the Docker daemon, so the test removes only its own: what
+// container.RemoveAll selects (the label every iterbench container has) is
+// what RemoveWhere is given here, narrowed to this container.
 func TestClean(t *testing.T) {
 	srv := containertest.Start(t, database.Postgres)
-	code, stdout, stderr := runCLI(context.Background(), "clean")
-	if code != exitOK || !strings.Contains(stdout, "removed") {
-		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	mine := func(ctx context.Context) (container.Removed, error) {
+		return container.RemoveWhere(ctx, func(id string, _ map[string]string) bool { return id == srv.ID() })
+	}
+	var out bytes.Buffer
+	if err := cleanCmd(context.Background(), nil, &out, mine); err != nil || !strings.Contains(out.String(), "removed 1 iterbench container") {
+		t.Fatalf("clean: %v, %q", err, out.String())
 	}
 	if db, err := database.Open(context.Background(), database.Postgres, srv.DSN); err == nil {
 		database.Close(db)
 		t.Error("the server still answers after clean")
 	}
-	code, stdout, _ = runCLI(context.Background(), "clean")
-	if code != exitOK || !strings.Contains(stdout, "no iterbench container") {
-		t.Errorf("second clean: exit %d, %q", code, stdout)
+	out.Reset()
+	if err := cleanCmd(context.Background(), nil, &out, mine); err != nil || !strings.Contains(out.String(), "no iterbench container") {
+		t.Errorf("second clean: %v, %q", err, out.String())
 	}
 }
 

@@ -195,16 +195,17 @@ func TestInterruptWritesIncompleteResults(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		db, err := database.Open(ctx, database.SQLite, file)
-		if err != nil {
-			return
-		}
-		defer database.Close(db)
 		for ctx.Err() == nil {
-			var n int64
-			if db.Raw("SELECT COUNT(*) FROM iterbench_items WHERE score > 0").Scan(&n).Error == nil && n > 0 {
-				cancel()
-				return
+			// Opening can fail while the run holds the file (seeding):
+			// try again, as the query does.
+			if db, err := database.Open(ctx, database.SQLite, file); err == nil {
+				var n int64
+				err := db.Raw("SELECT COUNT(*) FROM iterbench_items WHERE score > 0").Scan(&n).Error
+				database.Close(db)
+				if err == nil && n > 0 {
+					cancel()
+					return
+				}
 			}
 			time.Sleep(20 * time.Millisecond) // polling for the event, not waiting for a guess
 		}

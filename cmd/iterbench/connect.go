@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+
+	"gorm.io/gorm"
+
+	"iterbench/bench"
+	"iterbench/container"
+	"iterbench/database"
+	"iterbench/worker"
+)
+
+// connect opens the target, completes cfg with it, and returns the
+// launcher of worker processes, which t.cleanup closes.
+func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, stderr io.Writer) (*gorm.DB, target, worker.Launcher, error) {
+	bin, err := worker.Find(ctx, stderr)
+	if err != nil {
+		return nil, target{cleanup: func() {}}, nil, err
+	}
+	db, t, err := f.open(ctx, cfg.Kind, stderr)
+	if err != nil {
+		return nil, t, nil, err
+	}
+	cfg.Kind, cfg.DSN = t.kind, t.dsn
+	if t.server != nil {
+		cfg.Image, cfg.ServerCommand, cfg.StartSeconds = t.server.Image, t.server.Command, t.server.StartSeconds
+	}
+	var l worker.Launcher
+	if cfg.MemoryLimit > 0 {
+		var mounts []string
+		if cfg.Kind == database.SQLite {
+			// The workers see the database file at the same path.
+			abs, err := filepath.Abs(cfg.DSN)
+			if err == nil {
+				cfg.DSN = abs
+				mounts = []string{filepath.Dir(abs)}
+			}
+		}
+		if t.server == nil {
+			removeOrphans(ctx, stderr)
+		}
+		l, err = f.newWorkers(ctx, bin, cfg.MemoryLimit, mounts)
+		if errors.Is(err, container.ErrNoDocker) {
+			err = usagef("--memory-limit runs each worker in a container, but %v; use --rss-limit to emulate the limit without Docker", err)
+		}
+	} else {
+		l, err = worker.NewLocal(bin)
+	}
+	if err != nil {
+		database.Close(db)
+		t.cleanup()
+		return nil, target{cleanup: func() {}}, nil, err
+	}
+	closeTarget := t.cleanup
+	t.cleanup = func() { l.Close(); closeTarget() }
+	return db, t, l, nil
+}

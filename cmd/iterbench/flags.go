@@ -1,0 +1,133 @@
+package main
+
+import (
+	"flag"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/dustin/go-humanize"
+
+	"iterbench/bench"
+	"iterbench/items"
+	"iterbench/seed"
+	"iterbench/strategies"
+	"iterbench/worker"
+)
+
+// benchFlags are the flags shared by run and sweep.
+type benchFlags struct {
+	dbFlags
+	batch, payload, repeats, workers  int
+	strategies, out, bulkForm         string
+	rssLimit, memoryLimit, goMemLimit string
+	interval, timeout                 time.Duration
+	shuffleSeed, dataSeed             uint64
+}
+
+func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
+	f.dbFlags.register(fs)
+	fs.IntVar(&f.batch, "batch", strategies.DefaultBatchSize, "rows per page or bulk statement")
+	fs.IntVar(&f.payload, "payload", items.DefaultPayload, "size in bytes of each row's JSON document")
+	fs.IntVar(&f.repeats, "repeats", repeats, "runs of each strategy")
+	fs.IntVar(&f.workers, "workers", strategies.DefaultWorkers, "concurrent workers of parallel-keyset")
+	fs.StringVar(&f.strategies, "strategies", "all", "comma-separated strategy names, or all (see iterbench list)")
+	fs.DurationVar(&f.interval, "interval", bench.DefaultInterval, "RSS sampling interval")
+	fs.StringVar(&f.memoryLimit, "memory-limit", "", "run each worker in a container with this memory limit and no swap (e.g. 128MiB; needs Docker): "+
+		"the kernel's OOM killer ends a worker that needs more, and the run is recorded as oom-killed")
+	fs.StringVar(&f.rssLimit, "rss-limit", "", "without Docker: kill a worker whose sampled RSS crosses this (e.g. 128MiB), an emulation of --memory-limit; the run is recorded as killed")
+	fs.StringVar(&f.goMemLimit, "gomemlimit", worker.MemLimitOff, "the workers' GOMEMLIMIT: off, auto (90 % of the memory limit) or a size such as 100MiB")
+	fs.DurationVar(&f.timeout, "timeout", 0, "stop a run that takes longer (e.g. 5m); the run is recorded as timeout (default: no limit)")
+	fs.StringVar(&f.bulkForm, "bulk-form", "", "bulk-update form: values, case, upsert or unnest (default: the fastest measured for the database)")
+	fs.Uint64Var(&f.shuffleSeed, "shuffle-seed", 0, "seed of the per-repeat strategy order (default: random; recorded in the results)")
+	fs.Uint64Var(&f.dataSeed, "seed", seed.DefaultSeed, "seed of the generated rows")
+}
+
+// config validates the flags (rows excepted) and returns the benchmark
+// configuration without its database, and the results folder.
+func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (bench.Config, error) {
+	var cfg bench.Config
+	if err := positive(map[string]int{"batch": f.batch, "payload": f.payload, "repeats": f.repeats, "workers": f.workers}); err != nil {
+		return cfg, err
+	}
+	if f.interval <= 0 {
+		return cfg, usagef("--interval must be positive, got %v", f.interval)
+	}
+	if f.timeout < 0 {
+		return cfg, usagef("--timeout must not be negative, got %v", f.timeout)
+	}
+	if err := f.limits(&cfg); err != nil {
+		return cfg, err
+	}
+	strats, err := strategies.Parse(f.strategies)
+	if err != nil {
+		return cfg, usageError{err}
+	}
+	kind, err := f.kind(fs)
+	if err != nil {
+		return cfg, err
+	}
+	form, err := strategies.ResolveBulkForm(kind.Dialect(), strategies.BulkForm(f.bulkForm))
+	if err != nil {
+		return cfg, usageError{err}
+	}
+	if f.out == "" {
+		f.out = filepath.Join("results", outDefault+string(kind))
+	}
+	if err := checkWritable(f.out); err != nil {
+		return cfg, usageError{err}
+	}
+	if f.shuffleSeed == 0 {
+		f.shuffleSeed = randomSeed()
+	}
+	cfg.Kind, cfg.Batch, cfg.Payload, cfg.DataSeed, cfg.Repeats = kind, f.batch, f.payload, f.dataSeed, f.repeats
+	cfg.Strategies, cfg.BulkForm, cfg.Interval, cfg.ShuffleSeed = strats, form, f.interval, f.shuffleSeed
+	cfg.Workers, cfg.Timeout = f.workers, f.timeout
+	return cfg, nil
+}
+
+// limits parses --memory-limit, --rss-limit and --gomemlimit into cfg.
+func (f *benchFlags) limits(cfg *bench.Config) error {
+	size := func(flag, v string) (uint64, error) {
+		if v == "" {
+			return 0, nil
+		}
+		n, err := humanize.ParseBytes(v)
+		if err != nil || n == 0 {
+			return 0, usagef("--%s %q is not a size such as 128MiB", flag, v)
+		}
+		return n, nil
+	}
+	var err error
+	if cfg.RSSLimit, err = size("rss-limit", f.rssLimit); err != nil {
+		return err
+	}
+	if cfg.MemoryLimit, err = size("memory-limit", f.memoryLimit); err != nil {
+		return err
+	}
+	if cfg.RSSLimit > 0 && cfg.MemoryLimit > 0 {
+		return usagef("give --memory-limit (the kernel enforces it, in containers) or --rss-limit (an emulation without Docker), not both")
+	}
+	switch f.goMemLimit {
+	case worker.MemLimitOff, "":
+		cfg.GoMemLimit = worker.MemLimitOff
+	case worker.MemLimitAuto:
+		switch {
+		case cfg.MemoryLimit > 0:
+			// The worker finds its container's limit itself, as a Go
+			// program using automemlimit in a pod does.
+			cfg.GoMemLimit = worker.MemLimitAuto
+		case cfg.RSSLimit > 0:
+			cfg.GoMemLimit = strconv.FormatUint(uint64(0.9*float64(cfg.RSSLimit)), 10)
+		default:
+			return usagef("--gomemlimit auto takes 90 %% of the memory limit: give --memory-limit or --rss-limit too")
+		}
+	default:
+		n, err := size("gomemlimit", f.goMemLimit)
+		if err != nil {
+			return usagef("--gomemlimit %q is neither off, auto nor a size such as 100MiB", f.goMemLimit)
+		}
+		cfg.GoMemLimit = strconv.FormatUint(n, 10)
+	}
+	return nil
+}

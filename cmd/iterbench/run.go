@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"iterbench/bench"
+	"iterbench/database"
+	"iterbench/outdir"
+	"iterbench/report"
+	"iterbench/seed"
+	"iterbench/summary"
+)
+
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var f benchFlags
+	f.register(fs, bench.DefaultRepeats)
+	rows := fs.Int("rows", seed.DefaultRows, "rows in the table")
+	fs.StringVar(&f.out, "out", "", "results folder (default results/<db>)")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if err := positive(map[string]int{"rows": *rows}); err != nil {
+		return err
+	}
+	cfg, err := f.config(fs, "")
+	if err != nil {
+		return err
+	}
+	cfg.Rows = *rows
+	if err := checkSpace(cfg.Kind, f.dsn, cfg.Rows, cfg.Payload); err != nil {
+		return err
+	}
+	db, t, launcher, err := f.connect(ctx, &cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer t.cleanup()
+	defer database.Close(db)
+
+	s, samples, runErr := bench.Run(ctx, db, cfg, launcher, newProgress(stderr))
+	if s == nil {
+		return inputError(runErr)
+	}
+	if err := outdir.Replace(f.out, nil, func(tmp string) error { return writeResults(tmp, s, samples) }); err != nil {
+		return err
+	}
+	printTable(stdout, s, f.out)
+	return outcomeError(runErr, []*summary.Summary{s}, f.out)
+}
+
+func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
+	var f benchFlags
+	f.register(fs, 1)
+	rowsList := fs.String("rows", "10000,50000,200000,1000000", "comma-separated row counts")
+	fs.StringVar(&f.out, "out", "", "sweep folder, one subfolder per row count (default results/sweep-<db>)")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	sizes, err := parseRows(*rowsList)
+	if err != nil {
+		return err
+	}
+	cfg, err := f.config(fs, "sweep-")
+	if err != nil {
+		return err
+	}
+	if err := checkSpace(cfg.Kind, f.dsn, slices.Max(sizes), cfg.Payload); err != nil {
+		return err
+	}
+	db, t, launcher, err := f.connect(ctx, &cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer t.cleanup()
+	defer database.Close(db)
+
+	// The whole sweep is built beside --out and put in its place at the end,
+	// with what was measured if it was stopped.
+	var done []*summary.Summary
+	var runErr error
+	errNothing := errors.New("nothing measured")
+	err = outdir.Replace(f.out, nil, func(tmp string) error {
+		runErr = bench.Sweep(ctx, db, cfg, sizes, launcher, newProgress(stderr),
+			func(s *summary.Summary, samples []summary.SampleRow) error {
+				sub := report.SweepDir(s.Config.Rows)
+				if err := writeResults(filepath.Join(tmp, sub), s, samples); err != nil {
+					return err
+				}
+				done = append(done, s)
+				fmt.Fprintf(stdout, "%s rows:\n", summary.Thousands(int64(s.Config.Rows)))
+				printTable(stdout, s, filepath.Join(f.out, sub))
+				return nil
+			})
+		if len(done) == 0 {
+			return errNothing
+		}
+		return report.WriteSweep(tmp, done)
+	})
+	if errors.Is(err, errNothing) {
+		return inputError(runErr)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sweep report in %s\n", filepath.Join(f.out, report.File))
+	return outcomeError(runErr, done, f.out)
+}
+
+// inputError makes a limit that leaves no worker room, and a table of
+// iterbench's name that is not iterbench's, bad input (exit 2): nothing was
+// measured or written.
+func inputError(err error) error {
+	if errors.Is(err, bench.ErrLimitBelowBaseline) || errors.Is(err, seed.ErrNotOurs) || errors.Is(err, seed.ErrTooLarge) {
+		return usageError{err}
+	}
+	return err
+}
+
+// parseRows parses a comma-separated list of positive row counts.
+func parseRows(list string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || n <= 0 {
+			return nil, usagef("--rows %q: %q is not a positive number", list, part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// writeResults writes a run's files into dir.
+func writeResults(dir string, s *summary.Summary, samples []summary.SampleRow) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := summary.Write(dir, s, samples); err != nil {
+		return err
+	}
+	return report.Write(dir, s, samples)
+}
+
+// outcomeError turns how a benchmark ended into the command's error: runs
+// that were killed by --rss-limit or stopped by --timeout are measurements,
+// not failures; runs with status error are.
+func outcomeError(runErr error, ss []*summary.Summary, out string) error {
+	if errors.Is(runErr, bench.ErrInterrupted) {
+		return fmt.Errorf("%w: incomplete results written to %s", bench.ErrInterrupted, out)
+	}
+	if runErr != nil {
+		return fmt.Errorf("%w; what was measured is in %s", runErr, out)
+	}
+	failed, total := 0, 0
+	for _, s := range ss {
+		for _, r := range s.Runs {
+			total++
+			if r.Status == summary.StatusError {
+				failed++
+			}
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d runs failed; see %s", failed, total, filepath.Join(out, report.File))
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"iterbench/database"
+	"iterbench/items"
+	"iterbench/seed"
+	"iterbench/summary"
+)
+
+func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	var f dbFlags
+	f.register(fs)
+	rows := fs.Int("rows", seed.DefaultRows, "rows in the table")
+	payload := fs.Int("payload", items.DefaultPayload, "size in bytes of each row's JSON document")
+	dataSeed := fs.Uint64("seed", seed.DefaultSeed, "seed of the generated rows")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if err := positive(map[string]int{"rows": *rows, "payload": *payload}); err != nil {
+		return err
+	}
+	kind, err := f.kind(fs)
+	if err != nil {
+		return err
+	}
+	if kind == database.SQLite && f.dsn == "" {
+		return usagef("seed --db sqlite needs --dsn, the database file to fill")
+	}
+	if err := checkSpace(kind, f.dsn, *rows, *payload); err != nil {
+		return err
+	}
+	db, t, err := f.open(ctx, kind, stderr)
+	if err != nil {
+		return err
+	}
+	defer t.cleanup()
+	defer database.Close(db)
+	p := newProgress(stderr)
+	p.Start("seed", int64(*rows))
+	st, err := seed.Seed(ctx, db, seed.Config{Rows: *rows, Payload: *payload, Seed: *dataSeed, Progress: p.Set})
+	p.Finish()
+	if err != nil {
+		return inputError(err)
+	}
+	fmt.Fprintf(stdout, "seeded %s rows into %s (%s) in %s\n", summary.Thousands(st.Rows), items.Table, database.Redact(t.dsn), summary.Seconds(st.Duration.Seconds()))
+	return nil
+}

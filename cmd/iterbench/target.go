@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+	"github.com/prometheus/procfs"
+	"github.com/testcontainers/testcontainers-go/log"
+	"golang.org/x/sys/unix"
+	"gorm.io/gorm"
+
+	"iterbench/container"
+	"iterbench/database"
+	"iterbench/lock"
+	"iterbench/seed"
+	"iterbench/summary"
+)
+
+// target is the database a command works on.
+type target struct {
+	kind database.Kind
+	dsn  string
+	// server is the container started for the command, if any.
+	server *container.Server
+	// cleanup releases what opening the target created (a temporary SQLite
+	// file, a container); it is never nil once open returned.
+	cleanup func()
+}
+
+// startFunc starts a containerised server (container.Start, or a fake in tests).
+type startFunc func(ctx context.Context, kind database.Kind, image string, logger log.Logger) (*container.Server, error)
+
+// workersFunc makes a launcher of workers in containers (container.NewWorkers,
+// or a fake in tests).
+type workersFunc func(ctx context.Context, binary string, limit uint64, mounts []string) (*container.Workers, error)
+
+// dbFlags are the flags that choose a database.
+type dbFlags struct {
+	db, dsn, image string
+	start          startFunc
+	newWorkers     workersFunc
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.db, "db", "sqlite", "database: sqlite, postgres or mariadb")
+	fs.StringVar(&f.dsn, "dsn", "", "an existing database: a file path (sqlite), postgres://… or mysql://…; its password is never printed")
+	fs.StringVar(&f.image, "image", "", "container image for postgres or mariadb (default: $"+container.PostgresImageEnv+
+		" or $"+container.MariaDBImageEnv+", else "+container.DefaultPostgresImage+" or "+container.DefaultMariaDBImage+")")
+	f.start, f.newWorkers = container.Start, container.NewWorkers
+}
+
+// kind validates the flags and returns the database kind.
+func (f *dbFlags) kind(fs *flag.FlagSet) (database.Kind, error) {
+	kind, err := database.ParseKind(f.db)
+	if err != nil {
+		return "", usageError{err}
+	}
+	if f.dsn == "" {
+		return kind, nil
+	}
+	fromDSN, err := database.KindOfDSN(f.dsn)
+	if err != nil {
+		return "", usageError{err}
+	}
+	dbSet := false
+	fs.Visit(func(fl *flag.Flag) { dbSet = dbSet || fl.Name == "db" })
+	if dbSet && fromDSN != kind {
+		return "", usagef("--db %s does not match --dsn %s, which is %s", kind, database.Redact(f.dsn), fromDSN)
+	}
+	return fromDSN, nil
+}
+
+// open connects to the target, creating a temporary SQLite database when
+// no DSN was given. Failing to connect is bad input (exit 2).
+func (f *dbFlags) open(ctx context.Context, kind database.Kind, stderr io.Writer) (*gorm.DB, target, error) {
+	t := target{kind: kind, dsn: f.dsn, cleanup: func() {}}
+	if t.dsn == "" {
+		switch kind {
+		case database.SQLite:
+			dir, err := os.MkdirTemp("", "iterbench-")
+			if err != nil {
+				return nil, t, fmt.Errorf("create temporary database folder: %w", err)
+			}
+			t.dsn = filepath.Join(dir, "iterbench.db")
+			t.cleanup = func() { os.RemoveAll(dir) }
+		default:
+			image := f.image
+			if image == "" {
+				image = container.Image(kind)
+			}
+			removeOrphans(ctx, stderr)
+			server, err := f.start(ctx, kind, image, nil)
+			switch {
+			case errors.Is(err, container.ErrNoDocker):
+				return nil, t, usagef("--db %s starts a container, but %v; use --db sqlite, or --dsn to reach an existing server", kind, err)
+			case errors.Is(err, container.ErrNoImage):
+				return nil, t, usageError{err}
+			case err != nil:
+				return nil, t, err
+			}
+			t.server, t.dsn = server, server.DSN
+			t.cleanup = func() {
+				if err := server.Terminate(context.Background()); err != nil {
+					fmt.Fprintf(stderr, "iterbench: %v\n", err)
+				}
+			}
+		}
+	}
+	db, err := database.Open(ctx, kind, t.dsn)
+	if err != nil {
+		t.cleanup()
+		t.cleanup = func() {}
+		if t.server != nil {
+			return nil, t, err // our own container failed, not the user's input
+		}
+		return nil, t, usageError{err}
+	}
+	// One run per database: a second one would reset and reseed the table
+	// under the first.
+	lk, err := lock.Acquire(ctx, db, sqlitePath(t.dsn), lock.Self())
+	if err != nil {
+		database.Close(db)
+		t.cleanup()
+		t.cleanup = func() {}
+		if errors.Is(err, lock.ErrHeld) {
+			return nil, t, usageError{err}
+		}
+		return nil, t, err
+	}
+	closeTarget := t.cleanup
+	t.cleanup = func() { lk.Release(); closeTarget() }
+	return db, t, nil
+}
+
+// removeOrphans removes the containers of earlier iterbench processes that
+// died without cleaning up, and says so in one line. Where Docker cannot be
+// reached it does nothing: starting a container then reports that.
+func removeOrphans(ctx context.Context, stderr io.Writer) {
+	r, err := container.RemoveOrphans(ctx)
+	switch {
+	case errors.Is(err, container.ErrNoDocker):
+	case err != nil:
+		fmt.Fprintf(stderr, "iterbench: %v\n", err)
+	case r.Containers > 0:
+		fmt.Fprintf(stderr, "iterbench: %s\n", r)
+	}
+}
+
+// checkSpace refuses a table that would not fit where it is to live: in
+// the SQLite file's folder, or in the memory behind the containers' tmpfs
+// (half the machine's, Docker's default). A server named by --dsn is not
+// judged: its disks are not visible from here.
+func checkSpace(kind database.Kind, dsn string, rows, payload int) error {
+	need := seed.Estimate(rows, payload)
+	var free uint64
+	var where string
+	switch {
+	case kind == database.SQLite:
+		where = os.TempDir()
+		if dsn != "" {
+			where = filepath.Dir(sqlitePath(dsn))
+		}
+		var st unix.Statfs_t
+		if err := unix.Statfs(where, &st); err != nil {
+			return nil // the folder's problems are reported when it is opened
+		}
+		free = st.Bavail * uint64(st.Bsize)
+	case dsn == "":
+		mem, err := procfs.NewDefaultFS()
+		if err != nil {
+			return nil
+		}
+		info, err := mem.Meminfo()
+		if err != nil || info.MemTotalBytes == nil {
+			return nil
+		}
+		free, where = *info.MemTotalBytes/2, "the containers' tmpfs (half of this machine's memory)"
+	default:
+		return nil
+	}
+	if need > free {
+		return usagef("a table of %s rows with %s-byte documents needs about %s (rows, index, and the row versions or log an update "+
+			"of every row writes), more than the %s free in %s; give fewer --rows or a smaller --payload",
+			summary.Thousands(int64(rows)), summary.Thousands(int64(payload)), humanize.IBytes(need), humanize.IBytes(free), where)
+	}
+	return nil
+}
+
+// sqlitePath is the file a SQLite DSN names.
+func sqlitePath(dsn string) string {
+	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	return path
+}
