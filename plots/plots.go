@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -50,13 +49,6 @@ const (
 
 const mib = 1 << 20
 
-// palette gives each strategy the same colour on every chart.
-var palette = []color.RGBA{
-	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255},
-	{148, 103, 189, 255}, {140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255},
-	{188, 189, 34, 255}, {23, 190, 207, 255}, {0, 0, 128, 255}, {128, 128, 0, 255},
-}
-
 // Charts draws every chart for a summary and its samples. A summary
 // without runs gives empty charts, so that no stale chart outlives a new run.
 func Charts(s *summary.Summary, samples []summary.SampleRow) ([]Chart, error) {
@@ -67,9 +59,9 @@ func Charts(s *summary.Summary, samples []summary.SampleRow) ([]Chart, error) {
 		name, title string
 		draw        func() (*plot.Plot, error)
 	}{
-		{"rss-over-time", "RSS over time", func() (*plot.Plot, error) { return rssOverTime(s, samples, all, "RSS over time", true) }},
+		{"rss-over-time", "RSS over time", func() (*plot.Plot, error) { return rssOverTime(s, samples, all, "RSS over time", false) }},
 		{"rss-over-time-bounded", "RSS over time, bounded strategies only", func() (*plot.Plot, error) {
-			return rssOverTime(s, samples, bounded, "RSS over time, bounded strategies", false)
+			return rssOverTime(s, samples, bounded, "RSS over time, bounded strategies", true)
 		}},
 		{"peak-rss", "Peak RSS per strategy", func() (*plot.Plot, error) { return peakRSS(s) }},
 		{"duration", "Duration per strategy", func() (*plot.Plot, error) { return duration(s) }},
@@ -149,16 +141,6 @@ func names(s *summary.Summary) []string {
 	return out
 }
 
-// colorOf returns the colour of a strategy: its position in the configured
-// strategy list, so that a strategy keeps its colour across charts.
-func colorOf(s *summary.Summary, name string) color.Color {
-	i := slices.Index(s.Config.Strategies, name)
-	if i < 0 {
-		i = slices.IndexFunc(s.Strategies, func(st summary.Strategy) bool { return st.Name == name })
-	}
-	return palette[max(i, 0)%len(palette)]
-}
-
 func newPlot(s *summary.Summary, what string) *plot.Plot {
 	p := plot.New()
 	c := s.Config
@@ -167,44 +149,70 @@ func newPlot(s *summary.Summary, what string) *plot.Plot {
 		p.Title.Text += " (incomplete)"
 	}
 	p.Title.TextStyle.Font.Size = vg.Points(13)
+	p.Title.Padding = vg.Points(8)
 	return p
 }
 
-// rssOverTime draws, for each named strategy, the RSS samples of its
-// median-peak run.
-func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []string, what string, withLimit bool) (*plot.Plot, error) {
+// rssOverTime draws, for each named strategy, every run's RSS samples as a
+// thin line and its median-peak run (or, if none finished, its first
+// stopped run) bold, ending in the strategy's marker. zoom narrows the axes
+// to the drawn curves: y from just below the baseline to just above the
+// highest peak, x to the longest run.
+func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []string, what string, zoom bool) (*plot.Plot, error) {
 	p := newPlot(s, what)
 	p.X.Label.Text = "time since worker start (s)"
 	p.Y.Label.Text = "RSS (MiB)"
+	p.X.Tick.Marker, p.Y.Tick.Marker = linearTicks{}, linearTicks{minStep: 1}
 	p.Y.Min = 0
 	var kills plotter.XYs
+	top, right := 0.0, 0.0
 	for _, name := range strategies {
-		run, ok := representative(s, name)
+		bold, ok := representative(s, name)
 		if !ok {
 			continue
 		}
-		var xys plotter.XYs
+		byRepeat := map[int]plotter.XYs{}
 		for _, x := range samples {
-			if x.Strategy == name && x.Repeat == run.Repeat {
-				xys = append(xys, plotter.XY{X: x.T, Y: float64(x.RSS) / mib})
+			if x.Strategy == name {
+				byRepeat[x.Repeat] = append(byRepeat[x.Repeat], plotter.XY{X: x.T, Y: float64(x.RSS) / mib})
 			}
 		}
+		for _, r := range s.Runs {
+			xys := byRepeat[r.Repeat]
+			if r.Strategy != name || r.Repeat == bold.Repeat || len(xys) == 0 {
+				continue
+			}
+			l, err := plotter.NewLine(xys)
+			if err != nil {
+				return nil, err
+			}
+			l.Color, l.Width = fade(colorOf(name)), vg.Points(0.6)
+			p.Add(l)
+		}
+		xys := byRepeat[bold.Repeat]
 		if len(xys) == 0 {
 			continue
+		}
+		for _, xy := range xys {
+			top, right = max(top, xy.Y), max(right, xy.X)
 		}
 		l, err := plotter.NewLine(xys)
 		if err != nil {
 			return nil, err
 		}
-		l.Color = colorOf(s, name)
-		l.Width = vg.Points(1.5)
-		p.Add(l)
+		l.Color, l.Width = colorOf(name), vg.Points(1.8)
+		end, err := plotter.NewScatter(xys[len(xys)-1:])
+		if err != nil {
+			return nil, err
+		}
+		end.GlyphStyle = glyphOf(name)
+		p.Add(l, end)
 		label := name
-		if run.Stopped() {
-			label += " (" + run.Status + ")"
+		if bold.Stopped() {
+			label += " (" + bold.Status + ")"
 			kills = append(kills, xys[len(xys)-1])
 		}
-		p.Legend.Add(label, l)
+		p.Legend.Add(label, l, end)
 	}
 	if len(kills) > 0 {
 		sc, err := plotter.NewScatter(kills)
@@ -218,15 +226,25 @@ func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []s
 	if err := addBaseline(p, s); err != nil {
 		return nil, err
 	}
-	if withLimit {
-		addLimit(p, s)
+	if zoom {
+		if base := float64(s.BaselinePeakRSSBytes) / mib; base > 0 && top > 0 {
+			p.Y.Min, p.Y.Max = math.Floor(base*0.9), top+max(0.05*(top-base), 1)
+		}
+		if right > 0 {
+			p.X.Min, p.X.Max = 0, right
+		}
+		return p, nil
 	}
+	addLimit(p, s)
 	headroom(p)
 	return p, nil
 }
 
-// killColor marks kills and the memory limit.
-var killColor = color.RGBA{200, 0, 0, 255}
+// fade is c, lighter, for the repeats drawn behind the median run.
+func fade(c color.Color) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 110}
+}
 
 // representative returns the run drawn for a strategy over time: its
 // median ok run, or else its first killed or timed-out run.
@@ -271,7 +289,7 @@ func addBaseline(p *plot.Plot, s *summary.Summary) error {
 	}
 	y := float64(s.BaselinePeakRSSBytes) / mib
 	f := plotter.NewFunction(func(float64) float64 { return y })
-	f.Color = color.Gray{Y: 90}
+	f.Color = baselineColor
 	f.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	f.Width = vg.Points(1)
 	p.Add(f)
@@ -280,11 +298,12 @@ func addBaseline(p *plot.Plot, s *summary.Summary) error {
 }
 
 // statBars draws one bar per strategy at the median with min–max whiskers.
-func statBars(s *summary.Summary, what, ylabel string, value func(summary.Strategy) summary.Stat, scale float64) (*plot.Plot, error) {
+func statBars(s *summary.Summary, what, ylabel string, value func(summary.Strategy) summary.Stat, runValue func(summary.Run) float64,
+	scale, minStep float64) (*plot.Plot, error) {
 	p := newPlot(s, what)
 	p.Y.Label.Text = ylabel
 	p.Y.Min = 0
-	p.Legend.Top = true
+	p.Y.Tick.Marker = linearTicks{minStep: minStep}
 	var labels []string
 	var pts errPoints
 	for i, st := range s.Strategies {
@@ -311,11 +330,26 @@ func statBars(s *summary.Summary, what, ylabel string, value func(summary.Strate
 			return nil, err
 		}
 		bar.XMin = float64(i)
-		bar.Color = colorOf(s, st.Name)
+		bar.Color = colorOf(st.Name)
 		bar.LineStyle.Width = 0
 		p.Add(bar)
 		pts.XYs = append(pts.XYs, plotter.XY{X: float64(i), Y: v.Median / scale})
 		pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{(v.Median - v.Min) / scale, (v.Max - v.Median) / scale})
+		// Every repeat, as a dot beside the bar.
+		var repeats plotter.XYs
+		for _, r := range s.Runs {
+			if r.Strategy == st.Name && r.Status == summary.StatusOK {
+				repeats = append(repeats, plotter.XY{X: float64(i) + 0.3, Y: runValue(r) / scale})
+			}
+		}
+		if len(repeats) > 0 {
+			dots, err := plotter.NewScatter(repeats)
+			if err != nil {
+				return nil, err
+			}
+			dots.GlyphStyle = draw.GlyphStyle{Color: color.Black, Shape: draw.CircleGlyph{}, Radius: vg.Points(1.6)}
+			p.Add(dots)
+		}
 	}
 	if len(pts.XYs) > 0 {
 		eb, err := plotter.NewYErrorBars(pts)
@@ -334,7 +368,7 @@ func statBars(s *summary.Summary, what, ylabel string, value func(summary.Strate
 	p.X.Tick.Label.Rotation = math.Pi / 8
 	p.X.Tick.Label.XAlign = draw.XRight
 	p.X.Tick.Label.YAlign = draw.YCenter
-	p.X.Label.Text = "strategy (bar: median; whiskers: min and max of the repeats)"
+	p.X.Label.Text = "strategy (bar: median; whiskers: min and max; dots: each repeat)"
 	return p, nil
 }
 
@@ -355,7 +389,8 @@ type errPoints struct {
 }
 
 func peakRSS(s *summary.Summary) (*plot.Plot, error) {
-	p, err := statBars(s, "Peak RSS", "peak RSS (MiB)", func(st summary.Strategy) summary.Stat { return st.PeakRSSBytes }, mib)
+	p, err := statBars(s, "Peak RSS", "peak RSS (MiB)", func(st summary.Strategy) summary.Stat { return st.PeakRSSBytes },
+		func(r summary.Run) float64 { return float64(r.PeakRSSBytes) }, mib, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -367,5 +402,6 @@ func peakRSS(s *summary.Summary) (*plot.Plot, error) {
 }
 
 func duration(s *summary.Summary) (*plot.Plot, error) {
-	return statBars(s, "Duration", "time (s)", func(st summary.Strategy) summary.Stat { return st.DurationSeconds }, 1)
+	return statBars(s, "Duration", "time (s)", func(st summary.Strategy) summary.Stat { return st.DurationSeconds },
+		func(r summary.Run) float64 { return r.DurationSeconds }, 1, 0)
 }

@@ -27,6 +27,9 @@ func SweepCharts(ss []*summary.Summary) ([]Chart, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := addSweepBaseline(peak, ss); err != nil {
+		return nil, err
+	}
 	addLimit(peak, ss[len(ss)-1])
 	dur, err := sweepChart(ss, names, "Time against rows", "time (s)",
 		func(st summary.Strategy) float64 { return st.DurationSeconds.Median },
@@ -47,10 +50,15 @@ func sweepChart(ss []*summary.Summary, names []string, what, ylabel string,
 	c := last.Config
 	p.Title.Text = fmt.Sprintf("%s: %s, batch %d (log scales)", what, c.Database, c.BatchSize)
 	p.Title.TextStyle.Font.Size = vg.Points(13)
+	p.Title.Padding = vg.Points(8)
 	p.X.Label.Text = "rows"
 	p.Y.Label.Text = ylabel
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+	var sizes rowTicks
+	for _, s := range ss {
+		sizes = append(sizes, float64(s.Config.Rows))
+	}
+	p.X.Tick.Marker, p.Y.Tick.Marker = sizes, logTicks{}
 	var crosses plotter.XYs
 	for _, name := range names {
 		var xys plotter.XYs
@@ -81,9 +89,9 @@ func sweepChart(ss []*summary.Summary, names []string, what, ylabel string,
 		if err != nil {
 			return nil, err
 		}
-		col := colorOf(last, name)
+		col := colorOf(name)
 		l.Color, l.Width = col, vg.Points(1.5)
-		pts.Color, pts.Shape = col, draw.CircleGlyph{}
+		pts.GlyphStyle = glyphOf(name)
 		p.Add(l, pts)
 		p.Legend.Add(name, l, pts)
 	}
@@ -92,9 +100,31 @@ func sweepChart(ss []*summary.Summary, names []string, what, ylabel string,
 		if err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Shape: draw.CrossGlyph{}, Radius: vg.Points(6), Color: palette[3]}
+		sc.GlyphStyle = draw.GlyphStyle{Shape: draw.CrossGlyph{}, Radius: vg.Points(6), Color: killColor}
 		p.Add(sc)
 		p.Legend.Add("killed or timed out (value reached)", sc)
 	}
 	return p, nil
+}
+
+// addSweepBaseline draws the baseline worker's peak at every size.
+func addSweepBaseline(p *plot.Plot, ss []*summary.Summary) error {
+	var xys plotter.XYs
+	for _, s := range ss {
+		if s.BaselinePeakRSSBytes > 0 {
+			xys = append(xys, plotter.XY{X: float64(s.Config.Rows), Y: float64(s.BaselinePeakRSSBytes) / mib})
+		}
+	}
+	if len(xys) == 0 {
+		return nil
+	}
+	l, err := plotter.NewLine(xys)
+	if err != nil {
+		return err
+	}
+	l.Color, l.Width = baselineColor, vg.Points(1)
+	l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	p.Add(l)
+	p.Legend.Add("baseline (worker that only connects)", l)
+	return nil
 }
