@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"iterbench/plots"
+	"iterbench/strategies"
 	"iterbench/summary"
 )
 
@@ -15,9 +16,6 @@ import (
 // free: its largest peak must stay under (1-Margin) × the limit.
 const Margin = 0.2
 
-// sqlOnly is the strategy that needs the calculation written in SQL; it is
-// reported beside the recommendation, not as it.
-const sqlOnly = "set-based"
 
 // Recommendation is the advice computed from a benchmark's numbers.
 type Recommendation struct {
@@ -54,7 +52,7 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 		switch {
 		case st.OK < st.Runs:
 			r.Excluded[st.Name] = failures(s, st.Name)
-		case st.Name == sqlOnly:
+		case strategies.IsInDatabase(st.Name): // reported beside the ranking
 		case slices.Contains(growing, st.Name):
 			r.Excluded[st.Name] = fmt.Sprintf("its RSS was still rising during the run (median peak %s, %s the lowest)",
 				summary.MiB(st.PeakRSSBytes.Median), times(st.PeakRSSBytes.Median/lowestPeak(s)))
@@ -80,14 +78,18 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 	if len(ok) > 0 {
 		r.Best = ok[0].Name
 	}
-	if st, found := s.Lookup(sqlOnly); found && st.OK == st.Runs && st.OK > 0 {
-		name := sqlOnly
+	for _, st := range s.Strategies {
+		if !strategies.IsInDatabase(st.Name) || st.OK != st.Runs || st.OK == 0 {
+			continue
+		}
+		name := st.Name
 		r.SQL = fmt.Sprintf("If the calculation can be written in SQL, **%s** did it in %s (%s rows/s)",
 			name, summary.Seconds(st.DurationSeconds.Median), summary.Thousands(int64(math.Round(st.RowsPerSecond))))
 		if len(ok) > 0 {
 			r.SQL += fmt.Sprintf(", %s faster than %s", times(ok[0].DurationSeconds.Median/st.DurationSeconds.Median), ok[0].Name)
 		}
 		r.SQL += "; it moves no row to the client."
+		break
 	}
 	r.Warnings = warnings(s, sweep)
 	return r
@@ -167,7 +169,11 @@ func warnings(s *summary.Summary, sweep []*summary.Summary) []string {
 	}
 	if len(sweep) >= 2 {
 		first, last := sweep[0], sweep[len(sweep)-1]
-		for _, name := range []string{"paging", "paging-bulk"} {
+		for _, st := range last.Strategies {
+			name := st.Name
+			if strategies.PagingOf(name) != strategies.OffsetPaging {
+				continue
+			}
 			a, okA := first.Lookup(name)
 			b, okB := last.Lookup(name)
 			if !okA || !okB || a.OK == 0 || b.OK == 0 {
@@ -194,11 +200,9 @@ func warnings(s *summary.Summary, sweep []*summary.Summary) []string {
 					st.Name, times(growth), times(rowsGrowth), summary.MiB(a.PeakRSSBytes.Median), summary.MiB(st.PeakRSSBytes.Median)))
 			}
 		}
-	} else if pb, ok := s.Lookup("paging-bulk"); ok && pb.OK > 0 {
-		if kb, ok := s.Lookup("keyset-bulk"); ok && kb.OK > 0 && pb.DurationSeconds.Median >= 1.5*kb.DurationSeconds.Median {
-			out = append(out, fmt.Sprintf("paging-bulk took %s the time of keyset-bulk already at %s rows: OFFSET re-reads skipped rows, and the gap grows with the table.",
-				times(pb.DurationSeconds.Median/kb.DurationSeconds.Median), summary.Thousands(int64(s.Config.Rows))))
-		}
+	} else if offset, keyset := bulkPagers(s); offset.OK > 0 && keyset.OK > 0 && offset.DurationSeconds.Median >= 1.5*keyset.DurationSeconds.Median {
+		out = append(out, fmt.Sprintf("%s took %s the time of %s already at %s rows: OFFSET re-reads skipped rows, and the gap grows with the table.",
+			offset.Name, times(offset.DurationSeconds.Median/keyset.DurationSeconds.Median), keyset.Name, summary.Thousands(int64(s.Config.Rows))))
 	}
 	return out
 }
@@ -236,4 +240,16 @@ func (r Recommendation) Markdown() string {
 		fmt.Fprintf(&b, "- Warning: %s\n", w)
 	}
 	return b.String()
+}
+
+// bulkPagers returns the results of the bulk strategies that page by OFFSET
+// and by keyset, as the strategies declare themselves (zero if not run).
+func bulkPagers(s *summary.Summary) (offset, keyset summary.Strategy) {
+	if name, ok := strategies.BulkPager(strategies.OffsetPaging); ok {
+		offset, _ = s.Lookup(name)
+	}
+	if name, ok := strategies.BulkPager(strategies.KeysetPaging); ok {
+		keyset, _ = s.Lookup(name)
+	}
+	return offset, keyset
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"iterbench/plots"
+	"iterbench/strategies"
 	"iterbench/summary"
 )
 
@@ -188,7 +189,11 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 			times(slow.DurationSeconds.Median/fast.DurationSeconds.Median)+" faster than", slow.Name, summary.Seconds(slow.DurationSeconds.Median)))
 	}
 	for _, st := range ok {
-		if bulk, found := s.Lookup(st.Name + "-bulk"); found && bulk.OK > 0 && bulk.DurationSeconds.Median > 0 {
+		twin, ok := strategies.BulkTwinOf(st.Name)
+		if !ok {
+			continue
+		}
+		if bulk, found := s.Lookup(twin); found && bulk.OK > 0 && bulk.DurationSeconds.Median > 0 {
 			out = append(out, fmt.Sprintf("Bulk writes: %s took %s against %s's %s per-row (%s faster).",
 				bulk.Name, summary.Seconds(bulk.DurationSeconds.Median), st.Name, summary.Seconds(st.DurationSeconds.Median),
 				times(st.DurationSeconds.Median/bulk.DurationSeconds.Median)))

@@ -69,12 +69,12 @@ func TestWrite(t *testing.T) {
 func TestFindings(t *testing.T) {
 	base := func() *summary.Summary {
 		runs := []summary.Run{
-			{Strategy: "all", Repeat: 1, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 100 << 20, KernelMaxRSSBytes: 100 << 20, DurationSeconds: 4},
-			{Strategy: "page", Repeat: 1, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 20 << 20, KernelMaxRSSBytes: 20 << 20, DurationSeconds: 8},
-			{Strategy: "page-bulk", Repeat: 1, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 22 << 20, KernelMaxRSSBytes: 22 << 20, DurationSeconds: 2},
+			{Strategy: "load-all", Repeat: 1, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 100 << 20, KernelMaxRSSBytes: 100 << 20, DurationSeconds: 4},
+			{Strategy: "paging", Repeat: 1, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 20 << 20, KernelMaxRSSBytes: 20 << 20, DurationSeconds: 8},
+			{Strategy: "paging-bulk", Repeat: 1, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 22 << 20, KernelMaxRSSBytes: 22 << 20, DurationSeconds: 2},
 		}
 		s := &summary.Summary{Complete: true, BaselinePeakRSSBytes: 10 << 20, Runs: runs,
-			Config: summary.Config{Strategies: []string{"all", "page", "page-bulk"}}}
+			Config: summary.Config{Strategies: []string{"load-all", "paging", "paging-bulk"}}}
 		s.Strategies = summary.Aggregate(runs, s.Config.Strategies, nil)
 		return s
 	}
@@ -82,10 +82,10 @@ func TestFindings(t *testing.T) {
 
 	got := joined(base())
 	for _, want := range []string{
-		"**all** peaked highest at 100.0 MiB, 5.0× the lowest, **page** at 20.0 MiB",
-		"page 2.0×, page-bulk 2.2× the baseline worker's 10.0 MiB",
-		"**page-bulk** was fastest (2.00 s, 5 rows/s), 4.0× faster than **page** (8.00 s)",
-		"page-bulk took 2.00 s against page's 8.00 s per-row (4.0× faster)",
+		"**load-all** peaked highest at 100.0 MiB, 5.0× the lowest, **paging** at 20.0 MiB",
+		"paging 2.0×, paging-bulk 2.2× the baseline worker's 10.0 MiB",
+		"**paging-bulk** was fastest (2.00 s, 5 rows/s), 4.0× faster than **paging** (8.00 s)",
+		"paging-bulk took 2.00 s against paging's 8.00 s per-row (4.0× faster)",
 		"in all 3 ok runs the sampled peak is within 10 %",
 		"All 3 runs finished",
 	} {
@@ -96,9 +96,9 @@ func TestFindings(t *testing.T) {
 
 	s := base()
 	s.Runs[1].KernelMaxRSSBytes = 30 << 20 // the sampler missed a third of the peak
-	s.Runs = append(s.Runs, summary.Run{Strategy: "all", Repeat: 2, Status: summary.StatusError, Error: "disk full\nmore"})
+	s.Runs = append(s.Runs, summary.Run{Strategy: "load-all", Repeat: 2, Status: summary.StatusError, Error: "disk full\nmore"})
 	got = joined(s)
-	for _, want := range []string{"NOT within 10 % of the kernel's VmHWM (largest gap 33.3 %, page repeat 1)", "all repeat 2: error (disk full)"} {
+	for _, want := range []string{"NOT within 10 % of the kernel's VmHWM (largest gap 33.3 %, paging repeat 1)", "load-all repeat 2: error (disk full)"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("findings lack %q:\n%s", want, got)
 		}
