@@ -16,7 +16,6 @@ import (
 // free: its largest peak must stay under (1-Margin) × the limit.
 const Margin = 0.2
 
-
 // Recommendation is the advice computed from a benchmark's numbers.
 type Recommendation struct {
 	// Database, Rows and LimitBytes (0: none given) are what it applies to.
