@@ -2,7 +2,7 @@
 GO      ?= go
 BIN     := bin/iterbench
 ROWS    ?= 50000
-REPEATS ?= 3
+REPEATS ?= 6
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 # Container tests and runs use the images built by `make images` when they

@@ -28,7 +28,10 @@ type Recommendation struct {
 	Best string
 	// Excluded says why each strategy that did not qualify was left out.
 	Excluded map[string]string
-	// SQL is a note on set-based, if it ran.
+	// Close, if set, says that the U test found no difference between Best
+	// and the next.
+	Close string
+	// SQL is a note on the in-database strategy, if it ran.
 	SQL string
 	// Warnings are risks drawn from the data.
 	Warnings []string
@@ -76,6 +79,11 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 	}
 	if len(ok) > 0 {
 		r.Best = ok[0].Name
+	}
+	if len(ok) > 1 {
+		if c := compareTimes(s, ok[0].Name, ok[1].Name); !significant(c) {
+			r.Close = fmt.Sprintf("%s is not measurably faster than %s: %s; either will do", ok[0].Name, ok[1].Name, noDifference(c))
+		}
 	}
 	for _, st := range s.Strategies {
 		if !strategies.IsInDatabase(st.Name) || st.OK != st.Runs || st.OK == 0 {
@@ -220,6 +228,9 @@ func (r Recommendation) Markdown() string {
 			fmt.Fprintf(&b, " and whose peak leaves %.0f %% of the limit free", 100*Margin)
 		}
 		b.WriteString(".\n")
+		if r.Close != "" {
+			fmt.Fprintf(&b, "- %s.\n", r.Close)
+		}
 		fmt.Fprintf(&b, "- Ranked, fastest first: %s.\n", strings.Join(r.Ranked, ", "))
 	} else {
 		b.WriteString("- No strategy qualified: every one failed, was killed, or used memory that kept growing.\n")

@@ -105,10 +105,14 @@ func Markdown(s *summary.Summary, samples []summary.SampleRow, charts []plots.Ch
 		fmt.Fprintf(&b, "| %s | %s | %s–%s | %s | %s | %s | %s (%d wrong) | %d/%d |\n",
 			st.Name, summary.MiB(st.PeakRSSBytes.Median),
 			strings.TrimSuffix(summary.MiB(st.PeakRSSBytes.Min), " MiB"), summary.MiB(st.PeakRSSBytes.Max),
-			aboveBaseline(s, st), summary.Seconds(st.DurationSeconds.Median), summary.Thousands(int64(math.Round(st.RowsPerSecond))),
+			aboveBaseline(s, st), strings.TrimSpace(summary.Seconds(st.DurationSeconds.Median)+" "+timeInterval(s, st.Name)),
+			summary.Thousands(int64(math.Round(st.RowsPerSecond))),
 			summary.Thousands(st.RowsVerified), st.WrongRows, st.OK, st.Runs)
 	}
 	b.WriteString("\n" + memoryNote(s))
+	b.WriteString("\nTimes are medians; ± is the 95 % confidence interval of the median (golang.org/x/perf/benchmath, as benchstat), " +
+		"shown from 6 runs on. A finding calls one strategy faster than another only where the Mann-Whitney U test finds the " +
+		"difference significant (p < 0.05), which takes at least 4 runs of each.\n")
 	if len(s.Unsupported) > 0 {
 		fmt.Fprintf(&b, "\nNot offered by %s, so not run: %s.\n", c.Database, strings.Join(s.Unsupported, ", "))
 	}
@@ -184,9 +188,10 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 	})
 	fast, slow := byTime[0], byTime[len(byTime)-1]
 	if len(ok) > 1 {
-		out = append(out, fmt.Sprintf("Speed: **%s** was fastest (%s, %s rows/s), %s **%s** (%s).",
+		out = append(out, fmt.Sprintf("Speed: **%s** was fastest (%s, %s rows/s), %s.",
 			fast.Name, summary.Seconds(fast.DurationSeconds.Median), summary.Thousands(int64(math.Round(fast.RowsPerSecond))),
-			times(slow.DurationSeconds.Median/fast.DurationSeconds.Median)+" faster than", slow.Name, summary.Seconds(slow.DurationSeconds.Median)))
+			fasterClaim(s, fast, slow)))
+
 	}
 	for _, st := range ok {
 		twin, ok := strategies.BulkTwinOf(st.Name)
@@ -194,9 +199,13 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 			continue
 		}
 		if bulk, found := s.Lookup(twin); found && bulk.OK > 0 && bulk.DurationSeconds.Median > 0 {
-			out = append(out, fmt.Sprintf("Bulk writes: %s took %s against %s's %s per-row (%s faster).",
-				bulk.Name, summary.Seconds(bulk.DurationSeconds.Median), st.Name, summary.Seconds(st.DurationSeconds.Median),
-				times(st.DurationSeconds.Median/bulk.DurationSeconds.Median)))
+			c := compareTimes(s, bulk.Name, st.Name)
+			claim := fmt.Sprintf("%s faster, %s", times(st.DurationSeconds.Median/bulk.DurationSeconds.Median), pn(c))
+			if !significant(c) {
+				claim = noDifference(c)
+			}
+			out = append(out, fmt.Sprintf("Bulk writes: %s took %s against %s's %s per-row (%s).",
+				bulk.Name, summary.Seconds(bulk.DurationSeconds.Median), st.Name, summary.Seconds(st.DurationSeconds.Median), claim))
 		}
 	}
 	out = append(out, samplerCheck(s))

@@ -68,10 +68,15 @@ func TestWrite(t *testing.T) {
 
 func TestFindings(t *testing.T) {
 	base := func() *summary.Summary {
-		runs := []summary.Run{
-			{Strategy: "load-all", Repeat: 1, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 100 << 20, KernelMaxRSSBytes: 100 << 20, DurationSeconds: 4},
-			{Strategy: "paging", Repeat: 1, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 20 << 20, KernelMaxRSSBytes: 20 << 20, DurationSeconds: 8},
-			{Strategy: "paging-bulk", Repeat: 1, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 22 << 20, KernelMaxRSSBytes: 22 << 20, DurationSeconds: 2},
+		var runs []summary.Run
+		// Six repeats each, the times a little apart: enough for the U test
+		// to call a 2× difference.
+		for rep := 1; rep <= 6; rep++ {
+			d := 0.01 * float64(rep-3)
+			runs = append(runs,
+				summary.Run{Strategy: "load-all", Repeat: rep, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 100 << 20, KernelMaxRSSBytes: 100 << 20, DurationSeconds: 4 + d},
+				summary.Run{Strategy: "paging", Repeat: rep, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 20 << 20, KernelMaxRSSBytes: 20 << 20, DurationSeconds: 8 + d},
+				summary.Run{Strategy: "paging-bulk", Repeat: rep, Status: summary.StatusOK, Rows: 10, RowsVerified: 10, PeakRSSBytes: 22 << 20, KernelMaxRSSBytes: 22 << 20, DurationSeconds: 2 + d})
 		}
 		s := &summary.Summary{Complete: true, BaselinePeakRSSBytes: 10 << 20, Runs: runs,
 			Config: summary.Config{Strategies: []string{"load-all", "paging", "paging-bulk"}}}
@@ -84,10 +89,10 @@ func TestFindings(t *testing.T) {
 	for _, want := range []string{
 		"**load-all** peaked highest at 100.0 MiB, 5.0× the lowest, **paging** at 20.0 MiB",
 		"paging 2.0×, paging-bulk 2.2× the baseline worker's 10.0 MiB",
-		"**paging-bulk** was fastest (2.00 s, 5 rows/s), 4.0× faster than **paging** (8.00 s)",
-		"paging-bulk took 2.00 s against paging's 8.00 s per-row (4.0× faster)",
-		"in all 3 ok runs the sampled peak is within 10 %",
-		"All 3 runs finished",
+		"**paging-bulk** was fastest (2.00 s, 5 rows/s), 4.0× faster than **paging** (8.00 s; p = 0.002, n = 6+6)",
+		"paging-bulk took 2.00 s against paging's 8.00 s per-row (4.0× faster, p = 0.002, n = 6+6)",
+		"in all 18 ok runs the sampled peak is within 10 %",
+		"All 18 runs finished",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("findings lack %q:\n%s", want, got)
