@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/perf/benchmath"
+
 	"iterbench/summary"
 )
 
@@ -91,11 +93,12 @@ func CompareFindings(ss []*summary.Summary) []string {
 		type entry struct {
 			db  string
 			sec float64
+			xs  []float64
 		}
 		var es []entry
 		for _, s := range ss {
 			if st, ok := s.Lookup(name); ok && st.OK > 0 {
-				es = append(es, entry{label(s), st.DurationSeconds.Median})
+				es = append(es, entry{label(s), st.DurationSeconds.Median, durations(s, name)})
 			}
 		}
 		if len(es) < 2 {
@@ -106,7 +109,14 @@ func CompareFindings(ss []*summary.Summary) []string {
 		for _, e := range es {
 			parts = append(parts, fmt.Sprintf("%s %s", e.db, summary.Seconds(e.sec)))
 		}
-		out = append(out, fmt.Sprintf("%s: %s (slowest %s the fastest).", name, strings.Join(parts, ", "), times(es[len(es)-1].sec/es[0].sec)))
+		slow, fast := es[len(es)-1], es[0]
+		c := benchmath.AssumeNothing.Compare(benchmath.NewSample(slow.xs, &benchmath.DefaultThresholds),
+			benchmath.NewSample(fast.xs, &benchmath.DefaultThresholds))
+		verdict := fmt.Sprintf("slowest %s the fastest, %s", times(slow.sec/fast.sec), pn(c))
+		if !significant(c) {
+			verdict = "slowest against fastest: " + noDifference(c)
+		}
+		out = append(out, fmt.Sprintf("%s: %s (%s).", name, strings.Join(parts, ", "), verdict))
 	}
 	return out
 }

@@ -145,12 +145,15 @@ func TestCompare(t *testing.T) {
 	for i := range b.Strategies {
 		b.Strategies[i].DurationSeconds.Median *= 2
 	}
+	for i := range b.Runs {
+		b.Runs[i].DurationSeconds *= 2
+	}
 	b.Strategies = b.Strategies[1:] // postgres lacks load-all
 	md := string(Compare([]string{"sqlite", "postgres"}, []*summary.Summary{a, b}))
 	for _, want := range []string{
 		"[sqlite 3.54.1](sqlite/REPORT.md) peak RSS | time | [postgres 15.18](postgres/REPORT.md) peak RSS | time |",
 		"| load-all | 37.8 MiB | 0.250 s | – | – |",
-		"cursor: sqlite 3.54.1 0.272 s, postgres 15.18 0.543 s (slowest 2.0× the fastest).",
+		"cursor: sqlite 3.54.1 0.272 s, postgres 15.18 0.543 s (slowest against fastest: too few runs to tell (p = 0.333, n = 2+2;",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("comparison lacks %q:\n%s", want, md)
