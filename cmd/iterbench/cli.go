@@ -93,8 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return usagef("unknown command %q (want run, sweep, seed, plot, compare, list or clean)", cmd)
 }
 
-// parse parses flags, turning errors into one-line usage errors. -h prints
-// the flags to stdout.
+// parse parses flags, turning errors into one-line usage errors, and leaves
+// the other arguments in fs.Args(). -h prints the flags to stdout.
 func parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
@@ -107,7 +107,15 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return usagef("%s: %v (see iterbench %s -h)", fs.Name(), err, fs.Name())
 	}
-	if fs.NArg() > 0 && fs.Name() != "plot" && fs.Name() != "compare" {
+	return nil
+}
+
+// parseFlags parses the flags of a command that takes no other argument.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
 		return usagef("%s: unexpected argument %q (see iterbench %s -h)", fs.Name(), fs.Arg(0), fs.Name())
 	}
 	return nil

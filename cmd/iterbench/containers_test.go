@@ -128,7 +128,7 @@ func TestMemoryLimitWithoutDocker(t *testing.T) {
 	if err := fs.Parse([]string{"--memory-limit", "128MiB"}); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := f.config(fs, "")
+	cfg, _, err := f.config(fs, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,46 +44,49 @@ func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 }
 
 // config validates the flags (rows excepted) and returns the benchmark
-// configuration without its database, and the results folder.
-func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (bench.Config, error) {
-	var cfg bench.Config
+// configuration without its database, and the results folder (--out, or
+// results/<outDefault><db>). It changes nothing: a flag left at zero is
+// resolved into the configuration, not into the flags.
+func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Config, out string, err error) {
 	if err := positive(map[string]int{"batch": f.batch, "payload": f.payload, "repeats": f.repeats, "workers": f.workers}); err != nil {
-		return cfg, err
+		return cfg, "", err
 	}
 	if f.interval <= 0 {
-		return cfg, usagef("--interval must be positive, got %v", f.interval)
+		return cfg, "", usagef("--interval must be positive, got %v", f.interval)
 	}
 	if f.timeout < 0 {
-		return cfg, usagef("--timeout must not be negative, got %v", f.timeout)
+		return cfg, "", usagef("--timeout must not be negative, got %v", f.timeout)
 	}
 	if err := f.limits(&cfg); err != nil {
-		return cfg, err
+		return cfg, "", err
 	}
 	strats, err := strategies.Parse(f.strategies)
 	if err != nil {
-		return cfg, usageError{err}
+		return cfg, "", usageError{err}
 	}
 	kind, err := f.kind(fs)
 	if err != nil {
-		return cfg, err
+		return cfg, "", err
 	}
 	form, err := strategies.ResolveBulkForm(kind.Dialect(), strategies.BulkForm(f.bulkForm))
 	if err != nil {
-		return cfg, usageError{err}
+		return cfg, "", usageError{err}
 	}
-	if f.out == "" {
-		f.out = filepath.Join("results", outDefault+string(kind))
+	out = f.out
+	if out == "" {
+		out = filepath.Join("results", outDefault+string(kind))
 	}
-	if err := checkWritable(f.out); err != nil {
-		return cfg, usageError{err}
+	if err := checkWritable(out); err != nil {
+		return cfg, "", usageError{err}
 	}
-	if f.shuffleSeed == 0 {
-		f.shuffleSeed = randomSeed()
+	cfg.ShuffleSeed = f.shuffleSeed
+	if cfg.ShuffleSeed == 0 {
+		cfg.ShuffleSeed = randomSeed()
 	}
 	cfg.Kind, cfg.Batch, cfg.Payload, cfg.DataSeed, cfg.Repeats = kind, f.batch, f.payload, f.dataSeed, f.repeats
-	cfg.Strategies, cfg.BulkForm, cfg.Interval, cfg.ShuffleSeed = strats, form, f.interval, f.shuffleSeed
+	cfg.Strategies, cfg.BulkForm, cfg.Interval = strats, form, f.interval
 	cfg.Workers, cfg.Timeout = f.workers, f.timeout
-	return cfg, nil
+	return cfg, out, nil
 }
 
 // limits parses --memory-limit, --rss-limit and --gomemlimit into cfg.

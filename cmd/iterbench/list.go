@@ -16,7 +16,7 @@ import (
 
 func listCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	if err := parse(fs, args, stdout); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
@@ -41,7 +41,7 @@ func listCmd(args []string, stdout io.Writer) error {
 // tests share the Docker daemon.
 func cleanCmd(ctx context.Context, args []string, stdout io.Writer, remove func(context.Context) (container.Removed, error)) error {
 	fs := flag.NewFlagSet("clean", flag.ContinueOnError)
-	if err := parse(fs, args, stdout); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	r, err := remove(ctx)

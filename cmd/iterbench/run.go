@@ -26,13 +26,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	f.register(fs, bench.DefaultRepeats)
 	rows := fs.Int("rows", seed.DefaultRows, "rows in the table")
 	fs.StringVar(&f.out, "out", "", "results folder (default results/<db>)")
-	if err := parse(fs, args, stdout); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if err := positive(map[string]int{"rows": *rows}); err != nil {
 		return err
 	}
-	cfg, err := f.config(fs, "")
+	cfg, out, err := f.config(fs, "")
 	if err != nil {
 		return err
 	}
@@ -51,11 +51,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if s == nil {
 		return inputError(runErr)
 	}
-	if err := outdir.Replace(f.out, nil, func(tmp string) error { return writeResults(tmp, s, samples) }); err != nil {
+	if err := outdir.Replace(out, nil, func(tmp string) error { return writeResults(tmp, s, samples) }); err != nil {
 		return err
 	}
-	printTable(stdout, s, f.out)
-	return outcomeError(runErr, []*summary.Summary{s}, f.out)
+	printTable(stdout, s, out)
+	return outcomeError(runErr, []*summary.Summary{s}, out)
 }
 
 func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -64,14 +64,14 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f.register(fs, 1)
 	rowsList := fs.String("rows", "10000,50000,200000,1000000", "comma-separated row counts")
 	fs.StringVar(&f.out, "out", "", "sweep folder, one subfolder per row count (default results/sweep-<db>)")
-	if err := parse(fs, args, stdout); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	sizes, err := parseRows(*rowsList)
 	if err != nil {
 		return err
 	}
-	cfg, err := f.config(fs, "sweep-")
+	cfg, out, err := f.config(fs, "sweep-")
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var done []*summary.Summary
 	var runErr error
 	errNothing := errors.New("nothing measured")
-	err = outdir.Replace(f.out, nil, func(tmp string) error {
+	err = outdir.Replace(out, nil, func(tmp string) error {
 		runErr = bench.Sweep(ctx, db, cfg, sizes, launcher, newProgress(stderr),
 			func(s *summary.Summary, samples []summary.SampleRow) error {
 				sub := report.SweepDir(s.Config.Rows)
@@ -99,7 +99,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				}
 				done = append(done, s)
 				fmt.Fprintf(stdout, "%s rows:\n", summary.Thousands(int64(s.Config.Rows)))
-				printTable(stdout, s, filepath.Join(f.out, sub))
+				printTable(stdout, s, filepath.Join(out, sub))
 				return nil
 			})
 		if len(done) == 0 {
@@ -113,8 +113,8 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "sweep report in %s\n", filepath.Join(f.out, report.File))
-	return outcomeError(runErr, done, f.out)
+	fmt.Fprintf(stdout, "sweep report in %s\n", filepath.Join(out, report.File))
+	return outcomeError(runErr, done, out)
 }
 
 // inputError makes a limit that leaves no worker room, and a table of

@@ -19,7 +19,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rows := fs.Int("rows", seed.DefaultRows, "rows in the table")
 	payload := fs.Int("payload", items.DefaultPayload, "size in bytes of each row's JSON document")
 	dataSeed := fs.Uint64("seed", seed.DefaultSeed, "seed of the generated rows")
-	if err := parse(fs, args, stdout); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if err := positive(map[string]int{"rows": *rows, "payload": *payload}); err != nil {
