@@ -19,6 +19,7 @@ import (
 	"iterbench/seed"
 	"iterbench/strategies"
 	"iterbench/summary"
+	"iterbench/units"
 	"iterbench/worker"
 )
 
@@ -103,10 +104,10 @@ func checkLimit(cfg Config, base rss.Peaks) error {
 	switch {
 	case cfg.RSSLimit > 0 && base.RSS >= cfg.RSSLimit:
 		return fmt.Errorf("%w: --rss-limit %s, but a worker that only connects has an RSS of %s; give a larger limit",
-			ErrLimitBelowBaseline, summary.MiB(float64(cfg.RSSLimit)), summary.MiB(float64(base.RSS)))
+			ErrLimitBelowBaseline, units.MiB(float64(cfg.RSSLimit)), units.MiB(float64(base.RSS)))
 	case cfg.MemoryLimit > 0 && base.Cgroup >= cfg.MemoryLimit:
 		return fmt.Errorf("%w: --memory-limit %s, but the container of a worker that only connects is charged %s; give a larger limit",
-			ErrLimitBelowBaseline, summary.MiB(float64(cfg.MemoryLimit)), summary.MiB(float64(base.Cgroup)))
+			ErrLimitBelowBaseline, units.MiB(float64(cfg.MemoryLimit)), units.MiB(float64(base.Cgroup)))
 	}
 	return nil
 }
@@ -217,7 +218,7 @@ func Baseline(ctx context.Context, l worker.Launcher, cfg Config, touch uint64) 
 	out := spawn(ctx, l, cfg.job("", touch), limits{Interval: cfg.Interval}, nil)
 	if out.OOMKilled {
 		return rss.Peaks{}, fmt.Errorf("%w: under --memory-limit %s the kernel killed a worker that only connects; give a larger limit",
-			ErrLimitBelowBaseline, summary.MiB(float64(cfg.MemoryLimit)))
+			ErrLimitBelowBaseline, units.MiB(float64(cfg.MemoryLimit)))
 	}
 	if out.Err != nil {
 		return rss.Peaks{}, fmt.Errorf("baseline worker: %w", out.Err)

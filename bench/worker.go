@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"iterbench/rss"
-	"iterbench/summary"
+	"iterbench/units"
 	"iterbench/worker"
 )
 
@@ -145,7 +145,7 @@ func spawn(ctx context.Context, l worker.Launcher, j worker.Job, lim limits, onP
 			out.KilledAt.Seconds(), out.Exit.Code)
 	case errors.Is(context.Cause(runCtx), errKilled):
 		out.Killed = true
-		out.Err = fmt.Errorf("killed at %.2f s: RSS crossed the limit of %s", out.KilledAt.Seconds(), summary.MiB(float64(lim.RSS)))
+		out.Err = fmt.Errorf("killed at %.2f s: RSS crossed the limit of %s", out.KilledAt.Seconds(), units.MiB(float64(lim.RSS)))
 	case errors.Is(context.Cause(runCtx), errTimeout):
 		out.TimedOut = true
 		out.Err = fmt.Errorf("stopped after the time limit of %v", lim.Timeout)

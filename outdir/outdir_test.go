@@ -65,3 +65,13 @@ func TestReplace(t *testing.T) {
 		t.Errorf("%d entries beside the folder, want only it: %v", len(entries), entries)
 	}
 }
+
+func TestWriteFileLeavesNoTempOnError(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteFile(filepath.Join(dir, "missing", "x"), []byte("x")); err == nil {
+		t.Fatal("writing into a missing folder succeeded")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left %d files behind", len(entries))
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"iterbench/summary"
+	"iterbench/units"
 )
 
 // Chart is one drawn chart.
@@ -144,7 +145,7 @@ func names(s *summary.Summary) []string {
 func newPlot(s *summary.Summary, what string) *plot.Plot {
 	p := plot.New()
 	c := s.Config
-	p.Title.Text = fmt.Sprintf("%s: %s, %s rows, batch %d", what, c.Database, summary.Thousands(int64(c.Rows)), c.BatchSize)
+	p.Title.Text = fmt.Sprintf("%s: %s, %s rows, batch %d", what, c.Database, units.Thousands(int64(c.Rows)), c.BatchSize)
 	if !s.Complete {
 		p.Title.Text += " (incomplete)"
 	}

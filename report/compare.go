@@ -12,6 +12,7 @@ import (
 	"golang.org/x/perf/benchmath"
 
 	"iterbench/summary"
+	"iterbench/units"
 )
 
 // CompareFile is the name of the cross-database comparison.
@@ -40,21 +41,21 @@ func Compare(dirs []string, ss []*summary.Summary) []byte {
 				b.WriteString(" – | – |")
 				continue
 			}
-			fmt.Fprintf(&b, " %s | %s |", summary.MiB(st.PeakRSSBytes.Median), summary.Seconds(st.DurationSeconds.Median))
+			fmt.Fprintf(&b, " %s | %s |", units.MiB(st.PeakRSSBytes.Median), units.Seconds(st.DurationSeconds.Median))
 		}
 		b.WriteByte('\n')
 	}
 	b.WriteString("| *baseline* |")
 	for _, s := range ss {
-		fmt.Fprintf(&b, " %s | |", summary.MiB(float64(s.BaselinePeakRSSBytes)))
+		fmt.Fprintf(&b, " %s | |", units.MiB(float64(s.BaselinePeakRSSBytes)))
 	}
 	b.WriteString("\n\n")
 	for _, s := range ss {
 		c := s.Config
 		fmt.Fprintf(&b, "- **%s**: %s rows, batch %d, %d repeats, bulk form `%s`, seeding %s",
-			label(s), summary.Thousands(int64(c.Rows)), c.BatchSize, c.Repeats, c.BulkForm, summary.Seconds(s.SeedSeconds))
+			label(s), units.Thousands(int64(c.Rows)), c.BatchSize, c.Repeats, c.BulkForm, units.Seconds(s.SeedSeconds))
 		if c.Image != "" {
-			fmt.Fprintf(&b, ", image `%s` (`%s`), container start %s", c.Image, c.ServerCommand, summary.Seconds(c.StartSeconds))
+			fmt.Fprintf(&b, ", image `%s` (`%s`), container start %s", c.Image, c.ServerCommand, units.Seconds(c.StartSeconds))
 		}
 		b.WriteString("\n")
 	}
@@ -83,9 +84,9 @@ func CompareFindings(ss []*summary.Summary) []string {
 			return cmp.Compare(a.PeakRSSBytes.Median, b.PeakRSSBytes.Median)
 		})
 		out = append(out, fmt.Sprintf("%s: fastest **%s** (%s, %s rows/s); most memory **%s** (%s, %s the leanest, %s).",
-			label(s), fastest.Name, summary.Seconds(fastest.DurationSeconds.Median),
-			summary.Thousands(int64(math.Round(fastest.RowsPerSecond))), hungriest.Name,
-			summary.MiB(hungriest.PeakRSSBytes.Median), times(hungriest.PeakRSSBytes.Median/leanest.PeakRSSBytes.Median), leanest.Name))
+			label(s), fastest.Name, units.Seconds(fastest.DurationSeconds.Median),
+			units.Thousands(int64(math.Round(fastest.RowsPerSecond))), hungriest.Name,
+			units.MiB(hungriest.PeakRSSBytes.Median), times(hungriest.PeakRSSBytes.Median/leanest.PeakRSSBytes.Median), leanest.Name))
 	}
 	// Per strategy: which database ran it fastest, and the spread.
 	names := summary.StrategyNames(ss)
@@ -107,7 +108,7 @@ func CompareFindings(ss []*summary.Summary) []string {
 		slices.SortFunc(es, func(a, b entry) int { return cmp.Compare(a.sec, b.sec) })
 		var parts []string
 		for _, e := range es {
-			parts = append(parts, fmt.Sprintf("%s %s", e.db, summary.Seconds(e.sec)))
+			parts = append(parts, fmt.Sprintf("%s %s", e.db, units.Seconds(e.sec)))
 		}
 		slow, fast := es[len(es)-1], es[0]
 		c := benchmath.AssumeNothing.Compare(benchmath.NewSample(slow.xs, &benchmath.DefaultThresholds),

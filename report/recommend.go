@@ -10,6 +10,7 @@ import (
 	"iterbench/plots"
 	"iterbench/strategies"
 	"iterbench/summary"
+	"iterbench/units"
 )
 
 // Margin is the share of the memory limit a recommended strategy must leave
@@ -57,16 +58,16 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 		case strategies.IsInDatabase(st.Name): // reported beside the ranking
 		case slices.Contains(growing, st.Name):
 			r.Excluded[st.Name] = fmt.Sprintf("its RSS was still rising during the run (median peak %s, %s the lowest)",
-				summary.MiB(st.PeakRSSBytes.Median), times(st.PeakRSSBytes.Median/lowestPeak(s)))
+				units.MiB(st.PeakRSSBytes.Median), times(st.PeakRSSBytes.Median/lowestPeak(s)))
 			if len(sweep) < 2 {
 				r.Excluded[st.Name] += "; see how it grows with `iterbench sweep`"
 			}
 		case !slices.Contains(bounded, st.Name):
 			r.Excluded[st.Name] = fmt.Sprintf("median peak %s is %s above the baseline worker's, more than the %s a bounded strategy may take",
-				summary.MiB(st.PeakRSSBytes.Median), summary.MiB(plots.Excess(s, st)), summary.MiB(plots.BoundedAllowance(s)))
+				units.MiB(st.PeakRSSBytes.Median), units.MiB(plots.Excess(s, st)), units.MiB(plots.BoundedAllowance(s)))
 		case r.LimitBytes > 0 && limitPeak(s, st.Name) > (1-Margin)*float64(r.LimitBytes):
 			r.Excluded[st.Name] = fmt.Sprintf("peak %s leaves less than %.0f %% of the %s limit free",
-				summary.MiB(limitPeak(s, st.Name)), 100*Margin, summary.MiB(float64(r.LimitBytes)))
+				units.MiB(limitPeak(s, st.Name)), 100*Margin, units.MiB(float64(r.LimitBytes)))
 		default:
 			ok = append(ok, st)
 		}
@@ -91,7 +92,7 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 		}
 		name := st.Name
 		r.SQL = fmt.Sprintf("If the calculation can be written in SQL, **%s** did it in %s (%s rows/s)",
-			name, summary.Seconds(st.DurationSeconds.Median), summary.Thousands(int64(math.Round(st.RowsPerSecond))))
+			name, units.Seconds(st.DurationSeconds.Median), units.Thousands(int64(math.Round(st.RowsPerSecond))))
 		if len(ok) > 0 {
 			r.SQL += fmt.Sprintf(", %s faster than %s", times(ok[0].DurationSeconds.Median/st.DurationSeconds.Median), ok[0].Name)
 		}
@@ -139,12 +140,12 @@ func failures(s *summary.Summary, name string) string {
 		case summary.StatusOK:
 		case summary.StatusKilled:
 			parts = append(parts, fmt.Sprintf("killed at %.1f s (peak %s, %s rows done)", r.KilledAtSeconds,
-				summary.MiB(float64(r.PeakRSSBytes)), summary.Thousands(r.Rows)))
+				units.MiB(float64(r.PeakRSSBytes)), units.Thousands(r.Rows)))
 		case summary.StatusOOMKilled:
 			parts = append(parts, fmt.Sprintf("OOM-killed by the kernel at %.1f s, exit code %d (container peak %s, %s rows done)",
-				r.KilledAtSeconds, r.ExitCode, summary.MiB(float64(r.CgroupPeakBytes)), summary.Thousands(r.Rows)))
+				r.KilledAtSeconds, r.ExitCode, units.MiB(float64(r.CgroupPeakBytes)), units.Thousands(r.Rows)))
 		case summary.StatusTimeout:
-			parts = append(parts, fmt.Sprintf("stopped by the time limit (%s rows done)", summary.Thousands(r.Rows)))
+			parts = append(parts, fmt.Sprintf("stopped by the time limit (%s rows done)", units.Thousands(r.Rows)))
 		default:
 			parts = append(parts, fmt.Sprintf("%s (%s)", r.Status, firstLine(r.Error)))
 		}
@@ -167,11 +168,11 @@ func warnings(s *summary.Summary, sweep []*summary.Summary) []string {
 		case killed > 0 && s.Config.LimitEnforcedBy == summary.EnforcedByKernel:
 			out = append(out, fmt.Sprintf("%s reached the %s memory limit of its container and the kernel's OOM killer ended it "+
 				"(exit code 137) in %d of %d runs: this is how the original backfill was OOM-killed.",
-				st.Name, summary.MiB(float64(s.Config.LimitBytes())), killed, st.Runs))
+				st.Name, units.MiB(float64(s.Config.LimitBytes())), killed, st.Runs))
 		case killed > 0:
 			out = append(out, fmt.Sprintf("%s crossed the %s memory limit and was killed in %d of %d runs: "+
 				"this is how the original backfill was OOM-killed (here emulated by the sampler, see above).",
-				st.Name, summary.MiB(float64(s.Config.LimitBytes())), killed, st.Runs))
+				st.Name, units.MiB(float64(s.Config.LimitBytes())), killed, st.Runs))
 		}
 	}
 	if len(sweep) >= 2 {
@@ -191,7 +192,7 @@ func warnings(s *summary.Summary, sweep []*summary.Summary) []string {
 			if growth := perRowB / perRowA; growth >= 2 {
 				out = append(out, fmt.Sprintf("%s: time per row grew %s from %s to %s rows: OFFSET re-reads every skipped row, "+
 					"so the total time grows with the square of the table; keyset paging does not.",
-					name, times(growth), summary.Thousands(int64(first.Config.Rows)), summary.Thousands(int64(last.Config.Rows))))
+					name, times(growth), units.Thousands(int64(first.Config.Rows)), units.Thousands(int64(last.Config.Rows))))
 			}
 		}
 		for _, st := range last.Strategies {
@@ -204,12 +205,12 @@ func warnings(s *summary.Summary, sweep []*summary.Summary) []string {
 			rowsGrowth := float64(last.Config.Rows) / float64(first.Config.Rows)
 			if growth >= rowsGrowth/4 && growth >= 4 {
 				out = append(out, fmt.Sprintf("%s: memory above the baseline grew %s while rows grew %s (%s → %s): it needs memory in proportion to the table.",
-					st.Name, times(growth), times(rowsGrowth), summary.MiB(a.PeakRSSBytes.Median), summary.MiB(st.PeakRSSBytes.Median)))
+					st.Name, times(growth), times(rowsGrowth), units.MiB(a.PeakRSSBytes.Median), units.MiB(st.PeakRSSBytes.Median)))
 			}
 		}
 	} else if offset, keyset := bulkPagers(s); offset.OK > 0 && keyset.OK > 0 && offset.DurationSeconds.Median >= 1.5*keyset.DurationSeconds.Median {
 		out = append(out, fmt.Sprintf("%s took %s the time of %s already at %s rows: OFFSET re-reads skipped rows, and the gap grows with the table.",
-			offset.Name, times(offset.DurationSeconds.Median/keyset.DurationSeconds.Median), keyset.Name, summary.Thousands(int64(s.Config.Rows))))
+			offset.Name, times(offset.DurationSeconds.Median/keyset.DurationSeconds.Median), keyset.Name, units.Thousands(int64(s.Config.Rows))))
 	}
 	return out
 }
@@ -219,9 +220,9 @@ func (r Recommendation) Markdown() string {
 	var b strings.Builder
 	limit := "no memory limit given (`--memory-limit`, or `--rss-limit` without Docker)"
 	if r.LimitBytes > 0 {
-		limit = "a memory limit of " + summary.MiB(float64(r.LimitBytes))
+		limit = "a memory limit of " + units.MiB(float64(r.LimitBytes))
 	}
-	fmt.Fprintf(&b, "## Recommendation\n\nFor %s at %s rows, with %s:\n\n", r.Database, summary.Thousands(int64(r.Rows)), limit)
+	fmt.Fprintf(&b, "## Recommendation\n\nFor %s at %s rows, with %s:\n\n", r.Database, units.Thousands(int64(r.Rows)), limit)
 	if r.Best != "" {
 		fmt.Fprintf(&b, "- Use **%s**: the fastest strategy whose memory stayed flat", r.Best)
 		if r.LimitBytes > 0 {

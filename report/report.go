@@ -12,9 +12,11 @@ import (
 	"strconv"
 	"strings"
 
+	"iterbench/outdir"
 	"iterbench/plots"
 	"iterbench/strategies"
 	"iterbench/summary"
+	"iterbench/units"
 )
 
 // File is the name of the Markdown report.
@@ -34,7 +36,7 @@ func Write(dir string, s *summary.Summary, samples []summary.SampleRow) error {
 	if err := writeCharts(dir, charts); err != nil {
 		return err
 	}
-	return summary.WriteFile(filepath.Join(dir, File), Markdown(s, samples, charts))
+	return outdir.WriteFile(filepath.Join(dir, File), Markdown(s, samples, charts))
 }
 
 // writeCharts writes every chart into dir in every format, atomically.
@@ -45,7 +47,7 @@ func writeCharts(dir string, charts []plots.Chart) error {
 			if err != nil {
 				return fmt.Errorf("render %s.%s: %w", c.Name, format, err)
 			}
-			if err := summary.WriteFile(filepath.Join(dir, c.Name+"."+format), data); err != nil {
+			if err := outdir.WriteFile(filepath.Join(dir, c.Name+"."+format), data); err != nil {
 				return err
 			}
 		}
@@ -57,14 +59,14 @@ func writeCharts(dir string, charts []plots.Chart) error {
 func Markdown(s *summary.Summary, samples []summary.SampleRow, charts []plots.Chart) []byte {
 	var b bytes.Buffer
 	c := s.Config
-	fmt.Fprintf(&b, "# iterbench: %s, %s rows\n\n", c.Database, summary.Thousands(int64(c.Rows)))
+	fmt.Fprintf(&b, "# iterbench: %s, %s rows\n\n", c.Database, units.Thousands(int64(c.Rows)))
 	if !s.Complete {
 		b.WriteString("**Incomplete:** this run was interrupted; the figures below cover only the runs that happened.\n\n")
 	}
 	fmt.Fprintf(&b, "Every row's `score` recomputed from its JSON document (%s bytes each) and written back, "+
 		"by %d strategies, %d repeat(s) each, in an order shuffled per repeat (shuffle seed %d). "+
 		"Each run is a worker process of its own whose RSS was sampled every %s; every row was verified after every run.\n\n",
-		summary.Thousands(int64(c.PayloadBytes)), len(s.Strategies), c.Repeats, c.ShuffleSeed, seconds(c.IntervalSeconds))
+		units.Thousands(int64(c.PayloadBytes)), len(s.Strategies), c.Repeats, c.ShuffleSeed, seconds(c.IntervalSeconds))
 	fmt.Fprintf(&b, "- Database: %s %s, driver %s %s, GORM %s\n", c.Database, c.DatabaseVersion, c.Driver, c.DriverVersion, c.GORMVersion)
 	if len(c.Settings) > 0 {
 		keys := make([]string, 0, len(c.Settings))
@@ -79,14 +81,14 @@ func Markdown(s *summary.Summary, samples []summary.SampleRow, charts []plots.Ch
 		fmt.Fprintf(&b, "- Settings: %s\n", strings.Join(kv, ", "))
 	}
 	fmt.Fprintf(&b, "- Batch size %d; bulk-update form `%s`\n", c.BatchSize, c.BulkForm)
-	fmt.Fprintf(&b, "- Seeding %s rows took %s (%s)\n", summary.Thousands(int64(c.Rows)), summary.Seconds(s.SeedSeconds), c.SeedMethod)
-	fmt.Fprintf(&b, "- Baseline (a worker that only connects): %s sampled peak", summary.MiB(float64(s.BaselinePeakRSSBytes)))
+	fmt.Fprintf(&b, "- Seeding %s rows took %s (%s)\n", units.Thousands(int64(c.Rows)), units.Seconds(s.SeedSeconds), c.SeedMethod)
+	fmt.Fprintf(&b, "- Baseline (a worker that only connects): %s sampled peak", units.MiB(float64(s.BaselinePeakRSSBytes)))
 	if s.BaselineAnonPeakBytes > 0 {
-		fmt.Fprintf(&b, " (%s anonymous, %s file-backed)", summary.MiB(float64(s.BaselineAnonPeakBytes)), summary.MiB(float64(s.BaselineFilePeakBytes)))
+		fmt.Fprintf(&b, " (%s anonymous, %s file-backed)", units.MiB(float64(s.BaselineAnonPeakBytes)), units.MiB(float64(s.BaselineFilePeakBytes)))
 	}
-	fmt.Fprintf(&b, ", %s VmHWM", summary.MiB(float64(s.BaselineKernelMaxRSSBytes)))
+	fmt.Fprintf(&b, ", %s VmHWM", units.MiB(float64(s.BaselineKernelMaxRSSBytes)))
 	if s.BaselineCgroupPeakBytes > 0 {
-		fmt.Fprintf(&b, "; its container was charged %s", summary.MiB(float64(s.BaselineCgroupPeakBytes)))
+		fmt.Fprintf(&b, "; its container was charged %s", units.MiB(float64(s.BaselineCgroupPeakBytes)))
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "- %s on %s/%s, %d CPUs", c.GoVersion, c.OS, c.Arch, c.CPUs)
@@ -103,11 +105,11 @@ func Markdown(s *summary.Summary, samples []summary.SampleRow, charts []plots.Ch
 			continue
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s–%s | %s | %s | %s | %s (%d wrong) | %d/%d |\n",
-			st.Name, summary.MiB(st.PeakRSSBytes.Median),
-			strings.TrimSuffix(summary.MiB(st.PeakRSSBytes.Min), " MiB"), summary.MiB(st.PeakRSSBytes.Max),
-			aboveBaseline(s, st), strings.TrimSpace(summary.Seconds(st.DurationSeconds.Median)+" "+timeInterval(s, st.Name)),
-			summary.Thousands(int64(math.Round(st.RowsPerSecond))),
-			summary.Thousands(st.RowsVerified), st.WrongRows, st.OK, st.Runs)
+			st.Name, units.MiB(st.PeakRSSBytes.Median),
+			strings.TrimSuffix(units.MiB(st.PeakRSSBytes.Min), " MiB"), units.MiB(st.PeakRSSBytes.Max),
+			aboveBaseline(s, st), strings.TrimSpace(units.Seconds(st.DurationSeconds.Median)+" "+timeInterval(s, st.Name)),
+			units.Thousands(int64(math.Round(st.RowsPerSecond))),
+			units.Thousands(st.RowsVerified), st.WrongRows, st.OK, st.Runs)
 	}
 	b.WriteString("\n" + memoryNote(s))
 	b.WriteString("\nTimes are medians; ± is the 95 % confidence interval of the median (golang.org/x/perf/benchmath, as benchstat), " +
@@ -149,8 +151,8 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 	low, high := byPeak[0], byPeak[len(byPeak)-1]
 	if len(ok) > 1 {
 		out = append(out, fmt.Sprintf("Memory: **%s** peaked highest at %s, %s the lowest, **%s** at %s.",
-			high.Name, summary.MiB(high.PeakRSSBytes.Median), times(high.PeakRSSBytes.Median/low.PeakRSSBytes.Median),
-			low.Name, summary.MiB(low.PeakRSSBytes.Median)))
+			high.Name, units.MiB(high.PeakRSSBytes.Median), times(high.PeakRSSBytes.Median/low.PeakRSSBytes.Median),
+			low.Name, units.MiB(low.PeakRSSBytes.Median)))
 	}
 	if base := float64(s.BaselinePeakRSSBytes); base > 0 {
 		var parts []string
@@ -164,10 +166,10 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 		}
 		if s.BaselineAnonPeakBytes > 0 {
 			out = append(out, fmt.Sprintf("Bounded (median peak at most %s above the baseline), anonymous memory above the baseline worker's %s: %s.",
-				summary.MiB(plots.BoundedAllowance(s)), summary.MiB(float64(s.BaselineAnonPeakBytes)), strings.Join(parts, ", ")))
+				units.MiB(plots.BoundedAllowance(s)), units.MiB(float64(s.BaselineAnonPeakBytes)), strings.Join(parts, ", ")))
 		} else {
 			out = append(out, fmt.Sprintf("Bounded (median peak at most %s above the baseline): %s the baseline worker's %s.",
-				summary.MiB(plots.BoundedAllowance(s)), strings.Join(parts, ", "), summary.MiB(base)))
+				units.MiB(plots.BoundedAllowance(s)), strings.Join(parts, ", "), units.MiB(base)))
 		}
 	}
 	if flat, growing := Flatness(s, samples); len(flat)+len(growing) > 0 {
@@ -189,7 +191,7 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 	fast, slow := byTime[0], byTime[len(byTime)-1]
 	if len(ok) > 1 {
 		out = append(out, fmt.Sprintf("Speed: **%s** was fastest (%s, %s rows/s), %s.",
-			fast.Name, summary.Seconds(fast.DurationSeconds.Median), summary.Thousands(int64(math.Round(fast.RowsPerSecond))),
+			fast.Name, units.Seconds(fast.DurationSeconds.Median), units.Thousands(int64(math.Round(fast.RowsPerSecond))),
 			fasterClaim(s, fast, slow)))
 
 	}
@@ -205,7 +207,7 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 				claim = noDifference(c)
 			}
 			out = append(out, fmt.Sprintf("Bulk writes: %s took %s against %s's %s per-row (%s).",
-				bulk.Name, summary.Seconds(bulk.DurationSeconds.Median), st.Name, summary.Seconds(st.DurationSeconds.Median), claim))
+				bulk.Name, units.Seconds(bulk.DurationSeconds.Median), st.Name, units.Seconds(st.DurationSeconds.Median), claim))
 		}
 	}
 	out = append(out, samplerCheck(s))
@@ -356,7 +358,7 @@ func aboveBaseline(s *summary.Summary, st summary.Strategy) string {
 	if d < 0 {
 		sign, d = "−", -d
 	}
-	return sign + summary.MiB(d)
+	return sign + units.MiB(d)
 }
 
 // memoryNote says what the memory figures are.
@@ -387,12 +389,12 @@ func limitNote(s *summary.Summary) string {
 	case c.LimitEnforcedBy == summary.EnforcedByKernel:
 		return fmt.Sprintf("\nMemory limit: every worker ran in a container limited to %s with no swap (`--memory-limit`); "+
 			"the kernel's OOM killer ended a worker whose container reached it (status `oom-killed`, exit code 137, as Kubernetes "+
-			"reports OOMKilled). GOMEMLIMIT: %s.\n", summary.MiB(float64(c.LimitBytes())), goMemLimit(c.GoMemLimit))
+			"reports OOMKilled). GOMEMLIMIT: %s.\n", units.MiB(float64(c.LimitBytes())), goMemLimit(c.GoMemLimit))
 	default:
 		return fmt.Sprintf("\nMemory limit (emulated): the parent sampled each worker's RSS every %s and killed a worker above %s "+
 			"(status `killed`, `--rss-limit`). This is an emulation: the kernel compares the cgroup's charge instead, and acts "+
 			"at once, while a worker can overshoot a sampled limit by what it allocates between two samples. GOMEMLIMIT: %s.\n",
-			seconds(c.IntervalSeconds), summary.MiB(float64(c.LimitBytes())), goMemLimit(c.GoMemLimit))
+			seconds(c.IntervalSeconds), units.MiB(float64(c.LimitBytes())), goMemLimit(c.GoMemLimit))
 	}
 }
 
@@ -404,7 +406,7 @@ func goMemLimit(setting string) string {
 		return "auto (90 % of the container's limit, set by automemlimit in the worker)"
 	}
 	if n, err := strconv.ParseUint(setting, 10, 64); err == nil {
-		return summary.MiB(float64(n))
+		return units.MiB(float64(n))
 	}
 	return setting
 }

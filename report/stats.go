@@ -7,6 +7,7 @@ import (
 	"golang.org/x/perf/benchmath"
 
 	"iterbench/summary"
+	"iterbench/units"
 )
 
 // durations returns the durations of a strategy's ok runs.
@@ -50,10 +51,10 @@ func noDifference(c benchmath.Comparison) string {
 func fasterClaim(s *summary.Summary, fast, slow summary.Strategy) string {
 	c := compareTimes(s, fast.Name, slow.Name)
 	if !significant(c) {
-		return fmt.Sprintf("against **%s** (%s): %s", slow.Name, summary.Seconds(slow.DurationSeconds.Median), noDifference(c))
+		return fmt.Sprintf("against **%s** (%s): %s", slow.Name, units.Seconds(slow.DurationSeconds.Median), noDifference(c))
 	}
 	return fmt.Sprintf("%s faster than **%s** (%s; %s)", times(slow.DurationSeconds.Median/fast.DurationSeconds.Median), slow.Name,
-		summary.Seconds(slow.DurationSeconds.Median), pn(c))
+		units.Seconds(slow.DurationSeconds.Median), pn(c))
 }
 
 // timeInterval is the 95 % confidence interval of a strategy's median time

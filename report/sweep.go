@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"strings"
 
+	"iterbench/outdir"
 	"iterbench/plots"
 	"iterbench/summary"
+	"iterbench/units"
 )
 
 // SweepDir is the subfolder of a sweep folder that holds one row count.
@@ -68,7 +70,7 @@ func WriteSweep(dir string, ss []*summary.Summary) error {
 	if err != nil {
 		return err
 	}
-	return summary.WriteFile(filepath.Join(dir, File), SweepMarkdown(ss, samples, charts))
+	return outdir.WriteFile(filepath.Join(dir, File), SweepMarkdown(ss, samples, charts))
 }
 
 // SweepMarkdown returns the report of a sweep: median peak RSS and time of
@@ -81,12 +83,12 @@ func SweepMarkdown(ss []*summary.Summary, samples []summary.SampleRow, charts []
 	c := last.Config
 	var sizes []string
 	for _, s := range ss {
-		sizes = append(sizes, summary.Thousands(int64(s.Config.Rows)))
+		sizes = append(sizes, units.Thousands(int64(s.Config.Rows)))
 	}
 	fmt.Fprintf(&b, "# iterbench sweep: %s, %s rows\n\n", c.Database, strings.Join(sizes, ", "))
 	fmt.Fprintf(&b, "%s %s, batch %d, %d repeat(s) per size", c.Database, c.DatabaseVersion, c.BatchSize, c.Repeats)
 	if c.TimeoutSeconds > 0 {
-		fmt.Fprintf(&b, ", time limit %s per run", summary.Seconds(c.TimeoutSeconds))
+		fmt.Fprintf(&b, ", time limit %s per run", units.Seconds(c.TimeoutSeconds))
 	}
 	b.WriteString(". Each row count has a full report of its own: ")
 	for i, s := range ss {
@@ -101,8 +103,8 @@ func SweepMarkdown(ss []*summary.Summary, samples []summary.SampleRow, charts []
 		title string
 		cell  func(st summary.Strategy) string
 	}{
-		{"Median peak RSS", func(st summary.Strategy) string { return summary.MiB(st.PeakRSSBytes.Median) }},
-		{"Median time", func(st summary.Strategy) string { return summary.Seconds(st.DurationSeconds.Median) }},
+		{"Median peak RSS", func(st summary.Strategy) string { return units.MiB(st.PeakRSSBytes.Median) }},
+		{"Median time", func(st summary.Strategy) string { return units.Seconds(st.DurationSeconds.Median) }},
 	} {
 		fmt.Fprintf(&b, "### %s\n\n| strategy | %s |\n|---|%s\n", part.title, strings.Join(sizes, " | "), strings.Repeat("---:|", len(ss)))
 		for _, name := range names {
@@ -157,8 +159,8 @@ func Growth(ss []*summary.Summary) []string {
 			return 1e6 * st.DurationSeconds.Median / float64(s.Config.Rows)
 		}
 		out = append(out, fmt.Sprintf("%s, %s → %s rows: median peak RSS %s → %s (%+.0f %%, %s the baseline at the largest); time per row %.1f → %.1f µs (%s).",
-			name, summary.Thousands(int64(first.Config.Rows)), summary.Thousands(int64(last.Config.Rows)),
-			summary.MiB(a.PeakRSSBytes.Median), summary.MiB(z.PeakRSSBytes.Median),
+			name, units.Thousands(int64(first.Config.Rows)), units.Thousands(int64(last.Config.Rows)),
+			units.MiB(a.PeakRSSBytes.Median), units.MiB(z.PeakRSSBytes.Median),
 			100*(z.PeakRSSBytes.Median/a.PeakRSSBytes.Median-1), times(z.PeakRSSBytes.Median/float64(last.BaselinePeakRSSBytes)),
 			perRow(first, a), perRow(last, z), times(perRow(last, z)/perRow(first, a))))
 	}

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/renameio/v2"
+	"iterbench/outdir"
 )
 
 // The files a results folder holds.
@@ -152,18 +152,9 @@ func Write(dir string, s *Summary, samples []SampleRow) error {
 		name string
 		data []byte
 	}{{SamplesFile, cs.Bytes()}, {BenchFile, bs.Bytes()}, {SummaryFile, js.Bytes()}} {
-		if err := WriteFile(filepath.Join(dir, f.name), f.data); err != nil {
+		if err := outdir.WriteFile(filepath.Join(dir, f.name), f.data); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// WriteFile writes data to path through a temporary file in the same folder
-// and a rename.
-func WriteFile(path string, data []byte) error {
-	if err := renameio.WriteFile(path, data, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

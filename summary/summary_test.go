@@ -3,7 +3,6 @@ package summary
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -151,27 +150,5 @@ func TestBenchFormat(t *testing.T) {
 	want := []string{"Iterate/strategy=b/rows=100", "Iterate/strategy=a/rows=100", "Iterate/strategy=a/rows=100"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("results %q, want %q", got, want)
-	}
-}
-
-func TestFormat(t *testing.T) {
-	for _, c := range []struct{ got, want string }{
-		{Thousands(0), "0"}, {Thousands(999), "999"}, {Thousands(1000), "1,000"}, {Thousands(-1234567), "-1,234,567"},
-		{MiB(1.5 * (1 << 20)), "1.5 MiB"},
-		{Seconds(0.01234), "0.012 s"}, {Seconds(1.234), "1.23 s"}, {Seconds(12.34), "12.3 s"}, {Seconds(123.4), "123 s"},
-	} {
-		if c.got != c.want {
-			t.Errorf("got %q, want %q", c.got, c.want)
-		}
-	}
-}
-
-func TestWriteFileLeavesNoTempOnError(t *testing.T) {
-	dir := t.TempDir()
-	if err := WriteFile(filepath.Join(dir, "missing", "x"), []byte("x")); err == nil {
-		t.Fatal("writing into a missing folder succeeded")
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("left %d files behind", len(entries))
 	}
 }

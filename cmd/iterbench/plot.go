@@ -78,7 +78,7 @@ func compareCmd(args []string, stdout io.Writer) error {
 	if err := checkWritable(filepath.Dir(*out)); err != nil {
 		return usageError{err}
 	}
-	if err := summary.WriteFile(*out, report.Compare(rel, ss)); err != nil {
+	if err := outdir.WriteFile(*out, report.Compare(rel, ss)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", *out)

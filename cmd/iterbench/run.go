@@ -18,6 +18,7 @@ import (
 	"iterbench/report"
 	"iterbench/seed"
 	"iterbench/summary"
+	"iterbench/units"
 )
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -98,7 +99,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 					return err
 				}
 				done = append(done, s)
-				fmt.Fprintf(stdout, "%s rows:\n", summary.Thousands(int64(s.Config.Rows)))
+				fmt.Fprintf(stdout, "%s rows:\n", units.Thousands(int64(s.Config.Rows)))
 				printTable(stdout, s, filepath.Join(out, sub))
 				return nil
 			})

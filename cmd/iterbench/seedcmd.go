@@ -9,7 +9,7 @@ import (
 	"iterbench/database"
 	"iterbench/items"
 	"iterbench/seed"
-	"iterbench/summary"
+	"iterbench/units"
 )
 
 func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -48,6 +48,6 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return inputError(err)
 	}
-	fmt.Fprintf(stdout, "seeded %s rows into %s (%s) in %s\n", summary.Thousands(st.Rows), items.Table, database.Redact(t.dsn), summary.Seconds(st.Duration.Seconds()))
+	fmt.Fprintf(stdout, "seeded %s rows into %s (%s) in %s\n", units.Thousands(st.Rows), items.Table, database.Redact(t.dsn), units.Seconds(st.Duration.Seconds()))
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"iterbench/report"
 	"iterbench/summary"
+	"iterbench/units"
 )
 
 // printTable prints a short table of the results.
@@ -19,11 +20,11 @@ func printTable(w io.Writer, s *summary.Summary, dir string) {
 			fmt.Fprintf(tw, "%s\t–\t–\t–\t0/%d %s\t\n", st.Name, st.Runs, failedStatus(s, st.Name))
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t\n", st.Name, summary.MiB(st.PeakRSSBytes.Median),
-			summary.Seconds(st.DurationSeconds.Median), summary.Thousands(int64(math.Round(st.RowsPerSecond))), st.OK, st.Runs)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t\n", st.Name, units.MiB(st.PeakRSSBytes.Median),
+			units.Seconds(st.DurationSeconds.Median), units.Thousands(int64(math.Round(st.RowsPerSecond))), st.OK, st.Runs)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "baseline %s; results in %s (%s)\n", summary.MiB(float64(s.BaselinePeakRSSBytes)), dir, report.File)
+	fmt.Fprintf(w, "baseline %s; results in %s (%s)\n", units.MiB(float64(s.BaselinePeakRSSBytes)), dir, report.File)
 }
 
 // failedStatus names the status of a strategy's first run that was not ok.

@@ -20,7 +20,7 @@ import (
 	"iterbench/database"
 	"iterbench/lock"
 	"iterbench/seed"
-	"iterbench/summary"
+	"iterbench/units"
 )
 
 // target is the database a command works on.
@@ -188,7 +188,7 @@ func checkSpace(kind database.Kind, dsn string, rows, payload int) error {
 	if need > free {
 		return usagef("a table of %s rows with %s-byte documents needs about %s (rows, index, and the row versions or log an update "+
 			"of every row writes), more than the %s free in %s; give fewer --rows or a smaller --payload",
-			summary.Thousands(int64(rows)), summary.Thousands(int64(payload)), humanize.IBytes(need), humanize.IBytes(free), where)
+			units.Thousands(int64(rows)), units.Thousands(int64(payload)), humanize.IBytes(need), humanize.IBytes(free), where)
 	}
 	return nil
 }

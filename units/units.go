@@ -1,4 +1,6 @@
-package summary
+// Package units formats the quantities iterbench reports: row counts, bytes
+// in MiB, seconds.
+package units
 
 import (
 	"fmt"
