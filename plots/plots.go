@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"iterbench/analysis"
 	"iterbench/summary"
 	"iterbench/units"
 )
@@ -36,25 +37,18 @@ const (
 // Formats are the file formats charts are written in.
 var Formats = []string{"png", "svg"}
 
-// BoundedFactor and BoundedFloor select the bounded strategies (those of the
-// zoomed RSS chart, and those the recommendation considers): a strategy's
-// median peak above the baseline worker's may be at most BoundedFactor times
-// the smallest such excess, or BoundedFloor if that is larger. Memory above
-// the baseline, not the whole RSS: with a lean worker (a baseline of 13 MiB)
-// a batch of 1000 rows doubles the RSS while the strategy is as bounded as
-// one that holds a single row.
-const (
-	BoundedFactor = 1.5
-	BoundedFloor  = 16 << 20
-)
-
 const mib = 1 << 20
 
 // Charts draws every chart for a summary and its samples. A summary
 // without runs gives empty charts, so that no stale chart outlives a new run.
 func Charts(s *summary.Summary, samples []summary.SampleRow) ([]Chart, error) {
+	return Draw(s, samples, analysis.Bounded(s))
+}
+
+// Draw is Charts for a summary whose bounded strategies (see
+// analysis.Bounded) are known already.
+func Draw(s *summary.Summary, samples []summary.SampleRow, bounded []string) ([]Chart, error) {
 	all := names(s)
-	bounded := Bounded(s)
 	var charts []Chart
 	for _, c := range []struct {
 		name, title string
@@ -104,36 +98,6 @@ func Encode(p *plot.Plot, format string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// Bounded returns the strategies whose median peak RSS is within
-// BoundedFactor of the smallest, in summary order.
-func Bounded(s *summary.Summary) []string {
-	allowed := BoundedAllowance(s)
-	var out []string
-	for _, st := range s.Strategies {
-		if st.OK > 0 && Excess(s, st) <= allowed {
-			out = append(out, st.Name)
-		}
-	}
-	return out
-}
-
-// Excess is a strategy's median peak RSS above the baseline worker's.
-func Excess(s *summary.Summary, st summary.Strategy) float64 {
-	return st.PeakRSSBytes.Median - float64(s.BaselinePeakRSSBytes)
-}
-
-// BoundedAllowance is the largest excess over the baseline a bounded
-// strategy may have: BoundedFactor × max(the smallest excess, BoundedFloor).
-func BoundedAllowance(s *summary.Summary) float64 {
-	low := math.Inf(1)
-	for _, st := range s.Strategies {
-		if st.OK > 0 {
-			low = min(low, Excess(s, st))
-		}
-	}
-	return BoundedFactor * max(low, BoundedFloor)
-}
-
 func names(s *summary.Summary) []string {
 	var out []string
 	for _, st := range s.Strategies {
@@ -168,7 +132,7 @@ func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []s
 	var kills plotter.XYs
 	top, right := 0.0, 0.0
 	for _, name := range strategies {
-		bold, ok := representative(s, name)
+		bold, ok := analysis.Representative(s, name)
 		if !ok {
 			continue
 		}
@@ -245,20 +209,6 @@ func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []s
 func fade(c color.Color) color.Color {
 	r, g, b, _ := c.RGBA()
 	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 110}
-}
-
-// representative returns the run drawn for a strategy over time: its
-// median ok run, or else its first killed or timed-out run.
-func representative(s *summary.Summary, name string) (summary.Run, bool) {
-	if r, ok := s.MedianRun(name); ok {
-		return r, true
-	}
-	for _, r := range s.Runs {
-		if r.Strategy == name && (r.Stopped() || r.Status == summary.StatusTimeout) {
-			return r, true
-		}
-	}
-	return summary.Run{}, false
 }
 
 // addLimit draws the memory limit, if there was one.

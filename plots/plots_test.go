@@ -7,7 +7,6 @@ import (
 	"image/png"
 	"io"
 	"log"
-	"slices"
 	"testing"
 
 	"iterbench/plots"
@@ -58,32 +57,6 @@ func TestChartsRenderDecodablePNGAndSVG(t *testing.T) {
 		if c.Plot.Title.Text == "" || c.Plot.Y.Label.Text == "" {
 			t.Errorf("%s lacks a title or a y label", c.Name)
 		}
-	}
-}
-
-func TestBounded(t *testing.T) {
-	const m = 1 << 20
-	// Baseline 10 MiB; the smallest excess is 40 MiB, so up to 60 MiB above
-	// the baseline is bounded.
-	s := &summary.Summary{BaselinePeakRSSBytes: 10 * m, Strategies: []summary.Strategy{
-		{Name: "big", OK: 1, PeakRSSBytes: summary.Stat{Median: 71 * m}},
-		{Name: "small", OK: 1, PeakRSSBytes: summary.Stat{Median: 50 * m}},
-		{Name: "near", OK: 1, PeakRSSBytes: summary.Stat{Median: 70 * m}},
-		{Name: "failed", OK: 0},
-	}}
-	if got := plots.Bounded(s); !slices.Equal(got, []string{"small", "near"}) {
-		t.Errorf("Bounded = %v", got)
-	}
-	// A smallest excess of 2 MiB (set-based) allows BoundedFloor × 1.5 =
-	// 24 MiB: a strategy holding a batch 11 MiB above the baseline is
-	// bounded, one 25 MiB above it is not.
-	s = &summary.Summary{BaselinePeakRSSBytes: 13 * m, Strategies: []summary.Strategy{
-		{Name: "set-based", OK: 1, PeakRSSBytes: summary.Stat{Median: 15 * m}},
-		{Name: "batch", OK: 1, PeakRSSBytes: summary.Stat{Median: 24 * m}},
-		{Name: "four-batches", OK: 1, PeakRSSBytes: summary.Stat{Median: 38 * m}},
-	}}
-	if got := plots.Bounded(s); !slices.Equal(got, []string{"set-based", "batch"}) {
-		t.Errorf("Bounded = %v", got)
 	}
 }
 

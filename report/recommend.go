@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"iterbench/plots"
+	"iterbench/analysis"
 	"iterbench/strategies"
 	"iterbench/summary"
 	"iterbench/units"
@@ -40,16 +40,20 @@ type Recommendation struct {
 
 // Recommend ranks the strategies of s: a strategy qualifies when all its
 // runs finished correctly, its RSS did not keep rising during its run (see
-// Flatness), it is bounded (plots.Bounded: its peak above the baseline is
-// within plots.BoundedFactor of the smallest, or of plots.BoundedFloor),
+// analysis.Flatness), it is bounded (analysis.Bounded: its peak above the
+// baseline is within analysis.BoundedFactor of the smallest, or of
+// analysis.BoundedFloor),
 // and, given a limit, its largest peak leaves Margin of the limit free. sweep, if not
 // empty, holds the same strategies at several row counts (s among them) and
 // adds warnings about how time and memory grow.
 func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary.Summary) Recommendation {
+	return recommend(s, analysis.Of(s, samples), sweep)
+}
+
+func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary) Recommendation {
 	r := Recommendation{Database: s.Config.Database, Rows: s.Config.Rows, LimitBytes: s.Config.LimitBytes(),
 		Excluded: map[string]string{}}
-	bounded := plots.Bounded(s)
-	_, growing := Flatness(s, samples)
+	bounded, growing := a.Bounded, a.Growing
 	var ok []summary.Strategy
 	for _, st := range s.Strategies {
 		switch {
@@ -58,13 +62,13 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 		case strategies.IsInDatabase(st.Name): // reported beside the ranking
 		case slices.Contains(growing, st.Name):
 			r.Excluded[st.Name] = fmt.Sprintf("its RSS was still rising during the run (median peak %s, %s the lowest)",
-				units.MiB(st.PeakRSSBytes.Median), times(st.PeakRSSBytes.Median/lowestPeak(s)))
+				units.MiB(st.PeakRSSBytes.Median), times(st.PeakRSSBytes.Median/analysis.LowestPeak(s)))
 			if len(sweep) < 2 {
 				r.Excluded[st.Name] += "; see how it grows with `iterbench sweep`"
 			}
 		case !slices.Contains(bounded, st.Name):
 			r.Excluded[st.Name] = fmt.Sprintf("median peak %s is %s above the baseline worker's, more than the %s a bounded strategy may take",
-				units.MiB(st.PeakRSSBytes.Median), units.MiB(plots.Excess(s, st)), units.MiB(plots.BoundedAllowance(s)))
+				units.MiB(st.PeakRSSBytes.Median), units.MiB(analysis.Excess(s, st)), units.MiB(analysis.BoundedAllowance(s)))
 		case r.LimitBytes > 0 && limitPeak(s, st.Name) > (1-Margin)*float64(r.LimitBytes):
 			r.Excluded[st.Name] = fmt.Sprintf("peak %s leaves less than %.0f %% of the %s limit free",
 				units.MiB(limitPeak(s, st.Name)), 100*Margin, units.MiB(float64(r.LimitBytes)))
@@ -115,16 +119,6 @@ func limitPeak(s *summary.Summary, name string) float64 {
 		}
 	}
 	return float64(peak)
-}
-
-func lowestPeak(s *summary.Summary) float64 {
-	low := math.Inf(1)
-	for _, st := range s.Strategies {
-		if st.OK > 0 {
-			low = min(low, st.PeakRSSBytes.Median)
-		}
-	}
-	return low
 }
 
 // failures describes the runs of a strategy that did not finish correctly.

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"iterbench/analysis"
 	"iterbench/outdir"
 	"iterbench/plots"
 	"iterbench/strategies"
@@ -29,14 +30,15 @@ const SampleTolerance = 0.10
 // Write draws every chart (PNG and SVG) and writes REPORT.md into dir, each
 // file atomically.
 func Write(dir string, s *summary.Summary, samples []summary.SampleRow) error {
-	charts, err := plots.Charts(s, samples)
+	a := analysis.Of(s, samples)
+	charts, err := plots.Draw(s, samples, a.Bounded)
 	if err != nil {
 		return err
 	}
 	if err := writeCharts(dir, charts); err != nil {
 		return err
 	}
-	return outdir.WriteFile(filepath.Join(dir, File), Markdown(s, samples, charts))
+	return outdir.WriteFile(filepath.Join(dir, File), markdown(s, a, charts))
 }
 
 // writeCharts writes every chart into dir in every format, atomically.
@@ -57,6 +59,10 @@ func writeCharts(dir string, charts []plots.Chart) error {
 
 // Markdown returns the report for a summary.
 func Markdown(s *summary.Summary, samples []summary.SampleRow, charts []plots.Chart) []byte {
+	return markdown(s, analysis.Of(s, samples), charts)
+}
+
+func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []byte {
 	var b bytes.Buffer
 	c := s.Config
 	fmt.Fprintf(&b, "# iterbench: %s, %s rows\n\n", c.Database, units.Thousands(int64(c.Rows)))
@@ -120,7 +126,7 @@ func Markdown(s *summary.Summary, samples []summary.SampleRow, charts []plots.Ch
 	}
 	b.WriteString(limitNote(s))
 	b.WriteString("\n## Findings\n\n")
-	for _, f := range Findings(s, samples) {
+	for _, f := range findings(s, a) {
 		fmt.Fprintf(&b, "- %s\n", f)
 	}
 	if len(charts) > 0 {
@@ -135,12 +141,16 @@ func Markdown(s *summary.Summary, samples []summary.SampleRow, charts []plots.Ch
 	}
 	b.WriteString("\nFiles: `summary.json` (configuration and every run), `samples.csv` (every RSS sample), " +
 		"`bench.txt` (Go benchmark format, for benchstat). Redraw the charts and this report with `iterbench plot DIR`.\n\n")
-	b.WriteString(Recommend(s, samples, nil).Markdown())
+	b.WriteString(recommend(s, a, nil).Markdown())
 	return b.Bytes()
 }
 
 // Findings derives short statements from the measurements.
 func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
+	return findings(s, analysis.Of(s, samples))
+}
+
+func findings(s *summary.Summary, a analysis.Analysis) []string {
 	var out []string
 	ok := slices.DeleteFunc(slices.Clone(s.Strategies), func(st summary.Strategy) bool { return st.OK == 0 })
 	if len(ok) == 0 {
@@ -156,7 +166,7 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 	}
 	if base := float64(s.BaselinePeakRSSBytes); base > 0 {
 		var parts []string
-		for _, name := range plots.Bounded(s) {
+		for _, name := range a.Bounded {
 			st, _ := s.Lookup(name)
 			if s.BaselineAnonPeakBytes > 0 {
 				parts = append(parts, fmt.Sprintf("%s %s", name, aboveBaseline(s, st)))
@@ -166,21 +176,21 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 		}
 		if s.BaselineAnonPeakBytes > 0 {
 			out = append(out, fmt.Sprintf("Bounded (median peak at most %s above the baseline), anonymous memory above the baseline worker's %s: %s.",
-				units.MiB(plots.BoundedAllowance(s)), units.MiB(float64(s.BaselineAnonPeakBytes)), strings.Join(parts, ", ")))
+				units.MiB(analysis.BoundedAllowance(s)), units.MiB(float64(s.BaselineAnonPeakBytes)), strings.Join(parts, ", ")))
 		} else {
 			out = append(out, fmt.Sprintf("Bounded (median peak at most %s above the baseline): %s the baseline worker's %s.",
-				units.MiB(plots.BoundedAllowance(s)), strings.Join(parts, ", "), units.MiB(base)))
+				units.MiB(analysis.BoundedAllowance(s)), strings.Join(parts, ", "), units.MiB(base)))
 		}
 	}
-	if flat, growing := Flatness(s, samples); len(flat)+len(growing) > 0 {
+	if flat, growing := a.Flat, a.Growing; len(flat)+len(growing) > 0 {
 		msg := ""
 		if len(flat) > 0 {
 			msg = fmt.Sprintf("Flat: %s kept RSS within %.0f %% (or %d MiB) of its peak over the last %.0f %% of the run.",
-				strings.Join(flat, ", "), 100*FlatTolerance, FlatFloor>>20, 100*(1-FlatStart))
+				strings.Join(flat, ", "), 100*analysis.FlatTolerance, analysis.FlatFloor>>20, 100*(1-analysis.FlatStart))
 		}
 		if len(growing) > 0 {
 			msg = strings.TrimSpace(msg + fmt.Sprintf(" Not flat (RSS more than %.0f %% and %d MiB below its peak after the first %.0f %% of the run): %s.",
-				100*FlatTolerance, FlatFloor>>20, 100*FlatStart, strings.Join(growing, ", ")))
+				100*analysis.FlatTolerance, analysis.FlatFloor>>20, 100*analysis.FlatStart, strings.Join(growing, ", ")))
 		}
 		out = append(out, msg)
 	}
@@ -223,59 +233,6 @@ func Findings(s *summary.Summary, samples []summary.SampleRow) []string {
 		out = append(out, fmt.Sprintf("All %d runs finished with every row verified correct.", len(s.Runs)))
 	}
 	return out
-}
-
-// Flatness thresholds: a strategy is flat when, in its median run, every
-// sample taken after the first FlatStart of the strategy's duration is
-// within FlatTolerance of the run's peak, or within FlatFloor bytes of it:
-// a few MiB of garbage-collector drift is not growth.
-const (
-	FlatStart     = 0.2
-	FlatTolerance = 0.10
-	FlatFloor     = 8 << 20
-)
-
-// Flatness sorts strategies into those whose RSS stays flat after the
-// start of the run and those still growing.
-func Flatness(s *summary.Summary, samples []summary.SampleRow) (flat, growing []string) {
-	for _, st := range s.Strategies {
-		run, ok := s.MedianRun(st.Name)
-		if !ok {
-			continue
-		}
-		var xs []summary.SampleRow
-		for _, x := range samples {
-			if x.Strategy == st.Name && x.Repeat == run.Repeat {
-				xs = append(xs, x)
-			}
-		}
-		if len(xs) == 0 {
-			continue
-		}
-		// Judge the strategy's own run, not the worker's start-up: the window
-		// is the last (1-FlatStart) of the strategy's duration.
-		end := xs[len(xs)-1].T
-		from := end - (1-FlatStart)*run.DurationSeconds
-		lowest := math.Inf(1)
-		var peak uint64
-		n := 0
-		for _, x := range xs {
-			peak = max(peak, x.RSS)
-			if x.T >= from {
-				lowest = min(lowest, float64(x.RSS))
-				n++
-			}
-		}
-		if n < 10 {
-			continue // too short to judge
-		}
-		if float64(peak)-lowest <= max(FlatTolerance*float64(peak), FlatFloor) {
-			flat = append(flat, st.Name)
-		} else {
-			growing = append(growing, st.Name)
-		}
-	}
-	return flat, growing
 }
 
 // samplerCheck compares sampled peaks with the kernel's high-water marks.

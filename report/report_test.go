@@ -110,31 +110,6 @@ func TestFindings(t *testing.T) {
 	}
 }
 
-func TestFlatness(t *testing.T) {
-	s := &summary.Summary{
-		Runs: []summary.Run{
-			{Strategy: "flat", Repeat: 1, Status: summary.StatusOK, DurationSeconds: 0.9},
-			{Strategy: "grows", Repeat: 1, Status: summary.StatusOK, DurationSeconds: 0.9},
-		},
-	}
-	s.Strategies = summary.Aggregate(s.Runs, []string{"flat", "grows"}, nil)
-	var samples []summary.SampleRow
-	for i := range 100 {
-		x := float64(i) / 100
-		flat := uint64(100 << 20)
-		if i < 25 {
-			flat = uint64(i+1) * (4 << 20) // worker start-up, then the strategy's first batch
-		}
-		samples = append(samples,
-			summary.SampleRow{Strategy: "flat", Repeat: 1, T: x, RSS: flat},
-			summary.SampleRow{Strategy: "grows", Repeat: 1, T: x, RSS: uint64(i+1) << 20})
-	}
-	flat, growing := Flatness(s, samples)
-	if strings.Join(flat, ",") != "flat" || strings.Join(growing, ",") != "grows" {
-		t.Errorf("flat %v, growing %v", flat, growing)
-	}
-}
-
 func TestCompare(t *testing.T) {
 	a, _, err := summary.Read("testdata/run")
 	if err != nil {
