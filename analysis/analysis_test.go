@@ -1,10 +1,11 @@
 package analysis
 
 import (
-	"iterbench/summary"
 	"slices"
 	"strings"
 	"testing"
+
+	"iterbench/summary"
 )
 
 func TestBounded(t *testing.T) {
