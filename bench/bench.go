@@ -124,6 +124,13 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 	if p == nil {
 		p = NoProgress{}
 	}
+	// The bulk form, resolved once here: the workers and the results get
+	// the same one.
+	form, err := strategies.ResolveBulkForm(cfg.Kind.Dialect(), cfg.BulkForm)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.BulkForm = form
 	s := &summary.Summary{Config: describe(ctx, db, cfg)}
 	var samples []summary.SampleRow
 
@@ -349,9 +356,7 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 	c.Driver, c.DriverVersion = database.Driver(cfg.Kind)
 	c.DatabaseVersion, _ = database.Version(ctx, db)
 	c.Settings, _ = database.Settings(ctx, db)
-	if form, err := strategies.ResolveBulkForm(db.Name(), cfg.BulkForm); err == nil {
-		c.BulkForm = string(form)
-	}
+	c.BulkForm = string(cfg.BulkForm)
 	if fs, err := procfs.NewDefaultFS(); err == nil {
 		if info, err := fs.CPUInfo(); err == nil && len(info) > 0 {
 			c.CPUModel = info[0].ModelName

@@ -28,6 +28,13 @@ func testLauncher(t testing.TB) worker.Launcher {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return localLauncher(t, bin)
+}
+
+// localLauncher returns a launcher of the worker binary bin, closed with
+// the test.
+func localLauncher(t testing.TB, bin string) worker.Launcher {
+	t.Helper()
 	l, err := worker.NewLocal(bin)
 	if err != nil {
 		t.Fatal(err)

@@ -31,12 +31,7 @@ func faultyLauncher(t *testing.T) worker.Launcher {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := worker.NewLocal(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
+	return localLauncher(t, bin)
 }
 
 // TestFaultyWorkers: workers that write wrong scores, alter documents,

@@ -14,9 +14,13 @@ import (
 	"iterbench/worker"
 )
 
-// connect opens the target, completes cfg with it, and returns the
-// launcher of worker processes, which t.cleanup closes.
-func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, stderr io.Writer) (*gorm.DB, target, worker.Launcher, error) {
+// connect checks that a table of maxRows fits where it will live, opens the
+// target, completes cfg with it, and returns the launcher of worker
+// processes, which t.cleanup closes.
+func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, maxRows int, stderr io.Writer) (*gorm.DB, target, worker.Launcher, error) {
+	if err := checkSpace(cfg.Kind, f.dsn, maxRows, cfg.Payload); err != nil {
+		return nil, target{cleanup: func() {}}, nil, err
+	}
 	bin, err := worker.Find(ctx, stderr)
 	if err != nil {
 		return nil, target{cleanup: func() {}}, nil, err

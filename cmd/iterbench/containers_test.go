@@ -125,7 +125,7 @@ func TestMemoryLimitWithoutDocker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, tg, _, err := f.connect(context.Background(), &cfg, io.Discard)
+	_, tg, _, err := f.connect(context.Background(), &cfg, 1000, io.Discard)
 	tg.cleanup()
 	var ue usageError
 	if err == nil || !asUsage(err, &ue) || !strings.Contains(err.Error(), "use --rss-limit") {

@@ -68,8 +68,9 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	if err != nil {
 		return cfg, "", err
 	}
-	form, err := strategies.ResolveBulkForm(kind.Dialect(), strategies.BulkForm(f.bulkForm))
-	if err != nil {
+	// Validated here (bad input is exit 2); bench.Run resolves the default.
+	form := strategies.BulkForm(f.bulkForm)
+	if _, err := strategies.ResolveBulkForm(kind.Dialect(), form); err != nil {
 		return cfg, "", usageError{err}
 	}
 	out = f.out

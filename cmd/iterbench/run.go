@@ -38,10 +38,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cfg.Rows = *rows
-	if err := checkSpace(cfg.Kind, f.dsn, cfg.Rows, cfg.Payload); err != nil {
-		return err
-	}
-	db, t, launcher, err := f.connect(ctx, &cfg, stderr)
+	db, t, launcher, err := f.connect(ctx, &cfg, cfg.Rows, stderr)
 	if err != nil {
 		return err
 	}
@@ -76,10 +73,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := checkSpace(cfg.Kind, f.dsn, slices.Max(sizes), cfg.Payload); err != nil {
-		return err
-	}
-	db, t, launcher, err := f.connect(ctx, &cfg, stderr)
+	db, t, launcher, err := f.connect(ctx, &cfg, slices.Max(sizes), stderr)
 	if err != nil {
 		return err
 	}
