@@ -98,7 +98,11 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 		r.SQL = fmt.Sprintf("If the calculation can be written in SQL, **%s** did it in %s (%s rows/s)",
 			name, units.Seconds(st.DurationSeconds.Median), units.Thousands(int64(math.Round(st.RowsPerSecond))))
 		if len(ok) > 0 {
-			r.SQL += fmt.Sprintf(", %s faster than %s", times(ok[0].DurationSeconds.Median/st.DurationSeconds.Median), ok[0].Name)
+			if c := compareTimes(s, st.Name, ok[0].Name); significant(c) {
+				r.SQL += fmt.Sprintf(", %s faster than %s (%s)", times(ok[0].DurationSeconds.Median/st.DurationSeconds.Median), ok[0].Name, pn(c))
+			} else {
+				r.SQL += fmt.Sprintf(", against %s: %s", ok[0].Name, noDifference(c))
+			}
 		}
 		r.SQL += "; it moves no row to the client."
 		break
