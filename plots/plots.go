@@ -147,6 +147,9 @@ func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []s
 			if r.Strategy != name || r.Repeat == bold.Repeat || len(xys) == 0 {
 				continue
 			}
+			for _, xy := range xys {
+				top, right = max(top, xy.Y), max(right, xy.X)
+			}
 			l, err := plotter.NewLine(xys)
 			if err != nil {
 				return nil, err
