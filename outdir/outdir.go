@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/google/renameio/v2"
@@ -38,7 +39,10 @@ func Replace(dir string, keep Keep, fill func(tmp string) error) (err error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", parent, err)
 	}
-	tmp, err := os.MkdirTemp(parent, tmpPrefix+filepath.Base(dir)+"-")
+	removeStale(parent, filepath.Base(dir))
+	// The folder's name carries this process's pid, so that a later run can
+	// tell a folder left by a killed process from one still being filled.
+	tmp, err := os.MkdirTemp(parent, fmt.Sprintf("%s%s-%d-", tmpPrefix, filepath.Base(dir), os.Getpid()))
 	if err != nil {
 		return fmt.Errorf("create a folder beside %s: %w", dir, err)
 	}
@@ -59,6 +63,31 @@ func Replace(dir string, keep Keep, fill func(tmp string) error) (err error) {
 		return err
 	}
 	return swap(tmp, dir)
+}
+
+// removeStale removes the temporary folders beside base that processes
+// killed before they finished (SIGKILL, the OOM killer) left behind: those
+// whose pid no longer runs.
+func removeStale(parent, base string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	prefix := tmpPrefix + base + "-"
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidText, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid <= 0 {
+			continue
+		}
+		if unix.Kill(pid, 0) == unix.ESRCH {
+			os.RemoveAll(filepath.Join(parent, e.Name()))
+		}
+	}
 }
 
 // swap puts tmp in dir's place: an atomic exchange where dir exists, then

@@ -2,7 +2,9 @@ package outdir
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -73,5 +75,31 @@ func TestWriteFileLeavesNoTempOnError(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("left %d files behind", len(entries))
+	}
+}
+
+// TestStaleFoldersRemoved: a folder left beside the target by a process
+// that was killed is removed by the next Replace; one of a process that
+// still runs is not.
+func TestStaleFoldersRemoved(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "results")
+	// A pid that does not run: a child that has exited and been reaped.
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(parent, fmt.Sprintf("%sresults-%d-123", tmpPrefix, cmd.Process.Pid))
+	live := filepath.Join(parent, fmt.Sprintf("%sresults-%d-456", tmpPrefix, os.Getpid()))
+	write(t, filepath.Join(stale, "summary.json"), "half")
+	write(t, filepath.Join(live, "summary.json"), "being written")
+	if err := Replace(dir, nil, func(tmp string) error { write(t, filepath.Join(tmp, "a"), "1"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Error("the killed process's folder is still there")
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("the running process's folder was removed: %v", err)
 	}
 }
