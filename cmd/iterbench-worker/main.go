@@ -19,9 +19,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	// The MySQL driver logs every refused connection to stderr; the worker
 	// reports its own errors.
 	mysql.SetLogger(stdlog.New(io.Discard, "", 0))
-	os.Exit(worker.Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	code := worker.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
