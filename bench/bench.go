@@ -222,7 +222,7 @@ func sampleRow(strategy string, rep int, x rss.Sample) summary.SampleRow {
 // and limits as the strategies, and returns its peaks. Its VmHWM, read by the
 // worker as it exits, is in HWM when larger than any sample's.
 func Baseline(ctx context.Context, l worker.Launcher, cfg Config, touch uint64) (rss.Peaks, error) {
-	out := spawn(ctx, l, cfg.job("", touch), limits{Interval: cfg.Interval}, nil)
+	out := spawn(ctx, l, cfg.job("", touch), limits{Interval: cfg.Interval, Memory: cfg.MemoryLimit}, nil)
 	if out.OOMKilled {
 		return rss.Peaks{}, fmt.Errorf("%w: under --memory-limit %s the kernel killed a worker that only connects; give a larger limit",
 			ErrLimitBelowBaseline, units.MiB(float64(cfg.MemoryLimit)))
@@ -264,7 +264,7 @@ func Measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 		}
 		return run, nil, err
 	}
-	out := spawn(ctx, l, cfg.job(strategy, 0), limits{Interval: cfg.Interval, RSS: cfg.RSSLimit, Timeout: cfg.Timeout}, progress)
+	out := spawn(ctx, l, cfg.job(strategy, 0), limits{Interval: cfg.Interval, RSS: cfg.RSSLimit, Timeout: cfg.Timeout, Memory: cfg.MemoryLimit}, progress)
 	run.Rows, run.Reads, run.Writes = max(out.Stats.Rows, out.Progress), out.Stats.Reads, out.Stats.Writes
 	pk := rss.PeaksOf(out.Samples)
 	run.PeakRSSBytes, run.KernelMaxRSSBytes = pk.RSS, max(pk.HWM, out.HWM)

@@ -111,8 +111,13 @@ func TestMemoryLimitKillsLoadAll(t *testing.T) {
 	for _, r := range s.Runs {
 		switch r.Strategy {
 		case "load-all":
-			if r.Status != summary.StatusOOMKilled || r.ExitCode != 137 || !r.OOMKilled || r.KilledAtSeconds <= 0 {
+			if r.Status != summary.StatusOOMKilled || r.ExitCode != 137 || r.KilledAtSeconds <= 0 {
 				t.Errorf("load-all: status %s, exit %d, OOM-killed %v, at %v s: %s", r.Status, r.ExitCode, r.OOMKilled, r.KilledAtSeconds, r.Error)
+			}
+			if !r.OOMKilled {
+				// Docker sets the flag from an event that can come late; the
+				// status then rests on SIGKILL at the limit (oomWithoutFlag).
+				t.Logf("Docker did not flag the kill OOMKilled: %s", r.Error)
 			}
 			if r.Rows != r.RowsVerified-r.WrongRows {
 				t.Errorf("load-all: %d rows done reported, but %d of %d rows are correct", r.Rows, r.RowsVerified-r.WrongRows, r.RowsVerified)
@@ -162,5 +167,29 @@ func TestCgroupGone(t *testing.T) {
 	u, err := read()
 	if err != nil || u.RSS != 5 || u.Cgroup != (rss.CgroupUsage{}) {
 		t.Errorf("got %+v, %v", u, err)
+	}
+}
+
+// TestOOMWithoutDockersFlag: SIGKILL of a worker whose container was at its
+// limit is the kernel's OOM kill even when Docker's flag did not come.
+func TestOOMWithoutDockersFlag(t *testing.T) {
+	const limit = 64 << 20
+	at := []rss.Sample{{Usage: rss.Usage{Cgroup: rss.CgroupUsage{Charge: limit - 100<<10}}}}
+	below := []rss.Sample{{Usage: rss.Usage{Cgroup: rss.CgroupUsage{Charge: limit / 2}}}}
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		out  outcome
+		lim  limits
+		want bool
+	}{
+		{"killed at the limit", outcome{Exit: worker.Exit{Code: 137}, Samples: at}, limits{Memory: limit}, true},
+		{"killed below the limit", outcome{Exit: worker.Exit{Code: 137}, Samples: below}, limits{Memory: limit}, false},
+		{"exited at the limit", outcome{Exit: worker.Exit{Code: 1}, Samples: at}, limits{Memory: limit}, false},
+		{"no container limit", outcome{Exit: worker.Exit{Code: 137}, Samples: at}, limits{}, false},
+	} {
+		if got := oomWithoutFlag(c.out, c.lim, ctx); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
 	}
 }

@@ -22,6 +22,9 @@ type limits struct {
 	RSS uint64
 	// Timeout, if not zero, is how long the worker may run.
 	Timeout time.Duration
+	// Memory, if not zero, is the memory limit of the worker's container,
+	// which the kernel enforces.
+	Memory uint64
 }
 
 // outcome is what the parent learned about one worker.
@@ -135,7 +138,7 @@ func spawn(ctx context.Context, l worker.Launcher, j worker.Job, lim limits, onP
 	switch {
 	case ctx.Err() != nil:
 		out.Err = context.Cause(ctx)
-	case out.Exit.OOMKilled:
+	case out.Exit.OOMKilled, oomWithoutFlag(out, lim, runCtx):
 		out.OOMKilled = true
 		out.KilledAt = out.Exit.Ran
 		if out.KilledAt == 0 {
@@ -143,6 +146,9 @@ func spawn(ctx context.Context, l worker.Launcher, j worker.Job, lim limits, onP
 		}
 		out.Err = fmt.Errorf("killed by the kernel's OOM killer at %.2f s (exit code %d): the container's memory limit was reached",
 			out.KilledAt.Seconds(), out.Exit.Code)
+		if !out.Exit.OOMKilled {
+			out.Err = fmt.Errorf("%w (Docker did not flag it OOMKilled: SIGKILL with the container's charge at its limit)", out.Err)
+		}
 	case errors.Is(context.Cause(runCtx), errKilled):
 		out.Killed = true
 		out.Err = fmt.Errorf("killed at %.2f s: RSS crossed the limit of %s", out.KilledAt.Seconds(), units.MiB(float64(lim.RSS)))
@@ -166,6 +172,18 @@ func spawn(ctx context.Context, l worker.Launcher, j worker.Job, lim limits, onP
 		out.Err = errors.New("worker exited without reporting a result")
 	}
 	return out
+}
+
+// oomWithoutFlag reports an OOM kill that Docker did not flag: Docker sets
+// OOMKilled from an event that can arrive after the container's exit is
+// recorded. A worker in a limited container that nobody here killed, ended
+// by SIGKILL while its container's charge was at the limit (within 2 %), was
+// killed by the kernel.
+func oomWithoutFlag(out outcome, lim limits, runCtx context.Context) bool {
+	if lim.Memory == 0 || out.Exit.Code != 137 || context.Cause(runCtx) != nil {
+		return false
+	}
+	return float64(rss.PeaksOf(out.Samples).Cgroup) >= 0.98*float64(lim.Memory)
 }
 
 var (

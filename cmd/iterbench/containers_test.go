@@ -141,6 +141,11 @@ func TestMemoryLimitRun(t *testing.T) {
 	code, stdout, stderr := runCLI(context.Background(), "run", "--rows", "4000", "--payload", "16384", "--batch", "100",
 		"--repeats", "1", "--strategies", "load-all,keyset-bulk", "--memory-limit", "64MiB", "--gomemlimit", "auto", "--out", out)
 	if code != exitOK {
+		if s, _, err := summary.Read(out); err == nil {
+			for _, r := range s.Runs {
+				t.Logf("%s: %s, exit %d, Docker's OOMKilled %v: %s", r.Strategy, r.Status, r.ExitCode, r.OOMKilled, r.Error)
+			}
+		}
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	if !strings.Contains(stdout, "0/1 oom-killed") {
