@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"iterbench/database"
 	"iterbench/strategies"
 	"iterbench/summary"
 )
@@ -68,17 +68,19 @@ func TestInterruptWritesIncompleteResults(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
+		// Read-only, so that the watcher never sets the journal mode or
+		// creates the file under the run (which then found it locked); until
+		// the run has created the table, the query fails and is tried again.
+		db, err := sql.Open("sqlite3", "file:"+file+"?mode=ro&_busy_timeout=5000")
+		if err != nil {
+			return
+		}
+		defer db.Close()
 		for ctx.Err() == nil {
-			// Opening can fail while the run holds the file (seeding):
-			// try again, as the query does.
-			if db, err := database.Open(ctx, database.SQLite, file); err == nil {
-				var n int64
-				err := db.Raw("SELECT COUNT(*) FROM iterbench_items WHERE score > 0").Scan(&n).Error
-				database.Close(db)
-				if err == nil && n > 0 {
-					cancel()
-					return
-				}
+			var n int64
+			if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM iterbench_items WHERE score > 0").Scan(&n); err == nil && n > 0 {
+				cancel()
+				return
 			}
 			time.Sleep(20 * time.Millisecond) // polling for the event, not waiting for a guess
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -59,15 +60,17 @@ func TestOneRunPerTarget(t *testing.T) {
 			"--strategies", "cursor,keyset-bulk", "--out", filepath.Join(dir, "first"))
 		first <- result{code, stdout, stderr}
 	}()
-	// Wait for the event: the first run's table holds its rows.
-	db, err := database.Open(context.Background(), database.SQLite, file)
+	// Wait for the event: the first run's table holds its rows. Read-only,
+	// so that the watcher never creates the file or sets its journal mode
+	// under the first run.
+	db, err := sql.Open("sqlite3", "file:"+file+"?mode=ro&_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer database.Close(db)
+	defer db.Close()
 	for {
 		var n int64
-		if db.Raw("SELECT COUNT(*) FROM iterbench_items").Scan(&n).Error == nil && n == 20000 {
+		if db.QueryRow("SELECT COUNT(*) FROM iterbench_items").Scan(&n) == nil && n == 20000 {
 			break
 		}
 		select {
