@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"iterbench/database"
+	"iterbench/probe"
 	"iterbench/rss"
 	"iterbench/seed"
 	"iterbench/strategies"
@@ -54,6 +55,16 @@ type Config struct {
 	GoMemLimit string
 	// Timeout, if not zero, stops a worker that runs longer.
 	Timeout time.Duration
+	// ProbeRate, if not zero, is the rate (operations per second) of the
+	// application probe that runs beside every run (see package probe).
+	ProbeRate float64
+	// MaxAppP99 is recorded for the recommendation (--max-app-p99); zero:
+	// 10 × the idle probe's p99, at least 50 ms.
+	MaxAppP99 time.Duration
+	// KillAt, if not zero, adds to each repeat a second run of every
+	// strategy, killed once it reports this share of the rows and started
+	// again (see MeasureResume).
+	KillAt float64
 	// Image, ServerCommand and StartSeconds describe the container the
 	// server runs in, if iterbench started one.
 	Image         string
@@ -158,6 +169,29 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 	}
 	s.SeedSeconds, s.Config.SeedMethod = st.Duration.Seconds(), st.Method
 
+	var pb *probe.Probe
+	if cfg.ProbeRate > 0 {
+		pb, err = probe.Open(ctx, cfg.Kind, cfg.DSN, probe.Config{Rate: cfg.ProbeRate, Rows: int64(cfg.Rows), Seed: cfg.DataSeed})
+		if err != nil {
+			return nil, nil, err
+		}
+		defer pb.Close()
+		if cfg.Kind == database.SQLite {
+			// Empty the write-ahead log seeding filled, as before every run.
+			if err := reset(ctx, db, cfg); err != nil {
+				return nil, nil, err
+			}
+		}
+		p.Start("idle probe", IdleSeconds)
+		var ws []summary.ProbeWindow
+		s.IdleProbe, ws, s.IdleServer = idle(ctx, db, cfg, pb)
+		p.Finish()
+		s.ProbeWindows = append(s.ProbeWindows, ws...)
+		if ctx.Err() != nil {
+			return s, nil, ErrInterrupted
+		}
+	}
+
 	var runnable []strategies.Strategy
 	for _, st := range cfg.Strategies {
 		if strategies.Supported(st, cfg.Kind.Dialect()) {
@@ -177,12 +211,23 @@ repeats:
 	for rep := 1; rep <= cfg.Repeats; rep++ {
 		for i, strat := range Order(runnable, cfg.ShuffleSeed, rep) {
 			p.Start(fmt.Sprintf("%d/%d %s", rep, cfg.Repeats, strat.Name()), int64(cfg.Rows))
-			run, smp, err := Measure(ctx, db, l, cfg, strat.Name(), p.Set)
+			run, smp, ws, err := measure(ctx, db, l, cfg, strat.Name(), p.Set, pb)
 			p.Finish()
 			run.Repeat, run.Order = rep, i+1
 			s.Runs = append(s.Runs, run)
 			for _, x := range smp {
 				samples = append(samples, sampleRow(run.Strategy, rep, x))
+			}
+			for _, w := range ws {
+				w.Strategy, w.Repeat = run.Strategy, rep
+				s.ProbeWindows = append(s.ProbeWindows, w)
+			}
+			if err == nil && run.Status != summary.StatusInterrupted && cfg.KillAt > 0 {
+				p.Start(fmt.Sprintf("%d/%d %s, killed at %.0f %%", rep, cfg.Repeats, strat.Name(), 100*cfg.KillAt), int64(cfg.Rows))
+				run, err = measureResume(ctx, db, l, cfg, strat.Name(), p.Set, pb)
+				p.Finish()
+				run.Repeat, run.Order = rep, i+1
+				s.Runs = append(s.Runs, run)
 			}
 			if run.Status == summary.StatusInterrupted {
 				interrupted = true
@@ -194,6 +239,7 @@ repeats:
 			}
 		}
 	}
+	fillTimeLost(s.Runs)
 	s.Strategies = summary.Aggregate(s.Runs, names, desc)
 	s.Complete = !interrupted && aborted == nil
 	if interrupted {
@@ -256,15 +302,43 @@ func baselineHold(interval time.Duration) time.Duration {
 // recorded in the returned Run; the error is non-nil only when the table
 // could not be reset, so that no run could happen.
 func Measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, strategy string, progress func(int64)) (summary.Run, []rss.Sample, error) {
+	run, samples, _, err := measure(ctx, db, l, cfg, strategy, progress, nil)
+	return run, samples, err
+}
+
+// measure is Measure with the server's cost watched and, if pb is not nil,
+// the application probe running beside the worker; it also returns the
+// probe's windows.
+func measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, strategy string, progress func(int64),
+	pb *probe.Probe) (summary.Run, []rss.Sample, []summary.ProbeWindow, error) {
 	run := summary.Run{Strategy: strategy, Status: summary.StatusOK, WrongRows: -1}
-	if err := seed.Reset(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed}); err != nil {
+	if err := reset(ctx, db, cfg); err != nil {
 		run.Status, run.Error = statusOf(ctx), err.Error()
 		if ctx.Err() != nil {
-			return run, nil, nil
+			return run, nil, nil, nil
 		}
-		return run, nil, err
+		return run, nil, nil, err
 	}
-	out := spawn(ctx, l, cfg.job(strategy, 0), limits{Interval: cfg.Interval, RSS: cfg.RSSLimit, Timeout: cfg.Timeout, Memory: cfg.MemoryLimit}, progress)
+	obs := observe(ctx, db, cfg, pb)
+	out := spawn(ctx, l, cfg.job(strategy, 0), cfg.limits(), progress)
+	var ws []summary.ProbeWindow
+	run.Probe, ws, run.Server = obs.stop(ctx)
+	run, err := record(ctx, db, cfg, run, out)
+	return run, out.Samples, ws, err
+}
+
+// reset returns the table to its seeded state.
+func reset(ctx context.Context, db *gorm.DB, cfg Config) error {
+	return seed.Reset(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed})
+}
+
+// limits are what the parent enforces on cfg's strategy workers.
+func (cfg Config) limits() limits {
+	return limits{Interval: cfg.Interval, RSS: cfg.RSSLimit, Timeout: cfg.Timeout, Memory: cfg.MemoryLimit}
+}
+
+// record fills run from the worker's outcome and verifies the table.
+func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out outcome) (summary.Run, error) {
 	run.Rows, run.Reads, run.Writes = max(out.Stats.Rows, out.Progress), out.Stats.Reads, out.Stats.Writes
 	pk := rss.PeaksOf(out.Samples)
 	run.PeakRSSBytes, run.KernelMaxRSSBytes = pk.RSS, max(pk.HWM, out.HWM)
@@ -290,12 +364,12 @@ func Measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 		run.Status, run.Error = statusOf(ctx), out.Err.Error()
 	}
 	if ctx.Err() != nil {
-		return run, out.Samples, nil
+		return run, nil
 	}
 	v, err := seed.Verify(ctx, db, seed.Config{Seed: cfg.DataSeed, Payload: cfg.Payload})
 	if err != nil {
 		run.Status, run.Error = summary.StatusError, errors.Join(out.Err, err).Error()
-		return run, out.Samples, nil
+		return run, nil
 	}
 	run.RowsVerified, run.WrongRows = v.Rows, v.Wrong
 	if out.Killed || out.OOMKilled || out.TimedOut {
@@ -309,7 +383,7 @@ func Measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 			run.Error += fmt.Sprintf("; %d rows' documents were altered", v.AlteredData)
 		}
 	}
-	return run, out.Samples, nil
+	return run, nil
 }
 
 func statusOf(ctx context.Context) string {
@@ -338,6 +412,9 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 		MemoryLimitBytes: cfg.MemoryLimit,
 		GoMemLimit:       cfg.GoMemLimit,
 		TimeoutSeconds:   cfg.Timeout.Seconds(),
+		ProbeRate:        cfg.ProbeRate,
+		MaxAppP99Ms:      float64(cfg.MaxAppP99) / float64(time.Millisecond),
+		KillAt:           cfg.KillAt,
 		Strategies:       strategies.Names(cfg.Strategies),
 		IntervalSeconds:  cfg.Interval.Seconds(),
 		ShuffleSeed:      cfg.ShuffleSeed,

@@ -25,6 +25,9 @@ type limits struct {
 	// Memory, if not zero, is the memory limit of the worker's container,
 	// which the kernel enforces.
 	Memory uint64
+	// KillAtRows, if not zero, kills the worker once it reports that many
+	// rows done (--kill-at).
+	KillAtRows int64
 }
 
 // outcome is what the parent learned about one worker.
@@ -46,6 +49,9 @@ type outcome struct {
 	OOMKilled bool
 	// TimedOut is set when the worker ran out of time.
 	TimedOut bool
+	// KilledOnPurpose is set when the parent killed the worker at
+	// lim.KillAtRows, and the worker had not finished; KilledAt says when.
+	KilledOnPurpose bool
 	// Err describes how the worker failed, if it did.
 	Err error
 }
@@ -125,6 +131,10 @@ func spawn(ctx context.Context, l worker.Launcher, j worker.Job, lim limits, onP
 			if onProgress != nil {
 				onProgress(*m.Progress)
 			}
+			if lim.KillAtRows > 0 && out.Progress >= lim.KillAtRows && context.Cause(runCtx) == nil {
+				out.KilledAt = time.Since(start)
+				cancel(errKillAt)
+			}
 		case m.Done != nil:
 			out.Result, out.Reported = *m.Done, true
 		}
@@ -152,6 +162,12 @@ func spawn(ctx context.Context, l worker.Launcher, j worker.Job, lim limits, onP
 	case errors.Is(context.Cause(runCtx), errKilled):
 		out.Killed = true
 		out.Err = fmt.Errorf("killed at %.2f s: RSS crossed the limit of %s", out.KilledAt.Seconds(), units.MiB(float64(lim.RSS)))
+	case errors.Is(context.Cause(runCtx), errKillAt):
+		if !out.Reported || out.Exit.Code != 0 {
+			out.KilledOnPurpose = true
+		} else if out.Error != "" {
+			out.Err = errors.New(out.Error)
+		}
 	case errors.Is(context.Cause(runCtx), errTimeout):
 		out.TimedOut = true
 		out.Err = fmt.Errorf("stopped after the time limit of %v", lim.Timeout)
@@ -189,4 +205,5 @@ func oomWithoutFlag(out outcome, lim limits, runCtx context.Context) bool {
 var (
 	errKilled  = errors.New("RSS limit crossed")
 	errTimeout = errors.New("time limit reached")
+	errKillAt  = errors.New("killed at --kill-at")
 )

@@ -73,6 +73,20 @@ func SQLiteSettings() map[string]string {
 // SQLite, a postgres:// URL for PostgreSQL, and a mysql:// URL or a
 // go-sql-driver DSN for MariaDB. It pings the server before returning.
 func Open(ctx context.Context, kind Kind, dsn string) (*gorm.DB, error) {
+	return OpenAs(ctx, kind, dsn, "")
+}
+
+// Application names iterbench's sessions give themselves on PostgreSQL
+// (application_name), so that the server's views tell them apart.
+const (
+	WorkerApp = "iterbench worker"
+	ProbeApp  = "iterbench probe"
+	CostApp   = "iterbench cost"
+)
+
+// OpenAs is Open with, on PostgreSQL, app as every session's
+// application_name (when not empty).
+func OpenAs(ctx context.Context, kind Kind, dsn, app string) (*gorm.DB, error) {
 	var dialector gorm.Dialector
 	switch kind {
 	case SQLite:
@@ -86,6 +100,9 @@ func Open(ctx context.Context, kind Kind, dsn string) (*gorm.DB, error) {
 			return nil, fmt.Errorf("parse DSN %s: %s", Redact(dsn), redactErr(err, dsn))
 		}
 		cfg.DialFunc = dial
+		if app != "" {
+			cfg.RuntimeParams["application_name"] = app
+		}
 		dialector = postgres.New(postgres.Config{Conn: stdlib.OpenDB(*cfg)})
 	case MariaDB:
 		d, err := MySQLDSN(dsn)
@@ -164,6 +181,12 @@ func dial(ctx context.Context, network, addr string) (net.Conn, error) {
 		},
 	}
 	return d.DialContext(ctx, network, addr)
+}
+
+// SQLitePath is the file a SQLite DSN names.
+func SQLitePath(dsn string) string {
+	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	return path
 }
 
 func sqliteDSN(path string) string {

@@ -16,6 +16,15 @@ import (
 // touches a table of the user's own.
 const Table = "iterbench_items"
 
+// ProgressTable holds the progress of resumable strategies: one row per
+// strategy (or per range of one), the last id written, recorded in the same
+// transaction as the rows.
+const ProgressTable = "iterbench_progress"
+
+// TouchedColumn is the column the application probe updates: no strategy
+// writes it and verification does not read it.
+const TouchedColumn = "touched_at"
+
 // Item is one row of Table.
 type Item struct {
 	// ID is the primary key, 1..N.

@@ -58,11 +58,11 @@ func CreateTable(ctx context.Context, db *gorm.DB) error {
 	var ddl string
 	switch db.Name() {
 	case "sqlite":
-		ddl = "CREATE TABLE " + items.Table + " (id INTEGER PRIMARY KEY, data TEXT NOT NULL, score INTEGER NOT NULL)"
+		ddl = "CREATE TABLE " + items.Table + " (id INTEGER PRIMARY KEY, data TEXT NOT NULL, score INTEGER NOT NULL, touched_at INTEGER NOT NULL DEFAULT 0)"
 	case "postgres":
-		ddl = "CREATE TABLE " + items.Table + " (id bigint PRIMARY KEY, data jsonb NOT NULL, score bigint NOT NULL)"
+		ddl = "CREATE TABLE " + items.Table + " (id bigint PRIMARY KEY, data jsonb NOT NULL, score bigint NOT NULL, touched_at bigint NOT NULL DEFAULT 0)"
 	case "mysql":
-		ddl = "CREATE TABLE " + items.Table + " (id BIGINT PRIMARY KEY, data JSON NOT NULL, score BIGINT NOT NULL) ENGINE=InnoDB"
+		ddl = "CREATE TABLE " + items.Table + " (id BIGINT PRIMARY KEY, data JSON NOT NULL, score BIGINT NOT NULL, touched_at BIGINT NOT NULL DEFAULT 0) ENGINE=InnoDB"
 	default:
 		return fmt.Errorf("create table: unsupported dialect %q", db.Name())
 	}
@@ -75,6 +75,19 @@ func CreateTable(ctx context.Context, db *gorm.DB) error {
 	}
 	if err := db.Exec(ddl).Error; err != nil {
 		return fmt.Errorf("create table %s: %w", items.Table, err)
+	}
+	return clearProgress(ctx, db)
+}
+
+// clearProgress creates items.ProgressTable if needed and empties it: no
+// run resumes from another's progress.
+func clearProgress(ctx context.Context, db *gorm.DB) error {
+	db = db.WithContext(ctx)
+	if err := db.Exec("CREATE TABLE IF NOT EXISTS " + items.ProgressTable + " (name VARCHAR(100) PRIMARY KEY, last_id BIGINT NOT NULL)").Error; err != nil {
+		return fmt.Errorf("create %s: %w", items.ProgressTable, err)
+	}
+	if err := db.Exec("DELETE FROM " + items.ProgressTable).Error; err != nil {
+		return fmt.Errorf("empty %s: %w", items.ProgressTable, err)
 	}
 	return nil
 }
@@ -240,6 +253,9 @@ func Reset(ctx context.Context, db *gorm.DB, cfg Config) error {
 	if err := db.Exec("UPDATE " + items.Table + " SET score = 0").Error; err != nil {
 		return fmt.Errorf("reset scores: %w", err)
 	}
+	if err := clearProgress(ctx, db); err != nil {
+		return err
+	}
 	if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
 		return fmt.Errorf("checkpoint write-ahead log: %w", err)
 	}
@@ -304,6 +320,16 @@ func Count(ctx context.Context, db *gorm.DB) (int64, error) {
 	var n int64
 	if err := db.WithContext(ctx).Model(&items.Item{}).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("count rows: %w", err)
+	}
+	return n, nil
+}
+
+// Written returns the number of rows whose score has been written: a
+// strategy writes every score at least 1, and Reset sets them to 0.
+func Written(ctx context.Context, db *gorm.DB) (int64, error) {
+	var n int64
+	if err := db.WithContext(ctx).Model(&items.Item{}).Where("score <> 0").Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count written rows: %w", err)
 	}
 	return n, nil
 }

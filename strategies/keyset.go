@@ -31,7 +31,8 @@ func (Keyset) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 }
 
 // KeysetBulk reads the same keyset pages as Keyset and writes each page back
-// with one bulk UPDATE.
+// with one bulk UPDATE, recording the page's last id in the same
+// transaction, so that it can resume.
 type KeysetBulk struct{}
 
 // Name implements Strategy.
@@ -49,7 +50,12 @@ func (KeysetBulk) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, erro
 	if err != nil {
 		return t.done(), err
 	}
-	err = keysetPages(ctx, db, cfg.batch(), 0, 0, &t, w.writePage(ctx))
+	w.progress = KeysetBulk{}.Name()
+	after, err := loadProgress(ctx, db, cfg, w.progress)
+	if err != nil {
+		return t.done(), err
+	}
+	err = keysetPages(ctx, db, cfg.batch(), after, 0, &t, w.writePage(ctx))
 	return t.done(), err
 }
 

@@ -11,7 +11,8 @@ import (
 )
 
 // ParallelKeyset splits the id range into Workers disjoint ranges and runs
-// keyset-bulk on each at once, every worker with its own connections.
+// keyset-bulk on each at once, every worker with its own connections and
+// its own progress record.
 type ParallelKeyset struct{}
 
 // Name implements Strategy.
@@ -50,7 +51,12 @@ func (ParallelKeyset) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, 
 			if err != nil {
 				return err
 			}
-			return keysetPages(gctx, db, cfg.batch(), after, upTo, &t, w.writePage(gctx))
+			w.progress = fmt.Sprintf("%s/%d", ParallelKeyset{}.Name(), i)
+			last, err := loadProgress(gctx, db, cfg, w.progress)
+			if err != nil {
+				return err
+			}
+			return keysetPages(gctx, db, cfg.batch(), max(after, last), upTo, &t, w.writePage(gctx))
 		})
 	}
 	err = g.Wait()

@@ -11,8 +11,10 @@ import (
 
 // SetBased lets the database compute the score from the JSON itself:
 // UPDATE ... SET score = <expression over data>, one statement per id range
-// of BatchSize, so that no row travels to the client. It is the throughput
-// limit for a calculation that can be written in SQL.
+// of BatchSize, so that no row travels to the client, recording each
+// range's end in the same transaction so that it can resume. It is the
+// throughput limit for a calculation that can be written in SQL, in
+// batches.
 type SetBased struct{}
 
 // Name implements Strategy.
@@ -35,14 +37,25 @@ func (SetBased) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error)
 		return t.done(), err
 	}
 	t.reads(1)
+	key := SetBased{}.Name()
+	last, err := loadProgress(ctx, db, cfg, key)
+	if err != nil {
+		return t.done(), err
+	}
 	q := "UPDATE " + items.Table + " SET score = " + expr + " WHERE id >= ? AND id < ?"
-	for from := lo; from <= hi; from += int64(cfg.batch()) {
-		res := db.WithContext(ctx).Exec(q, from, from+int64(cfg.batch()))
-		if res.Error != nil {
-			return t.done(), fmt.Errorf("update ids %d..%d: %w", from, from+int64(cfg.batch())-1, res.Error)
+	n := int64(cfg.batch())
+	for from := max(lo, last+1); from <= hi; from += n {
+		var rows int64
+		err := withProgress(ctx, db, key, from+n-1, func(tx *gorm.DB) error {
+			res := tx.Exec(q, from, from+n)
+			rows = res.RowsAffected
+			return res.Error
+		})
+		if err != nil {
+			return t.done(), fmt.Errorf("update ids %d..%d: %w", from, from+n-1, err)
 		}
 		t.writes(1)
-		t.add(res.RowsAffected)
+		t.add(rows)
 	}
 	return t.done(), nil
 }

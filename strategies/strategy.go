@@ -34,6 +34,9 @@ type Config struct {
 	// Workers is the number of concurrent workers of parallel strategies;
 	// zero means DefaultWorkers.
 	Workers int
+	// Resume makes resumable strategies continue from their recorded
+	// progress instead of from the first row.
+	Resume bool
 	// Progress, if set, is called with the number of rows done so far, about
 	// once per batch. It may be called from several goroutines, never at once.
 	Progress func(done int64)
@@ -81,6 +84,7 @@ func All() []Strategy {
 		ServerCursor{},
 		ParallelKeyset{},
 		SetBased{},
+		SetBasedOnce{},
 	}, faults()...)
 }
 

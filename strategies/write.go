@@ -47,6 +47,9 @@ type batchWriter struct {
 	ids    []int64
 	scores []int64
 	t      *tracker
+	// progress, if set, is the key under which each flush records the last
+	// id it wrote, in the same transaction (ids must come in order).
+	progress string
 }
 
 func newBatchWriter(db *gorm.DB, cfg Config, t *tracker) (*batchWriter, error) {
@@ -90,7 +93,14 @@ func (w *batchWriter) flush(ctx context.Context) error {
 	if len(w.ids) == 0 {
 		return nil
 	}
-	if err := BulkUpdate(ctx, w.db, w.form, w.ids, w.scores); err != nil {
+	write := func(db *gorm.DB) error { return BulkUpdate(ctx, db, w.form, w.ids, w.scores) }
+	var err error
+	if w.progress != "" {
+		err = withProgress(ctx, w.db, w.progress, w.ids[len(w.ids)-1], write)
+	} else {
+		err = write(w.db)
+	}
+	if err != nil {
 		return err
 	}
 	w.t.writes(1)

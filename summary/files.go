@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -123,7 +125,7 @@ func WriteBench(w io.Writer, s *Summary) error {
 	fmt.Fprintf(&b, "payload-bytes: %d\n", c.PayloadBytes)
 	fmt.Fprintf(&b, "go: %s\n", c.GoVersion)
 	for _, r := range s.Runs {
-		if r.Status != StatusOK {
+		if r.Status != StatusOK || r.Resume != nil {
 			continue
 		}
 		fmt.Fprintf(&b, "BenchmarkIterate/strategy=%s/rows=%d \t1\t%d ns/op\t%d peak-RSS-bytes\t%.0f rows/s\n",
@@ -133,10 +135,10 @@ func WriteBench(w io.Writer, s *Summary) error {
 	return err
 }
 
-// Write writes summary.json, samples.csv and bench.txt into dir, each
+// Write writes summary.json, samples.csv, probe.csv and bench.txt into dir, each
 // atomically: a reader never sees a half-written file.
 func Write(dir string, s *Summary, samples []SampleRow) error {
-	var js, cs, bs bytes.Buffer
+	var js, cs, bs, ps bytes.Buffer
 	enc := json.NewEncoder(&js)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(s); err != nil {
@@ -148,10 +150,13 @@ func Write(dir string, s *Summary, samples []SampleRow) error {
 	if err := WriteBench(&bs, s); err != nil {
 		return fmt.Errorf("encode %s: %w", BenchFile, err)
 	}
+	if err := WriteProbe(&ps, s.ProbeWindows); err != nil {
+		return fmt.Errorf("encode %s: %w", ProbeFile, err)
+	}
 	for _, f := range []struct {
 		name string
 		data []byte
-	}{{SamplesFile, cs.Bytes()}, {BenchFile, bs.Bytes()}, {SummaryFile, js.Bytes()}} {
+	}{{SamplesFile, cs.Bytes()}, {ProbeFile, ps.Bytes()}, {BenchFile, bs.Bytes()}, {SummaryFile, js.Bytes()}} {
 		if err := outdir.WriteFile(filepath.Join(dir, f.name), f.data); err != nil {
 			return err
 		}
@@ -159,7 +164,7 @@ func Write(dir string, s *Summary, samples []SampleRow) error {
 	return nil
 }
 
-// Read reads summary.json and samples.csv from dir.
+// Read reads summary.json, samples.csv and, if there, probe.csv from dir.
 func Read(dir string) (*Summary, []SampleRow, error) {
 	js, err := os.ReadFile(filepath.Join(dir, SummaryFile))
 	if err != nil {
@@ -177,6 +182,17 @@ func Read(dir string) (*Summary, []SampleRow, error) {
 	rows, err := ReadSamples(f)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, SamplesFile), err)
+	}
+	pf, err := os.Open(filepath.Join(dir, ProbeFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist): // written before the probe
+	case err != nil:
+		return nil, nil, err
+	default:
+		defer pf.Close()
+		if s.ProbeWindows, err = ReadProbe(pf); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, ProbeFile), err)
+		}
 	}
 	return &s, rows, nil
 }

@@ -75,6 +75,13 @@ type Summary struct {
 	// Unsupported lists the requested strategies this database does not
 	// offer; they were not run.
 	Unsupported []string `json:"unsupported,omitempty"`
+	// IdleProbe is the application probe run with no strategy beside it,
+	// and IdleServer what the server did meanwhile: the reference.
+	IdleProbe  *Probe  `json:"idle_probe,omitempty"`
+	IdleServer *Server `json:"idle_server,omitempty"`
+	// ProbeWindows are the probe's latencies per window (probe.csv); not
+	// part of summary.json.
+	ProbeWindows []ProbeWindow `json:"-"`
 }
 
 // Config describes a benchmark run.
@@ -107,8 +114,17 @@ type Config struct {
 	// EnforcedBySampler.
 	LimitEnforcedBy string `json:"limit_enforced_by,omitempty"`
 	// GoMemLimit is the workers' GOMEMLIMIT setting: off, auto, or bytes.
-	GoMemLimit      string    `json:"gomemlimit,omitempty"`
-	TimeoutSeconds  float64   `json:"timeout_seconds,omitempty"`
+	GoMemLimit     string  `json:"gomemlimit,omitempty"`
+	TimeoutSeconds float64 `json:"timeout_seconds,omitempty"`
+	// ProbeRate is the application probe's rate in operations per second;
+	// 0: no probe ran.
+	ProbeRate float64 `json:"probe_rate,omitempty"`
+	// MaxAppP99Ms is --max-app-p99; 0: 10 × the idle probe's p99, at least
+	// 50 ms.
+	MaxAppP99Ms float64 `json:"max_app_p99_ms,omitempty"`
+	// KillAt is --kill-at: the share of the rows after which one run of
+	// each strategy per repeat was killed and started again; 0: none.
+	KillAt          float64   `json:"kill_at,omitempty"`
 	Strategies      []string  `json:"strategies"`
 	IntervalSeconds float64   `json:"interval_seconds"`
 	ShuffleSeed     uint64    `json:"shuffle_seed"`
@@ -178,8 +194,15 @@ type Run struct {
 	// crossing the memory limit (status killed or oom-killed).
 	KilledAtSeconds float64 `json:"killed_at_seconds,omitempty"`
 	// Samples is the number of RSS samples taken.
-	Samples int    `json:"samples"`
-	Error   string `json:"error,omitempty"`
+	Samples int `json:"samples"`
+	// Probe is what the application beside the run saw.
+	Probe *Probe `json:"probe,omitempty"`
+	// Server is what the run cost the database server.
+	Server *Server `json:"server,omitempty"`
+	// Resume is set on a run killed at --kill-at and started again; such
+	// runs are left out of the strategy's time and memory figures.
+	Resume *Resume `json:"resume,omitempty"`
+	Error  string  `json:"error,omitempty"`
 }
 
 // RowsPerSecond is the run's throughput.
@@ -207,6 +230,10 @@ type Strategy struct {
 	// all agree, else the smallest.
 	RowsVerified int64 `json:"rows_verified"`
 	WrongRows    int64 `json:"wrong_rows"` // total over ok runs
+	// ProbeP99Ms summarises the probe's p99 over the ok runs.
+	ProbeP99Ms Stat `json:"probe_p99_ms"`
+	// Resumes counts the ok runs killed at --kill-at and started again.
+	Resumes int `json:"resumes,omitempty"`
 }
 
 // Stat is the median, minimum and maximum of a set of values.
@@ -237,9 +264,15 @@ func Aggregate(runs []Run, names []string, desc map[string]string) []Strategy {
 	var out []Strategy
 	for _, name := range names {
 		st := Strategy{Name: name, Description: desc[name]}
-		var peaks, anons, durs, rates []float64
+		var peaks, anons, durs, rates, p99s []float64
 		for _, r := range runs {
 			if r.Strategy != name {
+				continue
+			}
+			if r.Resume != nil {
+				if r.Status == StatusOK {
+					st.Resumes++
+				}
 				continue
 			}
 			st.Runs++
@@ -247,6 +280,9 @@ func Aggregate(runs []Run, names []string, desc map[string]string) []Strategy {
 				continue
 			}
 			st.OK++
+			if r.Probe != nil {
+				p99s = append(p99s, r.Probe.P99Ms)
+			}
 			peaks = append(peaks, float64(r.PeakRSSBytes))
 			anons = append(anons, float64(r.AnonPeakBytes))
 			durs = append(durs, r.DurationSeconds)
@@ -263,6 +299,7 @@ func Aggregate(runs []Run, names []string, desc map[string]string) []Strategy {
 		st.AnonPeakBytes = NewStat(anons)
 		st.DurationSeconds = NewStat(durs)
 		st.RowsPerSecond = NewStat(rates).Median
+		st.ProbeP99Ms = NewStat(p99s)
 		out = append(out, st)
 	}
 	return out
@@ -283,7 +320,7 @@ func (s *Summary) Lookup(name string) (Strategy, bool) {
 func (s *Summary) MedianRun(strategy string) (Run, bool) {
 	var ok []Run
 	for _, r := range s.Runs {
-		if r.Strategy == strategy && r.Status == StatusOK {
+		if r.Strategy == strategy && r.Status == StatusOK && r.Resume == nil {
 			ok = append(ok, r)
 		}
 	}

@@ -53,6 +53,9 @@ type Job struct {
 	Touch uint64
 	// GoMemLimit is MemLimitOff, MemLimitAuto, or a size in bytes.
 	GoMemLimit string
+	// Resume makes a resumable strategy continue from its recorded
+	// progress.
+	Resume bool
 }
 
 // Args returns the command line that makes a worker run j (without the DSN).
@@ -65,6 +68,9 @@ func (j Job) Args() []string {
 		"-workers", strconv.Itoa(j.Workers),
 		"-hold", j.Hold.String(),
 		"-touch", strconv.FormatUint(j.Touch, 10),
+	}
+	if j.Resume {
+		args = append(args, "-resume")
 	}
 	if j.GoMemLimit != "" {
 		args = append(args, "-gomemlimit", j.GoMemLimit)
@@ -89,6 +95,7 @@ func parseJob(args []string, stderr io.Writer) (Job, error) {
 	fs.DurationVar(&j.Hold, "hold", 0, "how long the baseline worker stays up")
 	fs.Uint64Var(&j.Touch, "touch", 0, "bytes the baseline worker allocates and holds (calibration)")
 	fs.StringVar(&j.GoMemLimit, "gomemlimit", MemLimitOff, "off, auto (90 % of the cgroup's limit) or a size in bytes")
+	fs.BoolVar(&j.Resume, "resume", false, "continue from the strategy's recorded progress, if it can")
 	fs.StringVar(&j.DSNFile, "dsn-file", "", "read the DSN from this file instead of $"+DSNEnv)
 	if err := fs.Parse(args); err != nil {
 		return j, err

@@ -12,7 +12,7 @@ import (
 
 func TestJobArgsRoundTrip(t *testing.T) {
 	j := Job{Kind: database.Postgres, DSNFile: "/tmp/x/dsn", Strategy: "keyset-bulk", Batch: 250, BulkForm: "unnest",
-		Workers: 3, Hold: 200 * time.Millisecond, Touch: 1 << 20, GoMemLimit: "1000000"}
+		Workers: 3, Hold: 200 * time.Millisecond, Touch: 1 << 20, GoMemLimit: "1000000", Resume: true}
 	got, err := parseJob(j.Args(), io.Discard)
 	if err != nil {
 		t.Fatal(err)

@@ -134,7 +134,7 @@ func gcCPUSeconds() float64 {
 }
 
 func run(ctx context.Context, j Job, res Result, progress func(int64)) Result {
-	db, err := database.Open(ctx, j.Kind, j.DSN)
+	db, err := database.OpenAs(ctx, j.Kind, j.DSN, database.WorkerApp)
 	if err != nil {
 		res.Error = err.Error()
 		return res
@@ -157,7 +157,7 @@ func run(ctx context.Context, j Job, res Result, progress func(int64)) Result {
 		return res
 	}
 	start := time.Now()
-	res.Stats, err = s.Run(ctx, db, strategies.Config{BatchSize: j.Batch, BulkForm: j.BulkForm, Workers: j.Workers, Progress: progress})
+	res.Stats, err = s.Run(ctx, db, strategies.Config{BatchSize: j.Batch, BulkForm: j.BulkForm, Workers: j.Workers, Resume: j.Resume, Progress: progress})
 	res.DurationSeconds = time.Since(start).Seconds()
 	if err != nil {
 		res.Error = err.Error()

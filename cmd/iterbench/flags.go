@@ -10,6 +10,7 @@ import (
 
 	"iterbench/bench"
 	"iterbench/items"
+	"iterbench/probe"
 	"iterbench/seed"
 	"iterbench/strategies"
 	"iterbench/worker"
@@ -21,8 +22,9 @@ type benchFlags struct {
 	batch, payload, repeats, workers  int
 	strategies, out, bulkForm         string
 	rssLimit, memoryLimit, goMemLimit string
-	interval, timeout                 time.Duration
+	interval, timeout, maxAppP99      time.Duration
 	shuffleSeed, dataSeed             uint64
+	probeRate, killAt                 float64
 }
 
 func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
@@ -41,6 +43,9 @@ func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 	fs.StringVar(&f.bulkForm, "bulk-form", "", "bulk-update form: values, case, upsert or unnest (default: the fastest measured for the database)")
 	fs.Uint64Var(&f.shuffleSeed, "shuffle-seed", 0, "seed of the per-repeat strategy order (default: random; recorded in the results)")
 	fs.Uint64Var(&f.dataSeed, "seed", seed.DefaultSeed, "seed of the generated rows")
+	fs.Float64Var(&f.probeRate, "probe-rate", probe.DefaultRate, "operations per second of the application probe beside every run (0: no probe)")
+	fs.DurationVar(&f.maxAppP99, "max-app-p99", 0, "rank after the others a strategy whose probe p99 is above this (default: 10 × the idle probe's p99, at least 50ms)")
+	fs.Float64Var(&f.killAt, "kill-at", 0, "also run every strategy killed once it reports this share of the rows (e.g. 0.5) and started again, to measure resuming (default: no such run)")
 }
 
 // config validates the flags (rows excepted) and returns the benchmark
@@ -59,6 +64,15 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	}
 	if err := f.limits(&cfg); err != nil {
 		return cfg, "", err
+	}
+	if f.probeRate < 0 || f.probeRate > 10000 {
+		return cfg, "", usagef("--probe-rate must be between 0 and 10000 operations per second, got %v", f.probeRate)
+	}
+	if f.maxAppP99 < 0 {
+		return cfg, "", usagef("--max-app-p99 must not be negative, got %v", f.maxAppP99)
+	}
+	if f.killAt < 0 || f.killAt >= 1 {
+		return cfg, "", usagef("--kill-at is a share of the rows, above 0 and below 1 (e.g. 0.5), got %v", f.killAt)
 	}
 	strats, err := strategies.Parse(f.strategies)
 	if err != nil {
@@ -87,6 +101,7 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	cfg.Kind, cfg.Batch, cfg.Payload, cfg.DataSeed, cfg.Repeats = kind, f.batch, f.payload, f.dataSeed, f.repeats
 	cfg.Strategies, cfg.BulkForm, cfg.Interval = strats, form, f.interval
 	cfg.Workers, cfg.Timeout = f.workers, f.timeout
+	cfg.ProbeRate, cfg.MaxAppP99, cfg.KillAt = f.probeRate, f.maxAppP99, f.killAt
 	return cfg, out, nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/dustin/go-humanize"
 	"github.com/prometheus/procfs"
@@ -124,7 +123,7 @@ func (f *dbFlags) open(ctx context.Context, kind database.Kind, stderr io.Writer
 	}
 	// One run per database: a second one would reset and reseed the table
 	// under the first.
-	lk, err := lock.Acquire(ctx, db, sqlitePath(t.dsn), lock.Self())
+	lk, err := lock.Acquire(ctx, db, database.SQLitePath(t.dsn), lock.Self())
 	if err != nil {
 		database.Close(db)
 		t.cleanup()
@@ -165,7 +164,7 @@ func checkSpace(kind database.Kind, dsn string, rows, payload int) error {
 	case kind == database.SQLite:
 		where = os.TempDir()
 		if dsn != "" {
-			where = filepath.Dir(sqlitePath(dsn))
+			where = filepath.Dir(database.SQLitePath(dsn))
 		}
 		var st unix.Statfs_t
 		if err := unix.Statfs(where, &st); err != nil {
@@ -193,8 +192,3 @@ func checkSpace(kind database.Kind, dsn string, rows, payload int) error {
 	return nil
 }
 
-// sqlitePath is the file a SQLite DSN names.
-func sqlitePath(dsn string) string {
-	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
-	return path
-}

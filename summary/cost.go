@@ -1,0 +1,156 @@
+package summary
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// ProbeFile holds the probe's latency per window of every run.
+const ProbeFile = "probe.csv"
+
+// IdleStrategy names the idle probe's rows in probe.csv.
+const IdleStrategy = "idle"
+
+// Probe is what the application probe saw during one run (or while idle):
+// latencies are measured from the moment each operation was due, so time
+// spent queued behind a blocked one counts.
+type Probe struct {
+	// RatePerSecond is the rate the probe was asked to keep.
+	RatePerSecond float64 `json:"rate_per_second"`
+	Ops           int64   `json:"ops"`
+	P50Ms         float64 `json:"p50_ms"`
+	P99Ms         float64 `json:"p99_ms"`
+	MaxMs         float64 `json:"max_ms"`
+	// Timeouts counts operations that gave up on the 1 s lock-wait limit.
+	Timeouts int64 `json:"timeouts"`
+	// Errors counts operations that failed otherwise.
+	Errors int64 `json:"errors"`
+	// WriteMaxMs is the longest an UPDATE of the probe took, from when it
+	// was due until it finished or gave up.
+	WriteMaxMs float64 `json:"write_max_ms"`
+	// Seconds is how long the probe ran.
+	Seconds float64 `json:"seconds"`
+}
+
+// Server is what a run cost the database server, read on a connection of
+// its own before, every 100 ms during, and after the run. Fields a database
+// cannot report are left out.
+type Server struct {
+	// Samples is the number of readings taken during the run.
+	Samples int `json:"samples"`
+	// WALBytes is the write-ahead log the run wrote (PostgreSQL: the LSN
+	// difference), or InnoDB's redo log (MariaDB: Innodb_lsn_current).
+	WALBytes int64 `json:"wal_bytes,omitempty"`
+	// DeadTuplesAfter is pg_stat_user_tables.n_dead_tup after the run.
+	DeadTuplesAfter int64 `json:"dead_tuples_after,omitempty"`
+	// SizeBeforeBytes and SizeAfterBytes are the table with its indexes
+	// (PostgreSQL, MariaDB) or the database file (SQLite).
+	SizeBeforeBytes int64 `json:"size_before_bytes,omitempty"`
+	SizeAfterBytes  int64 `json:"size_after_bytes,omitempty"`
+	// LongestTransactionSeconds is the age of the oldest open transaction
+	// of the worker's sessions, the largest seen.
+	LongestTransactionSeconds float64 `json:"longest_transaction_seconds"`
+	// OldestSnapshotSeconds (PostgreSQL) is the age of the oldest
+	// transaction of the worker's sessions holding back the xmin horizon
+	// (backend_xmin set): what keeps vacuum from removing dead rows.
+	OldestSnapshotSeconds float64 `json:"oldest_snapshot_seconds,omitempty"`
+	// HistoryListMax (MariaDB) is the largest InnoDB history list length
+	// seen: undo that purge could not yet remove.
+	HistoryListMax int64 `json:"history_list_max,omitempty"`
+	// WALMaxBytes (SQLite) is the largest size of the -wal file seen.
+	WALMaxBytes int64 `json:"wal_max_bytes,omitempty"`
+	// Error says what could not be read.
+	Error string `json:"error,omitempty"`
+}
+
+// Resume records a run that was killed partway (--kill-at) and started
+// again.
+type Resume struct {
+	// KillAtRows is the progress at which the worker was killed.
+	KillAtRows int64 `json:"kill_at_rows"`
+	// DoneAtKill is the rows the table held correct when it was killed.
+	DoneAtKill int64 `json:"done_at_kill"`
+	// Resumed is true when the strategy continued from its recorded
+	// progress, false when it could not and started again from zero.
+	Resumed bool `json:"resumed"`
+	// RowsRedone is the rows written twice.
+	RowsRedone int64 `json:"rows_redone"`
+	// FirstSeconds and SecondSeconds are the two workers' lifetimes.
+	FirstSeconds  float64 `json:"first_seconds"`
+	SecondSeconds float64 `json:"second_seconds"`
+	// TimeLostSeconds is FirstSeconds+SecondSeconds less the median
+	// lifetime of the strategy's uninterrupted runs.
+	TimeLostSeconds float64 `json:"time_lost_seconds"`
+	// Note says why the kill could not land partway, if it could not.
+	Note string `json:"note,omitempty"`
+}
+
+// ProbeWindow is one line of probe.csv: the probe's latencies over one
+// window of a run, by when each operation was due.
+type ProbeWindow struct {
+	Strategy string
+	Repeat   int
+	// T is the window's start, in seconds since the worker started.
+	T        float64
+	Ops      int
+	P99Ms    float64
+	Timeouts int
+}
+
+var probeHeader = []string{"strategy", "repeat", "t_seconds", "ops", "p99_ms", "timeouts"}
+
+// WriteProbe writes windows as CSV with a header line.
+func WriteProbe(w io.Writer, windows []ProbeWindow) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(probeHeader); err != nil {
+		return err
+	}
+	for _, x := range windows {
+		rec := []string{x.Strategy, strconv.Itoa(x.Repeat), strconv.FormatFloat(x.T, 'f', 3, 64),
+			strconv.Itoa(x.Ops), strconv.FormatFloat(x.P99Ms, 'f', 3, 64), strconv.Itoa(x.Timeouts)}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ReadProbe parses what WriteProbe wrote.
+func ReadProbe(r io.Reader) ([]ProbeWindow, error) {
+	cr := csv.NewReader(r)
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("read header: %w", err)
+	}
+	if got := strings.Join(header, ","); got != strings.Join(probeHeader, ",") {
+		return nil, fmt.Errorf("unexpected header %q", got)
+	}
+	var out []ProbeWindow
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		line, _ := cr.FieldPos(0)
+		x := ProbeWindow{Strategy: rec[0]}
+		var errs [5]error
+		x.Repeat, errs[0] = strconv.Atoi(rec[1])
+		x.T, errs[1] = strconv.ParseFloat(rec[2], 64)
+		x.Ops, errs[2] = strconv.Atoi(rec[3])
+		x.P99Ms, errs[3] = strconv.ParseFloat(rec[4], 64)
+		x.Timeouts, errs[4] = strconv.Atoi(rec[5])
+		for _, e := range errs {
+			if e != nil {
+				return nil, fmt.Errorf("line %d: %w", line, e)
+			}
+		}
+		out = append(out, x)
+	}
+}
