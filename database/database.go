@@ -232,6 +232,9 @@ func MySQLDSN(dsn string) (string, error) {
 	}
 	cfg.ParseTime = true
 	cfg.InterpolateParams = false
+	// Rows affected counts the rows matched, as on PostgreSQL and SQLite,
+	// not only those whose value changed.
+	cfg.ClientFoundRows = true
 	return cfg.FormatDSN(), nil
 }
 

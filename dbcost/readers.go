@@ -66,9 +66,13 @@ func (p *postgres) after(ctx context.Context, c *sql.Conn, s *summary.Server) er
 
 // mariadb reads InnoDB's log sequence number, history list length and
 // information_schema.innodb_trx.
+//
+// innodb_trx.trx_started has whole seconds only, so a transaction's age is
+// taken from when a reading first saw it: short by up to one interval.
 type mariadb struct {
 	exclude []int64
 	lsn     int64
+	seen    map[string]time.Time
 }
 
 const myLSN = "SELECT variable_value FROM information_schema.global_status WHERE variable_name = 'INNODB_LSN_CURRENT'"
@@ -87,19 +91,33 @@ func (m *mariadb) sample(ctx context.Context, c *sql.Conn, s *summary.Server) er
 	for _, id := range m.exclude {
 		ids = append(ids, strconv.FormatInt(id, 10))
 	}
-	var xact float64
-	err := c.QueryRowContext(ctx, "SELECT coalesce(max(TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6))), 0) / 1e6 FROM information_schema.innodb_trx WHERE trx_mysql_thread_id NOT IN ("+
-		strings.Join(ids, ", ")+")").Scan(&xact)
-	if err != nil {
-		return err
-	}
 	var hist int64
 	if err := c.QueryRowContext(ctx, "SELECT variable_value FROM information_schema.global_status WHERE variable_name = 'INNODB_HISTORY_LIST_LENGTH'").Scan(&hist); err != nil {
 		return fmt.Errorf("read Innodb_history_list_length: %w", err)
 	}
-	s.LongestTransactionSeconds = max(s.LongestTransactionSeconds, xact)
 	s.HistoryListMax = max(s.HistoryListMax, hist)
-	return nil
+	rows, err := c.QueryContext(ctx, "SELECT trx_id FROM information_schema.innodb_trx WHERE trx_mysql_thread_id NOT IN ("+
+		strings.Join(ids, ", ")+")")
+	if err != nil {
+		return fmt.Errorf("read information_schema.innodb_trx (needs the PROCESS privilege): %w", err)
+	}
+	defer rows.Close()
+	now := time.Now()
+	if m.seen == nil {
+		m.seen = map[string]time.Time{}
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		first, ok := m.seen[id]
+		if !ok {
+			m.seen[id], first = now, now
+		}
+		s.LongestTransactionSeconds = max(s.LongestTransactionSeconds, now.Sub(first).Seconds())
+	}
+	return rows.Err()
 }
 
 func (m *mariadb) after(ctx context.Context, c *sql.Conn, s *summary.Server) error {
