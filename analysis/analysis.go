@@ -5,6 +5,7 @@
 package analysis
 
 import (
+	"fmt"
 	"math"
 
 	"iterbench/summary"
@@ -144,4 +145,27 @@ func Of(s *summary.Summary, samples []summary.SampleRow) Analysis {
 	a := Analysis{Bounded: Bounded(s)}
 	a.Flat, a.Growing = Flatness(s, samples)
 	return a
+}
+
+// AppP99Factor and AppP99Floor give the default --max-app-p99: this many
+// times the idle probe's p99, and at least this many ms.
+const (
+	AppP99Factor = 10
+	AppP99Floor  = 50.0
+)
+
+// AppP99Limit returns the probe p99 (ms) above which a strategy is ranked
+// after the others, and where it comes from; 0 when no probe ran.
+func AppP99Limit(s *summary.Summary) (float64, string) {
+	switch {
+	case s.Config.MaxAppP99Ms > 0:
+		return s.Config.MaxAppP99Ms, "--max-app-p99"
+	case s.IdleProbe == nil || s.IdleProbe.Ops == 0:
+		return 0, ""
+	}
+	idle := s.IdleProbe.P99Ms
+	if AppP99Factor*idle >= AppP99Floor {
+		return AppP99Factor * idle, fmt.Sprintf("%d × the idle p99 of %.2f ms", AppP99Factor, idle)
+	}
+	return AppP99Floor, fmt.Sprintf("the %.0f ms floor; %d × the idle p99 of %.2f ms is less", AppP99Floor, AppP99Factor, idle)
 }

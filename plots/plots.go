@@ -60,7 +60,12 @@ func Draw(s *summary.Summary, samples []summary.SampleRow, bounded []string) ([]
 		}},
 		{"peak-rss", "Peak RSS per strategy", func() (*plot.Plot, error) { return peakRSS(s) }},
 		{"duration", "Duration per strategy", func() (*plot.Plot, error) { return duration(s) }},
+		{"probe-p99-over-time", "Application p99 over time", func() (*plot.Plot, error) { return probeOverTime(s) }},
+		{"probe-p99", "Application p99 per strategy", func() (*plot.Plot, error) { return probeP99(s) }},
 	} {
+		if c.name[:5] == "probe" && !hasProbe(s) {
+			continue // results from before the probe
+		}
 		p, err := c.draw()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.name, err)
@@ -144,7 +149,7 @@ func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []s
 		}
 		for _, r := range s.Runs {
 			xys := byRepeat[r.Repeat]
-			if r.Strategy != name || r.Repeat == bold.Repeat || len(xys) == 0 {
+			if r.Strategy != name || r.Repeat == bold.Repeat || r.Resume != nil || len(xys) == 0 {
 				continue
 			}
 			for _, xy := range xys {
@@ -292,7 +297,7 @@ func statBars(s *summary.Summary, what, ylabel string, value func(summary.Strate
 		// Every repeat, as a dot beside the bar.
 		var repeats plotter.XYs
 		for _, r := range s.Runs {
-			if r.Strategy == st.Name && r.Status == summary.StatusOK {
+			if r.Strategy == st.Name && r.Status == summary.StatusOK && r.Resume == nil {
 				repeats = append(repeats, plotter.XY{X: float64(i) + 0.3, Y: runValue(r) / scale})
 			}
 		}

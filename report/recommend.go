@@ -29,6 +29,10 @@ type Recommendation struct {
 	Best string
 	// Excluded says why each strategy that did not qualify was left out.
 	Excluded map[string]string
+	// Costs says why each qualifying strategy (or in-database one) that
+	// fails a cost rule (see costReasons) is ranked after those that pass;
+	// the in-database ones that fail are reported only if none passes.
+	Costs map[string]string
 	// Close, if set, says that the U test found no difference between Best
 	// and the next.
 	Close string
@@ -52,7 +56,7 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 
 func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary) Recommendation {
 	r := Recommendation{Database: s.Config.Database, Rows: s.Config.Rows, LimitBytes: s.Config.LimitBytes(),
-		Excluded: map[string]string{}}
+		Excluded: map[string]string{}, Costs: map[string]string{}}
 	bounded, growing := a.Bounded, a.Growing
 	var ok []summary.Strategy
 	for _, st := range s.Strategies {
@@ -79,21 +83,45 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 	slices.SortStableFunc(ok, func(a, b summary.Strategy) int {
 		return cmp.Compare(a.DurationSeconds.Median, b.DurationSeconds.Median)
 	})
+	// Those that pass every cost rule first, each group fastest first.
+	var pass, costly []summary.Strategy
+	for _, st := range ok {
+		if reasons := costReasons(s, st.Name); len(reasons) > 0 {
+			r.Costs[st.Name] = strings.Join(reasons, "; ")
+			costly = append(costly, st)
+		} else {
+			pass = append(pass, st)
+		}
+	}
+	ok = append(pass, costly...)
 	for _, st := range ok {
 		r.Ranked = append(r.Ranked, st.Name)
 	}
 	if len(ok) > 0 {
 		r.Best = ok[0].Name
 	}
-	if len(ok) > 1 {
+	if len(pass) > 1 || (len(pass) == 0 && len(ok) > 1) {
 		if c := compareTimes(s, ok[0].Name, ok[1].Name); !significant(c) {
 			r.Close = fmt.Sprintf("%s is not measurably faster than %s: %s; either will do", ok[0].Name, ok[1].Name, noDifference(c))
 		}
 	}
+	var inDB []summary.Strategy
 	for _, st := range s.Strategies {
 		if !strategies.IsInDatabase(st.Name) || st.OK != st.Runs || st.OK == 0 {
 			continue
 		}
+		if reasons := costReasons(s, st.Name); len(reasons) > 0 {
+			r.Costs[st.Name] = strings.Join(reasons, "; ")
+			continue
+		}
+		inDB = append(inDB, st)
+	}
+	for _, st := range s.Strategies {
+		if strategies.IsInDatabase(st.Name) && st.OK == st.Runs && st.OK > 0 && r.Costs[st.Name] != "" {
+			inDB = append(inDB, st) // only if none passes
+		}
+	}
+	for _, st := range inDB {
 		name := st.Name
 		r.SQL = fmt.Sprintf("If the calculation can be written in SQL, **%s** did it in %s (%s rows/s)",
 			name, units.Seconds(st.DurationSeconds.Median), units.Thousands(int64(math.Round(st.RowsPerSecond))))
@@ -226,6 +254,11 @@ func (r Recommendation) Markdown() string {
 		if r.LimitBytes > 0 {
 			fmt.Fprintf(&b, " and whose peak leaves %.0f %% of the limit free", 100*Margin)
 		}
+		if c := r.Costs[r.Best]; c != "" {
+			fmt.Fprintf(&b, "; but none passed every cost rule, and for it: %s", c)
+		} else {
+			b.WriteString(", and that passed the cost rules (the application's p99 beside it under its limit, no transaction held for most of its run, able to resume)")
+		}
 		b.WriteString(".\n")
 		if r.Close != "" {
 			fmt.Fprintf(&b, "- %s.\n", r.Close)
@@ -244,6 +277,16 @@ func (r Recommendation) Markdown() string {
 	slices.Sort(names)
 	for _, name := range names {
 		fmt.Fprintf(&b, "- Not %s: %s.\n", name, r.Excluded[name])
+	}
+	for _, name := range r.Ranked {
+		if c := r.Costs[name]; c != "" && name != r.Best {
+			fmt.Fprintf(&b, "- Ranked after those that pass the cost rules, %s: %s.\n", name, c)
+		}
+	}
+	for name, c := range r.Costs {
+		if !slices.Contains(r.Ranked, name) && !strings.HasPrefix(r.SQL, "If the calculation can be written in SQL, **"+name+"**") {
+			fmt.Fprintf(&b, "- In the database, not %s as it stands: %s.\n", name, c)
+		}
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "- Warning: %s\n", w)

@@ -125,6 +125,9 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 		fmt.Fprintf(&b, "\nNot offered by %s, so not run: %s.\n", c.Database, strings.Join(s.Unsupported, ", "))
 	}
 	b.WriteString(limitNote(s))
+	if t := costTable(s); t != "" {
+		b.WriteString("\n" + t)
+	}
 	b.WriteString("\n## Findings\n\n")
 	for _, f := range findings(s, a) {
 		fmt.Fprintf(&b, "- %s\n", f)
@@ -140,7 +143,7 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 		fmt.Fprintf(&b, "- **%s**: %s\n", st.Name, st.Description)
 	}
 	b.WriteString("\nFiles: `summary.json` (configuration and every run), `samples.csv` (every RSS sample), " +
-		"`bench.txt` (Go benchmark format, for benchstat). Redraw the charts and this report with `iterbench plot DIR`.\n\n")
+		"`probe.csv` (the application probe's p99 per 250 ms window), `bench.txt` (Go benchmark format, for benchstat). Redraw the charts and this report with `iterbench plot DIR`.\n\n")
 	b.WriteString(recommend(s, a, nil).Markdown())
 	return b.Bytes()
 }

@@ -10,11 +10,11 @@ import (
 	"iterbench/units"
 )
 
-// durations returns the durations of a strategy's ok runs.
+// durations returns the durations of a strategy's uninterrupted ok runs.
 func durations(s *summary.Summary, name string) []float64 {
 	var xs []float64
 	for _, r := range s.Runs {
-		if r.Strategy == name && r.Status == summary.StatusOK {
+		if r.Strategy == name && r.Status == summary.StatusOK && r.Resume == nil {
 			xs = append(xs, r.DurationSeconds)
 		}
 	}

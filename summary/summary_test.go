@@ -3,6 +3,7 @@ package summary
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -70,6 +71,11 @@ func TestAggregate(t *testing.T) {
 func TestWriteReadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	s := sample()
+	s.IdleProbe = &Probe{RatePerSecond: 200, Ops: 1000, P50Ms: 1.2, P99Ms: 3.4, MaxMs: 9}
+	s.Runs[0].Probe = &Probe{RatePerSecond: 200, Ops: 100, P50Ms: 1.5, P99Ms: 250, MaxMs: 1001, Timeouts: 3, WriteMaxMs: 1001}
+	s.Runs[0].Server = &Server{Samples: 5, WALBytes: 1 << 20, LongestTransactionSeconds: 0.4, OldestSnapshotSeconds: 0.3}
+	s.Runs[0].Resume = &Resume{KillAtRows: 50, DoneAtKill: 50, Resumed: true, FirstSeconds: 1, SecondSeconds: 1.2, TimeLostSeconds: 0.2}
+	s.ProbeWindows = []ProbeWindow{{Strategy: IdleStrategy, T: 0, Ops: 50, P99Ms: 3.25}, {Strategy: "a", Repeat: 1, T: 0.25, Ops: 49, P99Ms: 1000.5, Timeouts: 2}}
 	rows := []SampleRow{
 		{Strategy: "a", Repeat: 1, T: 0, RSS: 100, HWM: 100, Anon: 40, File: 60},
 		{Strategy: "a", Repeat: 1, T: 0.01, RSS: 2000, HWM: 2000, Anon: 1900, File: 100, Cgroup: 2500, WorkingSet: 2200},
@@ -89,8 +95,15 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		t.Errorf("samples changed in the round trip:\n got %+v\nwant %+v", gotRows, rows)
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 3 {
-		t.Errorf("folder holds %d files, want 3 (no temporary files left)", len(entries))
+	if len(entries) != 4 {
+		t.Errorf("folder holds %d files, want 4 (no temporary files left)", len(entries))
+	}
+	// A folder written before the probe has no probe.csv.
+	if err := os.Remove(filepath.Join(dir, ProbeFile)); err != nil {
+		t.Fatal(err)
+	}
+	if gotS, _, err = Read(dir); err != nil || gotS.ProbeWindows != nil {
+		t.Errorf("without probe.csv: windows %v, error %v", gotS.ProbeWindows, err)
 	}
 }
 

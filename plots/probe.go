@@ -1,0 +1,125 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"iterbench/analysis"
+	"iterbench/summary"
+)
+
+// hasProbe reports whether any run of s had the application probe beside it.
+func hasProbe(s *summary.Summary) bool {
+	for _, r := range s.Runs {
+		if r.Probe != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// probeOverTime draws the probe's p99 per window for each strategy's
+// representative run, and for the idle probe, on a log scale: a stall of a
+// second and a steady millisecond are both readable.
+func probeOverTime(s *summary.Summary) (*plot.Plot, error) {
+	p := newPlot(s, "Application p99 per 250 ms")
+	p.X.Label.Text = "time since the run started (s)"
+	p.Y.Label.Text = "probe p99 (ms, log scale)"
+	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks{}
+	p.X.Tick.Marker = linearTicks{}
+	p.X.Min, p.Y.Min = 0, 0.5
+	const floor = 0.5 // ms: the log axis's bottom
+	line := func(name string, rep int) plotter.XYs {
+		var xy plotter.XYs
+		for _, w := range s.ProbeWindows {
+			if w.Strategy == name && w.Repeat == rep {
+				xy = append(xy, plotter.XY{X: w.T, Y: max(w.P99Ms, floor)})
+			}
+		}
+		return xy
+	}
+	add := func(label string, xy plotter.XYs, c color.Color, width vg.Length, dashes []vg.Length) error {
+		if len(xy) == 0 {
+			return nil
+		}
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return err
+		}
+		l.Color, l.Width, l.Dashes = c, width, dashes
+		p.Add(l)
+		p.Legend.Add(label, l)
+		for _, pt := range xy {
+			p.Y.Max = max(p.Y.Max, pt.Y)
+			p.X.Max = max(p.X.Max, pt.X)
+		}
+		return nil
+	}
+	if err := add("idle (no strategy)", line(summary.IdleStrategy, 0), baselineColor, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}); err != nil {
+		return nil, err
+	}
+	for _, st := range s.Strategies {
+		r, ok := analysis.Representative(s, st.Name)
+		if !ok {
+			continue
+		}
+		if err := add(st.Name, line(st.Name, r.Repeat), colorOf(st.Name), vg.Points(1.6), nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := addAppLimit(p, s, floor); err != nil {
+		return nil, err
+	}
+	p.Y.Max = max(p.Y.Max*1.5, 10)
+	return p, nil
+}
+
+// addAppLimit draws the p99 above which a strategy is ranked after the
+// others, if a probe ran.
+func addAppLimit(p *plot.Plot, s *summary.Summary, floor float64) error {
+	limit, _ := analysis.AppP99Limit(s)
+	if limit <= 0 {
+		return nil
+	}
+	y := max(limit, floor)
+	f := plotter.NewFunction(func(float64) float64 { return y })
+	f.Color, f.Width = killColor, vg.Points(1)
+	f.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+	p.Add(f)
+	p.Legend.Add(fmt.Sprintf("p99 limit (%.0f ms)", limit), f)
+	p.Y.Max = max(p.Y.Max, y)
+	return nil
+}
+
+// probeP99 draws the probe's p99 per strategy as bars, with the idle p99
+// and the limit as lines.
+func probeP99(s *summary.Summary) (*plot.Plot, error) {
+	p, err := statBars(s, "Application p99 beside each strategy", "probe p99 (ms)",
+		func(st summary.Strategy) summary.Stat { return st.ProbeP99Ms },
+		func(r summary.Run) float64 {
+			if r.Probe == nil {
+				return 0
+			}
+			return r.Probe.P99Ms
+		}, 1, 0)
+	if err != nil {
+		return nil, err
+	}
+	if s.IdleProbe != nil {
+		y := s.IdleProbe.P99Ms
+		f := plotter.NewFunction(func(float64) float64 { return y })
+		f.Color, f.Width = baselineColor, vg.Points(1)
+		f.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(f)
+		p.Legend.Add(fmt.Sprintf("idle p99 (%.1f ms)", y), f)
+	}
+	if err := addAppLimit(p, s, 0); err != nil {
+		return nil, err
+	}
+	headroom(p)
+	return p, nil
+}

@@ -1,0 +1,87 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"iterbench/analysis"
+	"iterbench/summary"
+)
+
+// costRun is an ok run with what the probe and the server watch saw.
+func costRun(name string, secs, p99, held float64) summary.Run {
+	r := fakeRun(name, 1, 36, secs)
+	r.Probe = &summary.Probe{RatePerSecond: 200, Ops: 100, P50Ms: 1, P99Ms: p99, MaxMs: p99}
+	r.Server = &summary.Server{LongestTransactionSeconds: held, OldestSnapshotSeconds: held}
+	return r
+}
+
+func costSummary(db string, maxP99 float64, runs ...summary.Run) *summary.Summary {
+	s := fakeSummary(50000, 0, runs...)
+	s.Config.Database, s.Config.MaxAppP99Ms = db, maxP99
+	s.IdleProbe = &summary.Probe{RatePerSecond: 200, Ops: 1000, P50Ms: 1, P99Ms: 2, MaxMs: 5}
+	return s
+}
+
+// TestCostRules checks each rule that ranks a strategy after those that
+// pass: the application's p99, a transaction held for most of the run on a
+// server, and no way to resume.
+func TestCostRules(t *testing.T) {
+	runs := []summary.Run{
+		costRun("cursor-bulk", 1, 5, 0.9),        // fastest, but cannot resume
+		costRun("keyset-bulk", 2, 6, 0.1),        // passes every rule
+		costRun("cursor", 9, 8, 8.5),             // holds its transaction, cannot resume
+		costRun("set-based-once", 0.5, 900, 0.5), // in the database: stalls the probe
+		costRun("set-based", 0.8, 7, 0.02),       // in the database: passes
+	}
+	r := Recommend(costSummary("postgres", 0, runs...), nil, nil)
+	if r.Best != "keyset-bulk" {
+		t.Errorf("Best = %q, want keyset-bulk (the only client-side strategy that passes)", r.Best)
+	}
+	if got := strings.Join(r.Ranked, ","); got != "keyset-bulk,cursor-bulk,cursor" {
+		t.Errorf("Ranked = %s, want keyset-bulk first, then the others fastest first", got)
+	}
+	for name, want := range map[string]string{
+		"cursor-bulk":    "cannot resume",
+		"cursor":         "held one transaction or snapshot open for 8.50 s of its 9.00 s",
+		"set-based-once": "p99 beside it was 900 ms, above the limit of 50.0 ms (the 50 ms floor",
+	} {
+		if !strings.Contains(r.Costs[name], want) {
+			t.Errorf("%s: costs %q, want %q", name, r.Costs[name], want)
+		}
+	}
+	if strings.Contains(r.Costs["cursor-bulk"], "held") {
+		t.Errorf("cursor-bulk held its transaction for 0.9 s of 1 s, under the 1 s floor: %q", r.Costs["cursor-bulk"])
+	}
+	if !strings.Contains(r.SQL, "**set-based**") {
+		t.Errorf("SQL note %q, want set-based (set-based-once stalls the probe)", r.SQL)
+	}
+	md := r.Markdown()
+	for _, want := range []string{"Ranked after those that pass the cost rules, cursor:", "In the database, not set-based-once as it stands:"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+
+	// A higher --max-app-p99 lets set-based-once pass the probe rule.
+	r = Recommend(costSummary("postgres", 1000, runs...), nil, nil)
+	if strings.Contains(r.Costs["set-based-once"], "p99") {
+		t.Errorf("with --max-app-p99 1s: %q", r.Costs["set-based-once"])
+	}
+	// 10 × the idle p99 when that is above the floor.
+	s := costSummary("postgres", 0, runs...)
+	s.IdleProbe.P99Ms = 20
+	if limit, _ := analysis.AppP99Limit(s); limit != 200 {
+		t.Errorf("limit %v, want 200 ms", limit)
+	}
+	// SQLite reports no transactions: no held rule.
+	r = Recommend(costSummary("sqlite", 0, runs...), nil, nil)
+	if strings.Contains(r.Costs["cursor"], "held") {
+		t.Errorf("sqlite: %q", r.Costs["cursor"])
+	}
+	// When none passes, the fastest is named with its costs.
+	r = Recommend(costSummary("postgres", 0, costRun("cursor", 9, 8, 8.5), costRun("paging-bulk", 3, 8, 0.1)), nil, nil)
+	if r.Best != "paging-bulk" || !strings.Contains(r.Markdown(), "none passed every cost rule") {
+		t.Errorf("Best %q, markdown:\n%s", r.Best, r.Markdown())
+	}
+}
