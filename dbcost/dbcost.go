@@ -117,6 +117,13 @@ func (w *Watch) loop(ctx context.Context, every time.Duration) {
 	}
 }
 
+// Samples returns the number of readings taken so far.
+func (w *Watch) Samples() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.res.Samples
+}
+
 // Stop ends the readings, reads the end point and returns the costs; the
 // error says what could not be read (the costs hold what could).
 func (w *Watch) Stop(ctx context.Context) (summary.Server, error) {

@@ -277,6 +277,13 @@ func (r *Running) record(o op, lat time.Duration, err error) {
 	}
 }
 
+// Seen returns the operations done and timed out so far.
+func (r *Running) Seen() (ops, timeouts int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.res.Ops, r.res.Timeouts
+}
+
 // Stop ends the application, waits for the operations already due, and
 // returns what the probe saw, with its latency per window (their T from
 // the start of the probe; the caller names strategy and repeat).

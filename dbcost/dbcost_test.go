@@ -1,0 +1,114 @@
+package dbcost_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"iterbench/container/containertest"
+	"iterbench/database"
+	"iterbench/dbcost"
+	"iterbench/items"
+	"iterbench/seed"
+)
+
+const rows = 2000
+
+// checkCost watches a "worker" (a session named as the worker names its
+// own) that updates every row in one transaction and holds it open for at
+// least five readings after it began: the watch must see the transaction's age, and the
+// log and the dead rows the update left.
+func checkCost(t *testing.T, kind database.Kind, dsn string) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, kind, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: rows, Payload: 300, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := dbcost.Start(ctx, db, dbcost.Config{Kind: kind, SQLitePath: database.SQLitePath(dsn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wdb, err := database.OpenAs(ctx, kind, dsn, database.WorkerApp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, _ := wdb.DB()
+	c, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin := "BEGIN"
+	if kind == database.Postgres {
+		begin = "BEGIN ISOLATION LEVEL REPEATABLE READ" // holds its snapshot
+	}
+	begun := time.Now()
+	for _, q := range []string{begin, "UPDATE " + items.Table + " SET score = score + 1"} {
+		if _, err := c.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for n0, n := w.Samples(), w.Samples(); n < n0+5; n = w.Samples() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	open := time.Since(begun).Seconds()
+	c.Close()
+	database.Close(wdb)
+	got, err := w.Stop(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("held %.3f s: %+v", open, got)
+	if got.Samples < 5 {
+		t.Errorf("%d readings, want ≥ 5", got.Samples)
+	}
+	if got.SizeBeforeBytes <= 0 || got.SizeAfterBytes < got.SizeBeforeBytes {
+		t.Errorf("size %d → %d", got.SizeBeforeBytes, got.SizeAfterBytes)
+	}
+	switch kind {
+	case database.SQLite:
+		if got.WALMaxBytes < rows*300 {
+			t.Errorf("largest WAL %d bytes, want at least the rows rewritten (%d)", got.WALMaxBytes, rows*300)
+		}
+	default:
+		// The transaction was open for five readings 100 ms apart: its age
+		// must be at least 0.3 s and at most how long it was open.
+		if got.LongestTransactionSeconds < 0.3 || got.LongestTransactionSeconds > open {
+			t.Errorf("longest transaction %.3f s, held %.3f s", got.LongestTransactionSeconds, open)
+		}
+		if got.WALBytes <= 0 {
+			t.Errorf("log written %d bytes", got.WALBytes)
+		}
+	}
+	if kind == database.Postgres {
+		if got.OldestSnapshotSeconds <= 0 || got.OldestSnapshotSeconds > open {
+			t.Errorf("oldest snapshot %.3f s, held %.3f s", got.OldestSnapshotSeconds, open)
+		}
+		if got.DeadTuplesAfter < rows {
+			t.Errorf("dead rows after %d, want ≥ %d", got.DeadTuplesAfter, rows)
+		}
+		if got.WALBytes < rows*300 {
+			t.Errorf("WAL %d bytes, want at least the rows rewritten (%d)", got.WALBytes, rows*300)
+		}
+	}
+}
+
+func TestCostSQLite(t *testing.T) {
+	checkCost(t, database.SQLite, filepath.Join(t.TempDir(), "c.db"))
+}
+
+func TestCostServers(t *testing.T) {
+	for _, kind := range []database.Kind{database.Postgres, database.MariaDB} {
+		t.Run("db="+string(kind), func(t *testing.T) {
+			_, srv := containertest.Open(t, kind)
+			checkCost(t, kind, srv.DSN)
+		})
+	}
+}
