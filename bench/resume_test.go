@@ -1,0 +1,51 @@
+package bench
+
+import (
+	"context"
+	"testing"
+
+	"iterbench/seed"
+	"iterbench/summary"
+)
+
+// TestKillAtResumes kills each worker once it reports half the rows and
+// starts it again: the resumable strategies continue where their recorded
+// progress says and redo at most one batch; the others redo every row done
+// before the kill. Every run ends with every row correct.
+func TestKillAtResumes(t *testing.T) {
+	db, cfg := sqliteConfig(t, 20000)
+	cfg.Batch, cfg.KillAt = 500, 0.5
+	ctx := context.Background()
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	l := testLauncher(t)
+	for _, c := range []struct {
+		strategy  string
+		resumable bool
+	}{{"keyset-bulk", true}, {"set-based", true}, {"parallel-keyset", true}, {"cursor", false}} {
+		t.Run("strategy="+c.strategy, func(t *testing.T) {
+			run, err := measureResume(ctx, db, l, cfg, c.strategy, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := run.Resume
+			t.Logf("%s: %+v", run.Status, *res)
+			if run.Status != summary.StatusOK || run.WrongRows != 0 || run.RowsVerified != int64(cfg.Rows) {
+				t.Fatalf("status %s (%s), %d of %d rows wrong", run.Status, run.Error, run.WrongRows, run.RowsVerified)
+			}
+			if res.Note != "" || res.DoneAtKill < res.KillAtRows || res.DoneAtKill >= int64(cfg.Rows) || res.SecondSeconds <= 0 {
+				t.Fatalf("the kill did not land partway: %+v", *res)
+			}
+			if res.Resumed != c.resumable {
+				t.Errorf("resumed %v, want %v", res.Resumed, c.resumable)
+			}
+			if c.resumable && res.RowsRedone > int64(cfg.Batch) {
+				t.Errorf("redid %d rows, more than one batch (%d)", res.RowsRedone, cfg.Batch)
+			}
+			if !c.resumable && res.RowsRedone != res.DoneAtKill {
+				t.Errorf("redid %d rows, want the %d done before the kill", res.RowsRedone, res.DoneAtKill)
+			}
+		})
+	}
+}
