@@ -22,7 +22,7 @@ export TESTCONTAINERS_RYUK_DISABLED ?= true
 endif
 endif
 
-.PHONY: build run run-postgres run-mariadb sweep rss-limit memory-limit load-all-limit compare images test bench plots lint clean
+.PHONY: build run run-postgres run-mariadb sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test bench plots lint clean
 
 # The worker (cmd/iterbench-worker) is built statically, with the same
 # arguments as worker.BuildArgs, so that an image holding only that file can
@@ -65,6 +65,21 @@ LOAD_ALL_ROWS := 30000,40000,50000,60000,70000,80000,90000,100000,110000,120000
 load-all-limit: build
 	$(BIN) sweep --db sqlite --strategies load-all --rows $(LOAD_ALL_ROWS) --memory-limit 128MiB --gomemlimit off --timeout 3m --out results/load-all-128MiB-gomemlimit-off
 	$(BIN) sweep --db sqlite --strategies load-all --rows $(LOAD_ALL_ROWS) --memory-limit 128MiB --gomemlimit auto --timeout 3m --out results/load-all-128MiB-gomemlimit-auto
+
+# What each strategy costs the database and the application beside it on
+# PostgreSQL, with every strategy also killed at half the rows and started
+# again (needs Docker).
+KILL_AT_STRATEGIES := cursor,keyset-bulk,server-cursor,set-based,set-based-once
+kill-at: build
+	$(BIN) run --db postgres --rows 50000 --repeats 3 --strategies $(KILL_AT_STRATEGIES) --kill-at 0.5 --out results/postgres-kill-at
+
+# The probe's own cost: keyset-bulk on PostgreSQL with and without it,
+# alternately (needs Docker); kept in results/bench/probe-cost.txt.
+probe-cost:
+	mkdir -p results/bench
+	ITERBENCH_BENCH_ROWS=$(ROWS) $(GO) test -run '^$$' -bench BenchmarkProbeCost -benchtime 8x -timeout 60m ./bench \
+		| tee results/bench/probe-cost.txt.tmp
+	mv results/bench/probe-cost.txt.tmp results/bench/probe-cost.txt
 
 # One table across the databases' results.
 compare: build

@@ -194,14 +194,7 @@ func TestOrderIsDeterministicShuffle(t *testing.T) {
 // reports the strategy's time as ns/op, the worker's sampled peak RSS and
 // the throughput.
 func BenchmarkStrategies(b *testing.B) {
-	rows := seed.DefaultRows
-	if v := os.Getenv("ITERBENCH_BENCH_ROWS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			b.Fatalf("ITERBENCH_BENCH_ROWS=%q is not a positive number", v)
-		}
-		rows = n
-	}
+	rows := benchRows(b)
 	db, cfg := sqliteConfig(b, rows)
 	cfg.Batch, cfg.Payload, cfg.Interval = strategies.DefaultBatchSize, 1024, DefaultInterval
 	ctx := context.Background()
@@ -229,6 +222,19 @@ func BenchmarkStrategies(b *testing.B) {
 			b.ReportMetric(float64(rows)*float64(b.N)/secs, "rows/s")
 		})
 	}
+}
+
+// benchRows is $ITERBENCH_BENCH_ROWS, or seed.DefaultRows.
+func benchRows(b *testing.B) int {
+	rows := seed.DefaultRows
+	if v := os.Getenv("ITERBENCH_BENCH_ROWS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			b.Fatalf("ITERBENCH_BENCH_ROWS=%q is not a positive number", v)
+		}
+		rows = n
+	}
+	return rows
 }
 
 // TestRSSLimit kills the worker whose RSS crosses the limit, and only it.
