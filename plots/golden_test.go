@@ -47,9 +47,10 @@ func checkGolden(t *testing.T, prefix string, charts []plots.Chart) {
 
 // TestGoldenCharts draws every chart kind from fixed results in testdata:
 // a run under a container limit with kills and two repeats, an old run
-// without the memory split, and a sweep.
+// without the memory split, a run with the application probe and --kill-at
+// on PostgreSQL, and a sweep.
 func TestGoldenCharts(t *testing.T) {
-	for _, c := range []struct{ prefix, dir string }{{"limit-", "testdata/limit"}, {"run-", "../report/testdata/run"}} {
+	for _, c := range []struct{ prefix, dir string }{{"limit-", "testdata/limit"}, {"run-", "../report/testdata/run"}, {"probe-", "testdata/probe"}} {
 		s, samples, err := summary.Read(c.dir)
 		if err != nil {
 			t.Fatal(err)

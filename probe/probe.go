@@ -135,6 +135,20 @@ func Open(ctx context.Context, kind database.Kind, dsn string, cfg Config) (*Pro
 	}
 	p.read = "SELECT score FROM " + items.Table + " WHERE id = " + arg
 	p.write = "UPDATE " + items.Table + " SET " + items.TouchedColumn + " = " + items.TouchedColumn + " + 1 WHERE id = " + arg
+	// Warm every connection up, so that the first measured operations do
+	// not pay for preparing and planning the statements: a read of the
+	// first row and an update of no row (id 0 does not exist).
+	for _, c := range p.conns {
+		var score int64
+		if err := c.QueryRowContext(ctx, p.read, 1).Scan(&score); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			p.Close()
+			return nil, fmt.Errorf("probe: read: %w", err)
+		}
+		if _, err := c.ExecContext(ctx, p.write, 0); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("probe: update: %w", err)
+		}
+	}
 	return p, nil
 }
 

@@ -14,30 +14,37 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// TestMarkdownGolden renders the report of a small recorded run and compares
-// it with testdata/REPORT.golden.md (go test -update rewrites it).
+// TestMarkdownGolden renders the reports of two small recorded runs (one
+// from before the probe, one with the probe and --kill-at on PostgreSQL) and
+// compares them with their golden files in testdata (go test -update
+// rewrites them).
 func TestMarkdownGolden(t *testing.T) {
-	s, samples, err := summary.Read("testdata/run")
-	if err != nil {
-		t.Fatal(err)
-	}
-	charts, err := plots.Charts(s, samples)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := Markdown(s, samples, charts)
-	golden := filepath.Join("testdata", "REPORT.golden.md")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
+	for _, c := range []struct{ dir, golden string }{
+		{"testdata/run", "REPORT.golden.md"},
+		{"../plots/testdata/probe", "REPORT.probe.golden.md"},
+	} {
+		s, samples, err := summary.Read(c.dir)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("report differs from %s (run go test -update to accept):\n%s", golden, got)
+		charts, err := plots.Charts(s, samples)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := Markdown(s, samples, charts)
+		golden := filepath.Join("testdata", c.golden)
+		if *update {
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("report differs from %s (run go test -update to accept):\n%s", golden, got)
+		}
 	}
 }
 

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,7 +27,8 @@ func TestRunInContainers(t *testing.T) {
 			containertest.Start(t, kind).Terminate(context.Background())
 			out := filepath.Join(t.TempDir(), "results")
 			code, stdout, stderr := runCLI(context.Background(), "run", "--db", string(kind), "--rows", "1500",
-				"--repeats", "1", "--strategies", "cursor,paging-bulk", "--image", container.Image(kind), "--out", out)
+				"--repeats", "1", "--strategies", "cursor,keyset-bulk", "--kill-at", "0.5", "--batch", "100",
+				"--image", container.Image(kind), "--out", out)
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
@@ -36,9 +39,39 @@ func TestRunInContainers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if len(s.Runs) != 4 || s.IdleProbe == nil || s.IdleProbe.Ops == 0 || s.IdleServer == nil {
+				t.Fatalf("%d runs (want 2 uninterrupted, 2 killed and resumed), idle probe %+v, idle server %+v", len(s.Runs), s.IdleProbe, s.IdleServer)
+			}
 			for _, r := range s.Runs {
 				if r.Status != summary.StatusOK || r.WrongRows != 0 {
 					t.Errorf("%s: %s, %d wrong: %s", r.Strategy, r.Status, r.WrongRows, r.Error)
+				}
+				// The probe and the server's cost, read on each database.
+				if r.Probe == nil || r.Probe.Ops == 0 || r.Server == nil || r.Server.Error != "" || r.Server.Samples == 0 || r.Server.WALBytes <= 0 {
+					t.Errorf("%s: probe %+v, server %+v", r.Strategy, r.Probe, r.Server)
+				}
+				if r.Resume == nil {
+					continue
+				}
+				// Killed at half the rows: keyset-bulk resumes within one
+				// batch, cursor redoes what it had done.
+				switch res := r.Resume; {
+				case res.DoneAtKill < 750 || res.DoneAtKill >= 1500:
+					t.Errorf("%s: killed with %d rows done, want from 750", r.Strategy, res.DoneAtKill)
+				case r.Strategy == "keyset-bulk" && (!res.Resumed || res.RowsRedone > 100):
+					t.Errorf("keyset-bulk: resumed %v, %d rows redone", res.Resumed, res.RowsRedone)
+				case r.Strategy == "cursor" && (res.Resumed || res.RowsRedone != res.DoneAtKill):
+					t.Errorf("cursor: resumed %v, %d rows redone of %d", res.Resumed, res.RowsRedone, res.DoneAtKill)
+				}
+			}
+			// The cursor's one read stays open for its whole run.
+			if c := s.Runs[slices.IndexFunc(s.Runs, func(r summary.Run) bool { return r.Strategy == "cursor" && r.Resume == nil })]; c.Server.LongestTransactionSeconds < 0.5*c.DurationSeconds {
+				t.Errorf("cursor's longest transaction %.2f s of its %.2f s", c.Server.LongestTransactionSeconds, c.DurationSeconds)
+			}
+			report, _ := os.ReadFile(filepath.Join(out, "REPORT.md"))
+			for _, want := range []string{"## Cost to the database and the application", "probe-p99-over-time.png", "cannot resume after a kill"} {
+				if !bytes.Contains(report, []byte(want)) {
+					t.Errorf("REPORT.md lacks %q", want)
 				}
 			}
 			if s.Config.Image != container.Image(kind) || s.Config.StartSeconds <= 0 || s.Config.ServerCommand == "" {

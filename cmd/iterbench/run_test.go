@@ -40,7 +40,8 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("%s repeat %d: %s, %d wrong: %s", r.Strategy, r.Repeat, r.Status, r.WrongRows, r.Error)
 		}
 	}
-	for _, f := range []string{"bench.txt", "REPORT.md", "rss-over-time.png", "rss-over-time-bounded.svg", "peak-rss.png", "duration.svg"} {
+	for _, f := range []string{"bench.txt", "REPORT.md", "rss-over-time.png", "rss-over-time-bounded.svg", "peak-rss.png", "duration.svg",
+		"probe.csv", "probe-p99.png", "probe-p99-over-time.svg"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("missing %s", f)
 		}
