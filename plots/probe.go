@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"iterbench/analysis"
 	"iterbench/summary"
@@ -120,6 +121,37 @@ func probeP99(s *summary.Summary) (*plot.Plot, error) {
 	if err := addAppLimit(p, s, 0); err != nil {
 		return nil, err
 	}
+	// Each median written above its bar: beside a stall of a second, bars
+	// of a few milliseconds are too short to read.
+	var at plotter.XYLabels
+	for i, st := range s.Strategies {
+		if st.OK > 0 && st.ProbeP99Ms.Median > 0 {
+			at.XYs = append(at.XYs, plotter.XY{X: float64(i), Y: st.ProbeP99Ms.Max})
+			at.Labels = append(at.Labels, msLabel(st.ProbeP99Ms.Median))
+		}
+	}
+	if len(at.XYs) > 0 {
+		labels, err := plotter.NewLabels(at)
+		if err != nil {
+			return nil, err
+		}
+		for i := range labels.TextStyle {
+			labels.TextStyle[i].XAlign = draw.XCenter
+		}
+		labels.Offset = vg.Point{Y: vg.Points(6)}
+		p.Add(labels)
+	}
 	headroom(p)
 	return p, nil
+}
+
+// msLabel writes a median in ms with three significant figures at most.
+func msLabel(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f ms", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f ms", v)
+	}
+	return fmt.Sprintf("%.2f ms", v)
 }

@@ -79,6 +79,13 @@ func TestCostRules(t *testing.T) {
 	if strings.Contains(r.Costs["cursor"], "held") {
 		t.Errorf("sqlite: %q", r.Costs["cursor"])
 	}
+	// When no in-database strategy passes, the note names the one it
+	// reports with its costs.
+	r = Recommend(costSummary("sqlite", 0, costRun("keyset-bulk", 2, 6, 0), costRun("set-based", 0.8, 70, 0),
+		costRun("set-based-once", 0.5, 900, 0)), nil, nil)
+	if !strings.Contains(r.SQL, "**set-based**") || !strings.Contains(r.SQL, "But no strategy in the database passed the cost rules, and for it: the application's p99 beside it was 70.0 ms") {
+		t.Errorf("SQL note %q", r.SQL)
+	}
 	// When none passes, the fastest is named with its costs.
 	r = Recommend(costSummary("postgres", 0, costRun("cursor", 9, 8, 8.5), costRun("paging-bulk", 3, 8, 0.1)), nil, nil)
 	if r.Best != "paging-bulk" || !strings.Contains(r.Markdown(), "none passed every cost rule") {

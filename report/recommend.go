@@ -132,7 +132,11 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 				r.SQL += fmt.Sprintf(", against %s: %s", ok[0].Name, noDifference(c))
 			}
 		}
-		r.SQL += "; it moves no row to the client."
+		r.SQL += "; it moves no row to the client"
+		if c := r.Costs[name]; c != "" {
+			r.SQL += ". But no strategy in the database passed the cost rules, and for it: " + c
+		}
+		r.SQL += "."
 		break
 	}
 	r.Warnings = warnings(s, sweep)
