@@ -68,7 +68,8 @@ func (p *postgres) after(ctx context.Context, c *sql.Conn, s *summary.Server) er
 // information_schema.innodb_trx.
 //
 // innodb_trx.trx_started has whole seconds only, so a transaction's age is
-// taken from when a reading first saw it: short by up to one interval.
+// taken from when a reading first saw it (short by up to one interval),
+// capped by the time since trx_started.
 type mariadb struct {
 	exclude []int64
 	lsn     int64
@@ -96,8 +97,8 @@ func (m *mariadb) sample(ctx context.Context, c *sql.Conn, s *summary.Server) er
 		return fmt.Errorf("read Innodb_history_list_length: %w", err)
 	}
 	s.HistoryListMax = max(s.HistoryListMax, hist)
-	rows, err := c.QueryContext(ctx, "SELECT trx_id FROM information_schema.innodb_trx WHERE trx_mysql_thread_id NOT IN ("+
-		strings.Join(ids, ", ")+")")
+	rows, err := c.QueryContext(ctx, "SELECT trx_mysql_thread_id, trx_id, trx_started, TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6)) / 1e6 "+
+		"FROM information_schema.innodb_trx WHERE trx_mysql_thread_id NOT IN ("+strings.Join(ids, ", ")+")")
 	if err != nil {
 		return fmt.Errorf("read information_schema.innodb_trx (needs the PROCESS privilege): %w", err)
 	}
@@ -107,15 +108,22 @@ func (m *mariadb) sample(ctx context.Context, c *sql.Conn, s *summary.Server) er
 		m.seen = map[string]time.Time{}
 	}
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var thread, id, started string
+		var sinceStart float64
+		if err := rows.Scan(&thread, &id, &started, &sinceStart); err != nil {
 			return err
 		}
-		first, ok := m.seen[id]
+		key := thread + "/" + id + "/" + started
+		first, ok := m.seen[key]
 		if !ok {
-			m.seen[id], first = now, now
+			m.seen[key], first = now, now
 		}
-		s.LongestTransactionSeconds = max(s.LongestTransactionSeconds, now.Sub(first).Seconds())
+		// Seen-for is short of the age by up to one interval; since-start
+		// is long by up to a second (trx_started is truncated). A read-only
+		// transaction's trx_id is made from its memory address and comes
+		// back on the same connection, so seen-for can span several short
+		// ones started in the same second: since-start caps it.
+		s.LongestTransactionSeconds = max(s.LongestTransactionSeconds, min(now.Sub(first).Seconds(), sinceStart))
 	}
 	return rows.Err()
 }
