@@ -100,6 +100,49 @@ func checkCost(t *testing.T, kind database.Kind, dsn string) {
 	}
 }
 
+// checkShortReads watches a "worker" that reads the table in many short
+// statements for eight readings: no transaction of it lives long, however
+// the server names them (MariaDB reuses a read-only transaction's id on a
+// connection).
+func checkShortReads(t *testing.T, kind database.Kind, dsn string) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, kind, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	w, err := dbcost.Start(ctx, db, dbcost.Config{Kind: kind, SQLitePath: database.SQLitePath(dsn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wdb, err := database.OpenAs(ctx, kind, dsn, database.WorkerApp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, _ := wdb.DB()
+	c, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := 0
+	for n0 := w.Samples(); w.Samples() < n0+8; reads++ {
+		var n int64
+		if err := c.QueryRowContext(ctx, "SELECT count(*) FROM "+items.Table+" WHERE id <= 200").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Close()
+	database.Close(wdb)
+	got, err := w.Stop(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d reads: %+v", reads, got)
+	if got.LongestTransactionSeconds > 0.3 {
+		t.Errorf("short reads make a longest transaction of %.3f s", got.LongestTransactionSeconds)
+	}
+}
+
 func TestCostSQLite(t *testing.T) {
 	checkCost(t, database.SQLite, filepath.Join(t.TempDir(), "c.db"))
 }
@@ -109,6 +152,7 @@ func TestCostServers(t *testing.T) {
 		t.Run("db="+string(kind), func(t *testing.T) {
 			_, srv := containertest.Open(t, kind)
 			checkCost(t, kind, srv.DSN)
+			checkShortReads(t, kind, srv.DSN)
 		})
 	}
 }

@@ -69,7 +69,9 @@ func (p *postgres) after(ctx context.Context, c *sql.Conn, s *summary.Server) er
 //
 // innodb_trx.trx_started has whole seconds only, so a transaction's age is
 // taken from when a reading first saw it (short by up to one interval),
-// capped by the time since trx_started.
+// capped by the time since trx_started; an autocommit read is one statement,
+// timed by the processlist (read-only transactions reuse their trx_id on a
+// connection, so that sightings of several short ones would add up).
 type mariadb struct {
 	exclude []int64
 	lsn     int64
@@ -97,8 +99,10 @@ func (m *mariadb) sample(ctx context.Context, c *sql.Conn, s *summary.Server) er
 		return fmt.Errorf("read Innodb_history_list_length: %w", err)
 	}
 	s.HistoryListMax = max(s.HistoryListMax, hist)
-	rows, err := c.QueryContext(ctx, "SELECT trx_mysql_thread_id, trx_id, trx_started, TIMESTAMPDIFF(MICROSECOND, trx_started, NOW(6)) / 1e6 "+
-		"FROM information_schema.innodb_trx WHERE trx_mysql_thread_id NOT IN ("+strings.Join(ids, ", ")+")")
+	rows, err := c.QueryContext(ctx, "SELECT t.trx_mysql_thread_id, t.trx_id, t.trx_started, t.trx_autocommit_non_locking, "+
+		"TIMESTAMPDIFF(MICROSECOND, t.trx_started, NOW(6)) / 1e6, coalesce(p.time_ms, 0) / 1e3 "+
+		"FROM information_schema.innodb_trx t LEFT JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id "+
+		"WHERE t.trx_mysql_thread_id NOT IN ("+strings.Join(ids, ", ")+")")
 	if err != nil {
 		return fmt.Errorf("read information_schema.innodb_trx (needs the PROCESS privilege): %w", err)
 	}
@@ -109,9 +113,16 @@ func (m *mariadb) sample(ctx context.Context, c *sql.Conn, s *summary.Server) er
 	}
 	for rows.Next() {
 		var thread, id, started string
-		var sinceStart float64
-		if err := rows.Scan(&thread, &id, &started, &sinceStart); err != nil {
+		var autocommitRead bool
+		var sinceStart, statement float64
+		if err := rows.Scan(&thread, &id, &started, &autocommitRead, &sinceStart, &statement); err != nil {
 			return err
+		}
+		if autocommitRead {
+			// One statement is the transaction: the processlist times it
+			// to the millisecond.
+			s.LongestTransactionSeconds = max(s.LongestTransactionSeconds, statement)
+			continue
 		}
 		key := thread + "/" + id + "/" + started
 		first, ok := m.seen[key]
@@ -119,10 +130,7 @@ func (m *mariadb) sample(ctx context.Context, c *sql.Conn, s *summary.Server) er
 			m.seen[key], first = now, now
 		}
 		// Seen-for is short of the age by up to one interval; since-start
-		// is long by up to a second (trx_started is truncated). A read-only
-		// transaction's trx_id is made from its memory address and comes
-		// back on the same connection, so seen-for can span several short
-		// ones started in the same second: since-start caps it.
+		// is long by up to a second (trx_started is truncated) and caps it.
 		s.LongestTransactionSeconds = max(s.LongestTransactionSeconds, min(now.Sub(first).Seconds(), sinceStart))
 	}
 	return rows.Err()

@@ -223,7 +223,8 @@ func costTable(s *summary.Summary) string {
 			"(see the idle figure below); dead rows are `pg_stat_user_tables.n_dead_tup` once the worker's sessions have ended.\n")
 	case "mysql", "mariadb":
 		b.WriteString("The longest transaction is the oldest entry of `information_schema.innodb_trx` other than the probe's, " +
-			"aged from the first 100 ms reading that saw it, and no more than the time since its `trx_started`, which has whole seconds only. Redo written is the difference of " +
+			"aged from the first 100 ms reading that saw it, and no more than the time since its `trx_started`, which has whole seconds only; " +
+			"an autocommit read is one statement, timed by `information_schema.processlist.time_ms`. Redo written is the difference of " +
 			"`Innodb_lsn_current`; the history list is `Innodb_history_list_length`, undo that purge has not yet removed.\n")
 	default:
 		b.WriteString("SQLite has no view of other connections' transactions; the probe's longest write is how long its `UPDATE`s waited " +
