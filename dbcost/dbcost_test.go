@@ -2,6 +2,7 @@ package dbcost_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,6 +15,26 @@ import (
 )
 
 const rows = 2000
+
+// workerConn opens a connection named as the worker names its sessions,
+// and returns it with its close.
+func workerConn(t *testing.T, kind database.Kind, dsn string) (*sql.Conn, func()) {
+	t.Helper()
+	ctx := context.Background()
+	wdb, err := database.OpenAs(ctx, kind, dsn, database.WorkerApp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, _ := wdb.DB()
+	c, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, func() {
+		c.Close()
+		database.Close(wdb)
+	}
+}
 
 // checkCost watches a "worker" (a session named as the worker names its
 // own) that updates every row in one transaction and holds it open for at
@@ -33,15 +54,7 @@ func checkCost(t *testing.T, kind database.Kind, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wdb, err := database.OpenAs(ctx, kind, dsn, database.WorkerApp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, _ := wdb.DB()
-	c, err := sqlDB.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, closeWorker := workerConn(t, kind, dsn)
 	begin := "BEGIN"
 	if kind == database.Postgres {
 		begin = "BEGIN ISOLATION LEVEL REPEATABLE READ" // holds its snapshot
@@ -59,8 +72,7 @@ func checkCost(t *testing.T, kind database.Kind, dsn string) {
 		t.Fatal(err)
 	}
 	open := time.Since(begun).Seconds()
-	c.Close()
-	database.Close(wdb)
+	closeWorker()
 	got, err := w.Stop(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -115,15 +127,7 @@ func checkShortReads(t *testing.T, kind database.Kind, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wdb, err := database.OpenAs(ctx, kind, dsn, database.WorkerApp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, _ := wdb.DB()
-	c, err := sqlDB.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, closeWorker := workerConn(t, kind, dsn)
 	reads := 0
 	for n0 := w.Samples(); w.Samples() < n0+8; reads++ {
 		// Each read lasts 40 ms (20 ms for each of two rows, a range: a
@@ -143,8 +147,7 @@ func checkShortReads(t *testing.T, kind database.Kind, dsn string) {
 			t.Fatal(err)
 		}
 	}
-	c.Close()
-	database.Close(wdb)
+	closeWorker()
 	got, err := w.Stop(ctx)
 	if err != nil {
 		t.Fatal(err)

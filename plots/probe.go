@@ -11,6 +11,7 @@ import (
 
 	"iterbench/analysis"
 	"iterbench/summary"
+	"iterbench/units"
 )
 
 // hasProbe reports whether any run of s had the application probe beside it.
@@ -127,7 +128,7 @@ func probeP99(s *summary.Summary) (*plot.Plot, error) {
 	for i, st := range s.Strategies {
 		if st.OK > 0 && st.ProbeP99Ms.Median > 0 {
 			at.XYs = append(at.XYs, plotter.XY{X: float64(i), Y: st.ProbeP99Ms.Max})
-			at.Labels = append(at.Labels, msLabel(st.ProbeP99Ms.Median))
+			at.Labels = append(at.Labels, units.Millis(st.ProbeP99Ms.Median))
 		}
 	}
 	if len(at.XYs) > 0 {
@@ -143,15 +144,4 @@ func probeP99(s *summary.Summary) (*plot.Plot, error) {
 	}
 	headroom(p)
 	return p, nil
-}
-
-// msLabel writes a median in ms with three significant figures at most.
-func msLabel(v float64) string {
-	switch {
-	case v >= 100:
-		return fmt.Sprintf("%.0f ms", v)
-	case v >= 10:
-		return fmt.Sprintf("%.1f ms", v)
-	}
-	return fmt.Sprintf("%.2f ms", v)
 }

@@ -67,7 +67,7 @@ func costReasons(s *summary.Summary, name string) []string {
 		}
 		p99 := median(withProbe, func(r summary.Run) float64 { return r.Probe.P99Ms })
 		if len(withProbe) > 0 && p99 > limit {
-			reason := fmt.Sprintf("the application's p99 beside it was %s, above the limit of %s (%s)", ms(p99), ms(limit), from)
+			reason := fmt.Sprintf("the application's p99 beside it was %s, above the limit of %s (%s)", units.Millis(p99), units.Millis(limit), from)
 			if t := median(withProbe, func(r summary.Run) float64 { return float64(r.Probe.Timeouts) }); t > 0 {
 				reason += fmt.Sprintf(", with a median of %.0f lock-wait timeouts per run", t)
 			}
@@ -105,17 +105,6 @@ func resumeRuns(s *summary.Summary, name string) []summary.Run {
 	return out
 }
 
-// ms formats milliseconds.
-func ms(v float64) string {
-	switch {
-	case v >= 100:
-		return fmt.Sprintf("%.0f ms", v)
-	case v >= 10:
-		return fmt.Sprintf("%.1f ms", v)
-	}
-	return fmt.Sprintf("%.2f ms", v)
-}
-
 // costTable renders the "cost to the database and the application" section:
 // medians over each strategy's uninterrupted ok runs.
 func costTable(s *summary.Summary) string {
@@ -135,7 +124,7 @@ func costTable(s *summary.Summary) string {
 			"by a random id and half single-row `UPDATE`s of `touched_at` (a column no strategy writes), each giving up after a 1 s lock wait. "+
 			"Latency counts from when each operation was due, so waiting behind a blocked one counts. "+
 			"Idle, with no strategy running, its p50 was %s, p99 %s, max %s over %s operations.\n\n",
-			p.RatePerSecond, ms(p.P50Ms), ms(p.P99Ms), ms(p.MaxMs), units.Thousands(p.Ops))
+			p.RatePerSecond, units.Millis(p.P50Ms), units.Millis(p.P99Ms), units.Millis(p.MaxMs), units.Thousands(p.Ops))
 	}
 	head := []string{"strategy", "probe p50", "probe p99", "p99 × idle", "probe max", "timeouts", "errors"}
 	switch db {
@@ -170,8 +159,8 @@ func costTable(s *summary.Summary) string {
 				to += r.Probe.Timeouts
 				er += r.Probe.Errors
 			}
-			row = append(row, ms(med(func(r summary.Run) float64 { return r.Probe.P50Ms })), ms(p99), ratio,
-				ms(med(func(r summary.Run) float64 { return r.Probe.MaxMs })), units.Thousands(to), units.Thousands(er))
+			row = append(row, units.Millis(med(func(r summary.Run) float64 { return r.Probe.P50Ms })), units.Millis(p99), ratio,
+				units.Millis(med(func(r summary.Run) float64 { return r.Probe.MaxMs })), units.Thousands(to), units.Thousands(er))
 		} else {
 			row = append(row, "–", "–", "–", "–", "–", "–")
 		}
@@ -198,7 +187,7 @@ func costTable(s *summary.Summary) string {
 		default:
 			w := "–"
 			if runs[0].Probe != nil {
-				w = ms(med(func(r summary.Run) float64 { return r.Probe.WriteMaxMs }))
+				w = units.Millis(med(func(r summary.Run) float64 { return r.Probe.WriteMaxMs }))
 			}
 			row = append(row, w, mib(srv(func(x *summary.Server) float64 { return float64(x.WALMaxBytes) })),
 				mib(srv(func(x *summary.Server) float64 { return float64(x.SizeAfterBytes - x.SizeBeforeBytes) })))

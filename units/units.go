@@ -1,5 +1,5 @@
 // Package units formats the quantities iterbench reports: row counts, bytes
-// in MiB, seconds.
+// in MiB, seconds and milliseconds.
 package units
 
 import (
@@ -36,4 +36,16 @@ func Seconds(s float64) string {
 	default:
 		return fmt.Sprintf("%.3f s", s)
 	}
+}
+
+// Millis formats milliseconds with three significant digits at most:
+// "633 ms", "13.3 ms", "2.85 ms".
+func Millis(ms float64) string {
+	switch {
+	case ms >= 100:
+		return fmt.Sprintf("%.0f ms", ms)
+	case ms >= 10:
+		return fmt.Sprintf("%.1f ms", ms)
+	}
+	return fmt.Sprintf("%.2f ms", ms)
 }

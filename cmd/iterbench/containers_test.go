@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
+
 	"strings"
 	"testing"
 
@@ -63,10 +63,6 @@ func TestRunInContainers(t *testing.T) {
 				case r.Strategy == "cursor" && (res.Resumed || res.RowsRedone != res.DoneAtKill):
 					t.Errorf("cursor: resumed %v, %d rows redone of %d", res.Resumed, res.RowsRedone, res.DoneAtKill)
 				}
-			}
-			// The cursor's one read stays open for its whole run.
-			if c := s.Runs[slices.IndexFunc(s.Runs, func(r summary.Run) bool { return r.Strategy == "cursor" && r.Resume == nil })]; c.Server.LongestTransactionSeconds < 0.5*c.DurationSeconds {
-				t.Errorf("cursor's longest transaction %.2f s of its %.2f s", c.Server.LongestTransactionSeconds, c.DurationSeconds)
 			}
 			report, _ := os.ReadFile(filepath.Join(out, "REPORT.md"))
 			for _, want := range []string{"## Cost to the database and the application", "probe-p99-over-time.png", "cannot resume after a kill"} {
