@@ -131,4 +131,3 @@ func TestQuantile(t *testing.T) {
 		t.Error("Quantile of nothing")
 	}
 }
-

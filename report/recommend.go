@@ -121,7 +121,8 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 			inDB = append(inDB, st) // only if none passes
 		}
 	}
-	for _, st := range inDB {
+	if len(inDB) > 0 {
+		st := inDB[0]
 		name := st.Name
 		r.SQL = fmt.Sprintf("If the calculation can be written in SQL, **%s** did it in %s (%s rows/s)",
 			name, units.Seconds(st.DurationSeconds.Median), units.Thousands(int64(math.Round(st.RowsPerSecond))))
@@ -137,7 +138,6 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 			r.SQL += ". But no strategy in the database passed the cost rules, and for it: " + c
 		}
 		r.SQL += "."
-		break
 	}
 	r.Warnings = warnings(s, sweep)
 	return r

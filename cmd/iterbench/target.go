@@ -191,4 +191,3 @@ func checkSpace(kind database.Kind, dsn string, rows, payload int) error {
 	}
 	return nil
 }
-
