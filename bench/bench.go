@@ -63,7 +63,7 @@ type Config struct {
 	MaxAppP99 time.Duration
 	// KillAt, if not zero, adds to each repeat a second run of every
 	// strategy, killed once it reports this share of the rows and started
-	// again (see MeasureResume).
+	// again (see measureResume).
 	KillAt float64
 	// Image, ServerCommand and StartSeconds describe the container the
 	// server runs in, if iterbench started one.
@@ -323,8 +323,7 @@ func measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 	out := spawn(ctx, l, cfg.job(strategy, 0), cfg.limits(), progress)
 	var ws []summary.ProbeWindow
 	run.Probe, ws, run.Server = obs.stop(ctx)
-	run, err := record(ctx, db, cfg, run, out)
-	return run, out.Samples, ws, err
+	return record(ctx, db, cfg, run, out), out.Samples, ws, nil
 }
 
 // reset returns the table to its seeded state.
@@ -338,7 +337,7 @@ func (cfg Config) limits() limits {
 }
 
 // record fills run from the worker's outcome and verifies the table.
-func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out outcome) (summary.Run, error) {
+func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out outcome) summary.Run {
 	run.Rows, run.Reads, run.Writes = max(out.Stats.Rows, out.Progress), out.Stats.Reads, out.Stats.Writes
 	pk := rss.PeaksOf(out.Samples)
 	run.PeakRSSBytes, run.KernelMaxRSSBytes = pk.RSS, max(pk.HWM, out.HWM)
@@ -364,12 +363,12 @@ func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out o
 		run.Status, run.Error = statusOf(ctx), out.Err.Error()
 	}
 	if ctx.Err() != nil {
-		return run, nil
+		return run
 	}
 	v, err := seed.Verify(ctx, db, seed.Config{Seed: cfg.DataSeed, Payload: cfg.Payload})
 	if err != nil {
 		run.Status, run.Error = summary.StatusError, errors.Join(out.Err, err).Error()
-		return run, nil
+		return run
 	}
 	run.RowsVerified, run.WrongRows = v.Rows, v.Wrong
 	if out.Killed || out.OOMKilled || out.TimedOut {
@@ -383,7 +382,7 @@ func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out o
 			run.Error += fmt.Sprintf("; %d rows' documents were altered", v.AlteredData)
 		}
 	}
-	return run, nil
+	return run
 }
 
 func statusOf(ctx context.Context) string {

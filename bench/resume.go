@@ -60,7 +60,7 @@ func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Conf
 		res.RowsRedone = max(0, res.DoneAtKill+out.Stats.Rows-int64(cfg.Rows))
 	}
 	run.Probe, _, run.Server = obs.stop(ctx)
-	run, err := record(ctx, db, cfg, run, out)
+	run = record(ctx, db, cfg, run, out)
 	if first.KilledOnPurpose {
 		run.Rows = res.DoneAtKill + out.Stats.Rows
 	}
@@ -73,7 +73,7 @@ func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Conf
 		res.Note = fmt.Sprintf("it reported no progress before every row was written (first report: %s rows), so the kill came after its work was done",
 			units.Thousands(first.Progress))
 	}
-	return run, err
+	return run, nil
 }
 
 // fillTimeLost sets each resumed run's TimeLostSeconds: its two workers'
