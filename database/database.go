@@ -81,7 +81,6 @@ func Open(ctx context.Context, kind Kind, dsn string) (*gorm.DB, error) {
 const (
 	WorkerApp = "iterbench worker"
 	ProbeApp  = "iterbench probe"
-	CostApp   = "iterbench cost"
 )
 
 // OpenAs is Open with, on PostgreSQL, app as every session's
