@@ -122,12 +122,14 @@ func probeP99(s *summary.Summary) (*plot.Plot, error) {
 	if err := addAppLimit(p, s, 0); err != nil {
 		return nil, err
 	}
-	// Each median written above its bar: beside a stall of a second, bars
+	// Each median written above its bar (and above the limit line, so that
+	// the line never strikes through it): beside a stall of a second, bars
 	// of a few milliseconds are too short to read.
+	limit, _ := analysis.AppP99Limit(s)
 	var at plotter.XYLabels
 	for i, st := range s.Strategies {
 		if st.OK > 0 && st.ProbeP99Ms.Median > 0 {
-			at.XYs = append(at.XYs, plotter.XY{X: float64(i), Y: st.ProbeP99Ms.Max})
+			at.XYs = append(at.XYs, plotter.XY{X: float64(i), Y: max(st.ProbeP99Ms.Max, limit)})
 			at.Labels = append(at.Labels, units.Millis(st.ProbeP99Ms.Median))
 		}
 	}
