@@ -6,19 +6,16 @@ REPEATS ?= 6
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 # Container tests and runs use the images built by `make images` when they
-# exist, else the official ones (postgres:17, mariadb:11.4). Local images mean
-# a machine without a registry, where testcontainers' reaper (Ryuk, itself an
-# image) cannot be pulled either: it is then turned off, and iterbench
-# terminates its containers itself.
+# exist, else the official ones (postgres:17, mariadb:11.4). Where
+# testcontainers' reaper (Ryuk, itself an image) cannot be pulled, iterbench
+# turns it off by itself and terminates its containers itself.
 HAVE_DOCKER := $(shell command -v docker >/dev/null 2>&1 && echo yes)
 ifeq ($(HAVE_DOCKER),yes)
 ifneq ($(shell docker image inspect iterbench/postgres >/dev/null 2>&1 && echo yes),)
 export ITERBENCH_POSTGRES_IMAGE ?= iterbench/postgres
-export TESTCONTAINERS_RYUK_DISABLED ?= true
 endif
 ifneq ($(shell docker image inspect iterbench/mariadb >/dev/null 2>&1 && echo yes),)
 export ITERBENCH_MARIADB_IMAGE ?= iterbench/mariadb
-export TESTCONTAINERS_RYUK_DISABLED ?= true
 endif
 endif
 
@@ -33,7 +30,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/iterbench
 	$(GO) build $(WORKER_BUILD) -o bin/iterbench-worker ./cmd/iterbench-worker
 
-# The main job: every strategy on SQLite, 50,000 rows, 3 repeats.
+# The main job: every strategy on SQLite, 50,000 rows, 6 repeats.
 run: build
 	$(BIN) run --db sqlite --rows $(ROWS) --repeats $(REPEATS) --out results/sqlite
 

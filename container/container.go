@@ -168,7 +168,7 @@ func Start(ctx context.Context, kind database.Kind, image string, logger log.Log
 		if c != nil {
 			terminate(c)
 		}
-		return nil, fmt.Errorf("start %s container from %s: %w", kind, image, hint(err))
+		return nil, fmt.Errorf("start %s container from %s: %w", kind, image, reaperHint(err))
 	}
 	s := &Server{Kind: kind, Image: image, Command: strings.Join(sp.cmd, " ") + " (data folder on tmpfs)", c: c}
 	addr, err := address(ctx, c, sp.port)
@@ -300,9 +300,9 @@ func CheckDocker(ctx context.Context) (err error) {
 			err = fmt.Errorf("%w: %v", ErrNoDocker, r)
 		}
 	}()
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	cli, err := dockerClient(ctx)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrNoDocker, err)
+		return err
 	}
 	defer cli.Close()
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -316,9 +316,9 @@ func CheckDocker(ctx context.Context) (err error) {
 // checkImage returns ErrNoImage when image is not present locally and
 // cannot be pulled, naming the way to build the local images.
 func checkImage(ctx context.Context, image string) error {
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	cli, err := dockerClient(ctx)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrNoDocker, err)
+		return err
 	}
 	defer cli.Close()
 	_, err = cli.ImageInspect(ctx, image)
@@ -346,14 +346,4 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
-}
-
-// hint adds advice to errors whose cause is known.
-func hint(err error) error {
-	msg := err.Error()
-	lower := strings.ToLower(msg)
-	if (strings.Contains(lower, "ryuk") || strings.Contains(lower, "reaper")) && os.Getenv("TESTCONTAINERS_RYUK_DISABLED") != "true" {
-		return fmt.Errorf("%w (the Ryuk reaper image could not start; where no image can be pulled set TESTCONTAINERS_RYUK_DISABLED=true)", err)
-	}
-	return err
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/moby/moby/client"
 	"github.com/prometheus/procfs"
-	"github.com/testcontainers/testcontainers-go"
 )
 
 // Labels naming the process that started a container, so that a container
@@ -101,9 +100,9 @@ func RemoveAll(ctx context.Context) (Removed, error) {
 // container's id and labels, returns true.
 func RemoveWhere(ctx context.Context, which func(id string, labels map[string]string) bool) (Removed, error) {
 	var r Removed
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	cli, err := dockerClient(ctx)
 	if err != nil {
-		return r, fmt.Errorf("%w: %v", ErrNoDocker, err)
+		return r, err
 	}
 	defer cli.Close()
 	list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", Label+"=1")})

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	dcontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
@@ -61,16 +62,69 @@ func NewWorkers(ctx context.Context, binary string, limit uint64, mounts []strin
 	if err := CheckDocker(ctx); err != nil {
 		return nil, err
 	}
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	cli, err := dockerClient(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNoDocker, err)
+		return nil, err
 	}
 	w := &Workers{Limit: limit, Mounts: mounts, cli: cli}
 	if w.Image, err = workerImage(ctx, cli, binary); err != nil {
 		cli.Close()
 		return nil, err
 	}
+	if err := w.checkLimit(ctx); err != nil {
+		cli.Close()
+		return nil, err
+	}
 	return w, nil
+}
+
+// ErrLimitRefused is returned by NewWorkers when Docker refuses the memory
+// limit (below its minimum of 6 MB, say).
+var ErrLimitRefused = errors.New("docker refuses the limit")
+
+// checkLimit creates, and removes without starting it, a worker container
+// with the limit, so that a limit Docker refuses is known before anything
+// runs.
+func (w *Workers) checkLimit(ctx context.Context) error {
+	labels := ownerLabels()
+	labels[Label+".role"] = "limit-check"
+	res, err := w.cli.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Config:     &dcontainer.Config{Image: w.Image, Labels: labels},
+		HostConfig: w.hostConfig(),
+	})
+	if res.ID != "" {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if _, rerr := w.cli.ContainerRemove(rctx, res.ID, client.ContainerRemoveOptions{Force: true}); rerr != nil && err == nil {
+			err = fmt.Errorf("remove the container that checked the memory limit: %w", rerr)
+		}
+	}
+	if cerrdefs.IsInvalidArgument(err) {
+		return fmt.Errorf("%w of %d bytes: %s", ErrLimitRefused, w.Limit, dockerMessage(err))
+	}
+	if err != nil {
+		return fmt.Errorf("check the memory limit with a worker container: %w", err)
+	}
+	return nil
+}
+
+// hostConfig is the part of a worker container's host configuration that
+// does not depend on the job: the limit, the host's network.
+func (w *Workers) hostConfig() *dcontainer.HostConfig {
+	return &dcontainer.HostConfig{
+		Resources:   dcontainer.Resources{Memory: int64(w.Limit), MemorySwap: int64(w.Limit)},
+		NetworkMode: "host",
+	}
+}
+
+// dockerMessage is the daemon's own words in err, without the client's
+// prefix.
+func dockerMessage(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "Error response from daemon: "); i >= 0 {
+		msg = msg[i+len("Error response from daemon: "):]
+	}
+	return firstLine(msg)
 }
 
 // Close implements worker.Launcher. The image is kept for later runs of the
@@ -204,8 +258,8 @@ func (w *Workers) Start(ctx context.Context, j worker.Job) (worker.Process, erro
 			c.User = fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid())
 		}),
 		testcontainers.WithHostConfigModifier(func(hc *dcontainer.HostConfig) {
-			hc.Memory, hc.MemorySwap = int64(w.Limit), int64(w.Limit)
-			hc.NetworkMode = "host"
+			base := w.hostConfig()
+			hc.Memory, hc.MemorySwap, hc.NetworkMode = base.Memory, base.MemorySwap, base.NetworkMode
 			hc.Binds = append(hc.Binds, binds...)
 		}),
 	)
@@ -214,7 +268,7 @@ func (w *Workers) Start(ctx context.Context, j worker.Job) (worker.Process, erro
 			terminate(c)
 		}
 		p.release()
-		return nil, fmt.Errorf("start worker container from %s: %w", w.Image, hint(err))
+		return nil, fmt.Errorf("start worker container from %s: %w", w.Image, reaperHint(err))
 	}
 	p.c = c
 	insp, err := w.cli.ContainerInspect(ctx, c.GetContainerID(), client.ContainerInspectOptions{})

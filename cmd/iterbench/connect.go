@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 
@@ -48,8 +49,11 @@ func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, maxRows int
 			removeOrphans(ctx, stderr)
 		}
 		l, err = f.newWorkers(ctx, bin, cfg.MemoryLimit, mounts)
-		if errors.Is(err, container.ErrNoDocker) {
+		switch {
+		case errors.Is(err, container.ErrNoDocker):
 			err = usagef("--memory-limit runs each worker in a container, but %v; use --rss-limit to emulate the limit without Docker", err)
+		case errors.Is(err, container.ErrLimitRefused):
+			err = usagef("--memory-limit %s: %v", f.memoryLimit, err)
 		}
 	} else {
 		l, err = worker.NewLocal(bin)
@@ -59,7 +63,19 @@ func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, maxRows int
 		t.cleanup()
 		return nil, target{cleanup: func() {}}, nil, err
 	}
+	if t.server != nil || cfg.MemoryLimit > 0 {
+		t.reaperNote = container.ReaperNote(ctx)
+	}
 	closeTarget := t.cleanup
 	t.cleanup = func() { l.Close(); closeTarget() }
 	return db, t, l, nil
+}
+
+// sayReaper writes, once something was measured, that testcontainers'
+// reaper could not start and iterbench went on without it (bad input keeps
+// its one line).
+func (t target) sayReaper(stderr io.Writer) {
+	if t.reaperNote != "" {
+		fmt.Fprintln(stderr, "iterbench: "+t.reaperNote)
+	}
 }

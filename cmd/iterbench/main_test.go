@@ -13,10 +13,14 @@ import (
 
 // TestMain builds the worker binary the runs use. Started with
 // $ITERBENCH_TEST_PARENT set, the test binary instead plays an iterbench
-// process that starts a PostgreSQL container and waits to be killed.
+// process that starts a PostgreSQL container and waits to be killed; with
+// $ITERBENCH_TEST_CLI set, it is iterbench itself, its arguments the CLI's.
 func TestMain(m *testing.M) {
 	if os.Getenv(parentEnv) != "" {
 		os.Exit(playParent())
+	}
+	if os.Getenv(cliEnv) != "" {
+		os.Exit(Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(workertest.Main(m))
 }

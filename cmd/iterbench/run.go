@@ -49,6 +49,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if s == nil {
 		return inputError(runErr)
 	}
+	t.sayReaper(stderr)
 	if err := outdir.Replace(out, nil, func(tmp string) error { return writeResults(tmp, s, samples) }); err != nil {
 		return err
 	}
@@ -100,6 +101,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if len(done) == 0 {
 			return errNothing
 		}
+		t.sayReaper(stderr)
 		return report.WriteSweep(tmp, done)
 	})
 	if errors.Is(err, errNothing) {

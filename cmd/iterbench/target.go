@@ -28,6 +28,8 @@ type target struct {
 	dsn  string
 	// server is the container started for the command, if any.
 	server *container.Server
+	// reaperNote says that testcontainers' reaper was turned off, and why.
+	reaperNote string
 	// cleanup releases what opening the target created (a temporary SQLite
 	// file, a container); it is never nil once open returned.
 	cleanup func()
