@@ -65,6 +65,68 @@ func Replace(dir string, keep Keep, fill func(tmp string) error) (err error) {
 	return swap(tmp, dir)
 }
 
+// Check reports, before any work, whether Replace can put a folder at dir:
+// dir is neither the root, nor the current folder or one that holds it, nor
+// a mount point, nor something other than a folder, and the folder that
+// will hold it is writable (a probe file is created there and removed). It
+// leaves nothing behind.
+func Check(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	parent := filepath.Dir(abs)
+	if parent == abs {
+		return errors.New("is the root folder; name a folder of its own, such as results/run1")
+	}
+	if cwd, err := os.Getwd(); err == nil && (cwd == abs || strings.HasPrefix(cwd, abs+string(filepath.Separator))) {
+		return errors.New("holds the current folder, which iterbench cannot replace; name a folder of its own, such as results/run1")
+	}
+	fi, err := os.Stat(abs)
+	switch {
+	case err == nil && !fi.IsDir():
+		return fmt.Errorf("%s is not a folder", dir)
+	case err == nil:
+		if mounted(abs, parent) {
+			return errors.New("is a mount point, which iterbench cannot replace; name a folder inside it")
+		}
+	case !errors.Is(err, os.ErrNotExist) && !errors.Is(err, unix.ENOTDIR):
+		return err
+	}
+	// The nearest folder that exists on the way to dir's parent: where the
+	// parent will be created, and the temporary folder beside dir.
+	probe := parent
+	for {
+		fi, err := os.Stat(probe)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a folder", probe)
+			}
+			break
+		}
+		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, unix.ENOTDIR) {
+			return err
+		}
+		probe = filepath.Dir(probe)
+	}
+	f, err := os.CreateTemp(probe, tmpPrefix+"probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", probe, errors.Unwrap(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// mounted reports whether dir is on another file system than its parent.
+func mounted(dir, parent string) bool {
+	var a, b unix.Stat_t
+	if unix.Stat(dir, &a) != nil || unix.Stat(parent, &b) != nil {
+		return false
+	}
+	return a.Dev != b.Dev
+}
+
 // removeStale removes the temporary folders beside base that processes
 // killed before they finished (SIGKILL, the OOM killer) left behind: those
 // whose pid no longer runs.

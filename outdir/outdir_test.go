@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -101,5 +102,39 @@ func TestStaleFoldersRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(live); err != nil {
 		t.Errorf("the running process's folder was removed: %v", err)
+	}
+}
+
+// TestCheck: the folders Replace cannot put in place are refused before
+// any work, and checking leaves nothing behind.
+func TestCheck(t *testing.T) {
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "a-file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(tmp)
+	for _, c := range []struct{ dir, want string }{
+		{".", "holds the current folder"},
+		{tmp, "holds the current folder"},
+		{filepath.Dir(tmp), "holds the current folder"},
+		{"/", "is the root folder"},
+		{"/proc", "is a mount point"},
+		{file, "is not a folder"},
+		{filepath.Join(file, "sub"), "is not a folder"},
+		{"results/new", ""},
+		{filepath.Join(tmp, "deep", "er", "still"), ""},
+	} {
+		err := Check(c.dir)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("Check(%q) = %v, want nil", c.dir, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("Check(%q) = %v, want an error saying %q", c.dir, err, c.want)
+		}
+	}
+	entries, err := os.ReadDir(tmp)
+	if err != nil || len(entries) != 1 {
+		t.Errorf("checking left something behind in %s: %v %v", tmp, entries, err)
 	}
 }

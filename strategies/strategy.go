@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"gorm.io/gorm"
+
+	"iterbench/suggest"
 )
 
 // Strategy is one way of recomputing the score of every row.
@@ -103,6 +105,9 @@ func Lookup(name string) (Strategy, error) {
 		if s.Name() == name {
 			return s, nil
 		}
+	}
+	if c := suggest.Closest(name, Names(All())); c != "" {
+		return nil, fmt.Errorf("unknown strategy %q (did you mean %s?)", name, c)
 	}
 	return nil, fmt.Errorf("unknown strategy %q (known: %s)", name, strings.Join(Names(All()), ", "))
 }

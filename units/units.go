@@ -4,7 +4,9 @@ package units
 
 import (
 	"fmt"
+	"math/big"
 	"strconv"
+	"strings"
 )
 
 // Thousands formats n with comma separators: 50000 → "50,000".
@@ -48,4 +50,37 @@ func Millis(ms float64) string {
 		return fmt.Sprintf("%.1f ms", ms)
 	}
 	return fmt.Sprintf("%.2f ms", ms)
+}
+
+// ParseCount parses a row count written as people write them: "50000",
+// "50_000", "5k", "1.5M", "30M", "2G" (k = 1,000, M = 1,000,000,
+// G = 1,000,000,000). The result must be a whole number.
+func ParseCount(s string) (int64, error) {
+	t := strings.ReplaceAll(strings.TrimSpace(s), "_", "")
+	mult := int64(1)
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k', 'K':
+			mult = 1e3
+		case 'M':
+			mult = 1e6
+		case 'G':
+			mult = 1e9
+		}
+		if mult != 1 {
+			t = t[:n-1]
+		}
+	}
+	r, ok := new(big.Rat).SetString(t)
+	if !ok || t == "" || strings.ContainsAny(t, "/eE") {
+		return 0, fmt.Errorf("%q is not a count (such as 50000, 5k, 1.5M, 30M)", s)
+	}
+	r.Mul(r, new(big.Rat).SetInt64(mult))
+	if !r.IsInt() {
+		return 0, fmt.Errorf("%q is not a whole number of rows", s)
+	}
+	if !r.Num().IsInt64() {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	return r.Num().Int64(), nil
 }

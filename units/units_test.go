@@ -1,6 +1,9 @@
 package units
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestFormat(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
@@ -11,6 +14,42 @@ func TestFormat(t *testing.T) {
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+func TestParseCount(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		err  string
+	}{
+		{in: "50000", want: 50000},
+		{in: "50_000", want: 50000},
+		{in: " 5k ", want: 5000},
+		{in: "5K", want: 5000},
+		{in: "1.5M", want: 1_500_000},
+		{in: "1.005k", want: 1005},
+		{in: "30M", want: 30_000_000},
+		{in: "2G", want: 2_000_000_000},
+		{in: "0", want: 0},
+		{in: "-5", want: -5},
+		{in: "1.5", err: "not a whole number"},
+		{in: "1.0005k", err: "not a whole number"},
+		{in: "5m", err: "not a count"},
+		{in: "k", err: "not a count"},
+		{in: "", err: "not a count"},
+		{in: "1/2k", err: "not a count"},
+		{in: "1e3", err: "not a count"},
+		{in: "many", err: "not a count"},
+		{in: "99999999999G", err: "too large"},
+	} {
+		got, err := ParseCount(c.in)
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("ParseCount(%q) = %d, %v; want an error saying %q", c.in, got, err, c.err)
+		case c.err == "" && (err != nil || got != c.want):
+			t.Errorf("ParseCount(%q) = %d, %v; want %d", c.in, got, err, c.want)
 		}
 	}
 }

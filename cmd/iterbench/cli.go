@@ -13,6 +13,7 @@ import (
 
 	"iterbench/bench"
 	"iterbench/container"
+	"iterbench/suggest"
 )
 
 // Exit codes.
@@ -93,19 +94,59 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return usagef("unknown command %q (want run, sweep, seed, plot, compare, list or clean)", cmd)
 }
 
+// synopsis returns what follows a command's flags on its command line, and
+// what the command does.
+func synopsis(cmd string) (args, what string) {
+	switch cmd {
+	case "run":
+		return "", "Seeds a table, runs every strategy in a worker process of its own, verifies every row, and writes a results folder with a recommendation."
+	case "sweep":
+		return "", "Runs the strategies at several row counts and writes one results folder per count, with charts of memory and time against rows."
+	case "seed":
+		return "", "Only creates and fills the table."
+	case "plot":
+		return "DIR", "Redraws the charts and REPORT.md of the results or sweep folder DIR from its data."
+	case "compare":
+		return "DIR DIR...", "Compares results folders (one per database) in one table."
+	case "list":
+		return "", "Lists the strategies, in the order reports show them."
+	case "clean":
+		return "", "Removes every container iterbench started, running or not (those left by killed runs)."
+	}
+	return "", ""
+}
+
 // parse parses flags, turning errors into one-line usage errors, and leaves
-// the other arguments in fs.Args(). -h prints the flags to stdout.
+// the other arguments in fs.Args(). -h prints the command's synopsis and
+// flags to stdout.
 func parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
 	if errors.Is(err, flag.ErrHelp) {
 		fs.SetOutput(stdout)
-		fmt.Fprintf(stdout, "usage: iterbench %s [flags]\n\nflags:\n", fs.Name())
-		fs.PrintDefaults()
+		rest, what := synopsis(fs.Name())
+		line := "usage: iterbench " + fs.Name()
+		if len(names) > 0 {
+			line += " [flags]"
+		}
+		if rest != "" {
+			line += " " + rest
+		}
+		fmt.Fprintf(stdout, "%s\n\n%s\n", line, what)
+		if len(names) > 0 {
+			fmt.Fprint(stdout, "\nflags:\n")
+			fs.PrintDefaults()
+		}
 		return err
 	}
 	if err != nil {
-		return usagef("%s: %v (see iterbench %s -h)", fs.Name(), err, fs.Name())
+		hint := ""
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+			hint = suggest.DidYouMean(strings.TrimPrefix(name, "-"), names, "--")
+		}
+		return usagef("%s: %v%s (see iterbench %s -h)", fs.Name(), err, hint, fs.Name())
 	}
 	return nil
 }

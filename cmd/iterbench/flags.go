@@ -10,6 +10,7 @@ import (
 
 	"iterbench/bench"
 	"iterbench/items"
+	"iterbench/outdir"
 	"iterbench/probe"
 	"iterbench/seed"
 	"iterbench/strategies"
@@ -91,8 +92,8 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	if out == "" {
 		out = filepath.Join("results", outDefault+string(kind))
 	}
-	if err := checkWritable(out); err != nil {
-		return cfg, "", usageError{err}
+	if err := outdir.Check(out); err != nil {
+		return cfg, "", usagef("--out %s: %v", out, err)
 	}
 	cfg.ShuffleSeed = f.shuffleSeed
 	if cfg.ShuffleSeed == 0 {

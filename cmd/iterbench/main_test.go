@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,6 +88,15 @@ func TestBadInput(t *testing.T) {
 		{"seed needs a file", []string{"seed"}, "needs --dsn"},
 		{"plot without folder", []string{"plot"}, "needs one results folder"},
 		{"plot of empty folder", []string{"plot", tmp}, "summary.json"},
+		{"out the current folder", []string{"run", "--rows", "100", "--out", "."}, "--out .: holds the current folder"},
+		{"out a parent of the current folder", []string{"run", "--rows", "100", "--out", ".."}, "holds the current folder"},
+		{"out the root", []string{"run", "--rows", "100", "--out", "/"}, "--out /: is the root folder"},
+		{"sweep out the current folder", []string{"sweep", "--rows", "100", "--out", "."}, "holds the current folder"},
+		{"misspelt flag", []string{"run", "--strategy", "keyset"}, "did you mean --strategies?"},
+		{"misspelt strategy", []string{"run", "--strategies", "keyset-blk"}, `unknown strategy "keyset-blk" (did you mean keyset-bulk?)`},
+		{"rows with an unknown unit", []string{"run", "--rows", "5x"}, `"5x" is not a count`},
+		{"rows not whole", []string{"run", "--rows", "1.5"}, "not a whole number"},
+		{"sweep rows with an unknown unit", []string{"sweep", "--rows", "1k,2q"}, `"2q" is not a positive number`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(tmp, "out-"+strings.ReplaceAll(c.name, " ", "-"))
@@ -115,6 +126,43 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("an existing folder changed")
 			}
 		})
+	}
+}
+
+// TestRowCounts: --rows takes counts as people write them.
+func TestRowCounts(t *testing.T) {
+	for in, want := range map[string]int{"5k": 5000, "1.5M": 1_500_000, "30M": 30_000_000, "50_000": 50000} {
+		fs := flag.NewFlagSet("run", flag.ContinueOnError)
+		rows := rowsFlag(fs, 7, "rows")
+		if err := fs.Parse([]string{"--rows", in}); err != nil || *rows != want {
+			t.Errorf("--rows %s: %d, %v; want %d", in, *rows, err, want)
+		}
+	}
+	sizes, err := parseRows("10k, 50k,1M")
+	if err != nil || !slices.Equal(sizes, []int{10000, 50000, 1_000_000}) {
+		t.Errorf("parseRows: %v, %v", sizes, err)
+	}
+}
+
+// TestHelp: every command's help names its arguments, says what it does,
+// and has no empty section.
+func TestHelp(t *testing.T) {
+	for _, c := range []struct{ cmd, usage string }{
+		{"run", "usage: iterbench run [flags]\n"}, {"sweep", "usage: iterbench sweep [flags]\n"},
+		{"seed", "usage: iterbench seed [flags]\n"}, {"plot", "usage: iterbench plot DIR\n"},
+		{"compare", "usage: iterbench compare [flags] DIR DIR...\n"}, {"list", "usage: iterbench list\n"},
+		{"clean", "usage: iterbench clean\n"},
+	} {
+		code, stdout, _ := runCLI(context.Background(), c.cmd, "-h")
+		if code != exitOK || !strings.HasPrefix(stdout, c.usage) {
+			t.Errorf("%s -h: exit %d, %q; want it to start with %q", c.cmd, code, stdout, c.usage)
+		}
+		if _, what := synopsis(c.cmd); what == "" || !strings.Contains(stdout, what) {
+			t.Errorf("%s -h does not say what the command does: %q", c.cmd, stdout)
+		}
+		if strings.HasSuffix(strings.TrimSpace(stdout), "flags:") {
+			t.Errorf("%s -h ends in an empty flags section: %q", c.cmd, stdout)
+		}
 	}
 }
 

@@ -6,10 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"iterbench/bench"
@@ -25,7 +25,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var f benchFlags
 	f.register(fs, bench.DefaultRepeats)
-	rows := fs.Int("rows", seed.DefaultRows, "rows in the table")
+	rows := rowsFlag(fs, seed.DefaultRows, "`count` of rows in the table: 50000, 5k, 1.5M")
 	fs.StringVar(&f.out, "out", "", "results folder (default results/<db>)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -61,7 +61,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	var f benchFlags
 	f.register(fs, 1)
-	rowsList := fs.String("rows", "10000,50000,200000,1000000", "comma-separated row counts")
+	rowsList := fs.String("rows", "10000,50000,200000,1000000", "comma-separated row counts (10k,50k,200k,1M)")
 	fs.StringVar(&f.out, "out", "", "sweep folder, one subfolder per row count (default results/sweep-<db>)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -128,11 +128,11 @@ func inputError(err error) error {
 func parseRows(list string) ([]int, error) {
 	var out []int
 	for _, part := range strings.Split(list, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(part))
-		if err != nil || n <= 0 {
+		n, err := units.ParseCount(part)
+		if err != nil || n <= 0 || n > math.MaxInt32*1024 {
 			return nil, usagef("--rows %q: %q is not a positive number", list, part)
 		}
-		out = append(out, n)
+		out = append(out, int(n))
 	}
 	return out, nil
 }

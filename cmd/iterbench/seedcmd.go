@@ -16,7 +16,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	var f dbFlags
 	f.register(fs)
-	rows := fs.Int("rows", seed.DefaultRows, "rows in the table")
+	rows := rowsFlag(fs, seed.DefaultRows, "`count` of rows in the table: 50000, 5k, 1.5M")
 	payload := fs.Int("payload", items.DefaultPayload, "size in bytes of each row's JSON document")
 	dataSeed := fs.Uint64("seed", seed.DefaultSeed, "seed of the generated rows")
 	if err := parseFlags(fs, args, stdout); err != nil {
