@@ -36,6 +36,9 @@ type Recommendation struct {
 	// Close, if set, says that the U test found no difference between Best
 	// and the next.
 	Close string
+	// Sure, if set, says how much faster Best was than the next, with the
+	// U test's p-value.
+	Sure string
 	// SQL is a note on the in-database strategy, if it ran.
 	SQL string
 	// Warnings are risks drawn from the data.
@@ -103,6 +106,9 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 	if len(pass) > 1 || (len(pass) == 0 && len(ok) > 1) {
 		if c := compareTimes(s, ok[0].Name, ok[1].Name); !significant(c) {
 			r.Close = fmt.Sprintf("%s is not measurably faster than %s: %s; either will do", ok[0].Name, ok[1].Name, noDifference(c))
+		} else {
+			r.Sure = fmt.Sprintf("%s faster than the next, %s (Mann-Whitney U test, %s)",
+				times(ok[1].DurationSeconds.Median/ok[0].DurationSeconds.Median), ok[1].Name, pn(c))
 		}
 	}
 	var inDB []summary.Strategy
@@ -267,6 +273,9 @@ func (r Recommendation) Markdown() string {
 		if r.Close != "" {
 			fmt.Fprintf(&b, "- %s.\n", r.Close)
 		}
+		if r.Sure != "" {
+			fmt.Fprintf(&b, "- How sure: %s.\n", r.Sure)
+		}
 		fmt.Fprintf(&b, "- Ranked, fastest first: %s.\n", strings.Join(r.Ranked, ", "))
 	} else {
 		b.WriteString("- No strategy qualified: every one failed, was killed, or used memory that kept growing.\n")
@@ -294,6 +303,37 @@ func (r Recommendation) Markdown() string {
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "- Warning: %s\n", w)
+	}
+	return b.String()
+}
+
+// Verdict is the recommendation in a few plain lines, for the end of a
+// run on a terminal; REPORT.md gives the reasons.
+func (r Recommendation) Verdict() string {
+	var b strings.Builder
+	if r.Best == "" {
+		b.WriteString("Recommendation: none: every strategy failed, was killed, or used memory that kept growing.\n")
+	} else {
+		fmt.Fprintf(&b, "Recommendation: %s, the fastest strategy whose memory stayed flat", r.Best)
+		if r.LimitBytes > 0 {
+			fmt.Fprintf(&b, " with %.0f %% of the %s limit free", 100*Margin, units.MiB(float64(r.LimitBytes)))
+		}
+		if c := r.Costs[r.Best]; c != "" {
+			fmt.Fprintf(&b, "; but none passed every cost rule, and for it: %s", c)
+		}
+		b.WriteString(".\n")
+		switch {
+		case r.Close != "":
+			fmt.Fprintf(&b, "  %s.\n", r.Close)
+		case r.Sure != "":
+			fmt.Fprintf(&b, "  %s.\n", r.Sure)
+		}
+		if len(r.Ranked) > 1 {
+			fmt.Fprintf(&b, "  Ranked, fastest first: %s.\n", strings.Join(r.Ranked, ", "))
+		}
+	}
+	if r.SQL != "" {
+		fmt.Fprintf(&b, "  %s\n", strings.ReplaceAll(r.SQL, "**", ""))
 	}
 	return b.String()
 }

@@ -69,6 +69,9 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 	if !s.Complete {
 		b.WriteString("**Incomplete:** this run was interrupted; the figures below cover only the runs that happened.\n\n")
 	}
+	// The answer first; how it was reached below.
+	b.WriteString(recommend(s, a, nil).Markdown())
+	b.WriteString("\n## Measurements\n\n")
 	fmt.Fprintf(&b, "Every row's `score` recomputed from its JSON document (%s bytes each) and written back, "+
 		"by %d strategies, %d repeat(s) each, in an order shuffled per repeat (shuffle seed %d). "+
 		"Each run is a worker process of its own whose RSS was sampled every %s; every row was verified after every run.\n\n",
@@ -143,8 +146,7 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 		fmt.Fprintf(&b, "- **%s**: %s\n", st.Name, st.Description)
 	}
 	b.WriteString("\nFiles: `summary.json` (configuration and every run), `samples.csv` (every RSS sample), " +
-		"`probe.csv` (the application probe's p99 per 250 ms window), `bench.txt` (Go benchmark format, for benchstat). Redraw the charts and this report with `iterbench plot DIR`.\n\n")
-	b.WriteString(recommend(s, a, nil).Markdown())
+		"`probe.csv` (the application probe's p99 per 250 ms window), `bench.txt` (Go benchmark format, for benchstat). Redraw the charts and this report with `iterbench plot DIR`.\n")
 	return b.Bytes()
 }
 

@@ -142,3 +142,23 @@ func TestCompare(t *testing.T) {
 		}
 	}
 }
+
+// TestVerdict: the lines a run ends with name the recommended strategy and
+// how sure the comparison is, as the report does.
+func TestVerdict(t *testing.T) {
+	s, samples, err := summary.Read("testdata/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Recommend(s, samples, nil)
+	v := r.Verdict()
+	for _, want := range []string{"Recommendation: " + r.Best + ",", r.Close, "Ranked, fastest first: " + strings.Join(r.Ranked, ", ")} {
+		if r.Best == "" || !strings.Contains(v, want) {
+			t.Errorf("verdict %q lacks %q", v, want)
+		}
+	}
+	md := string(Markdown(s, samples, nil))
+	if i, j := strings.Index(md, "## Recommendation"), strings.Index(md, "## Measurements"); i < 0 || j < i {
+		t.Errorf("REPORT.md does not open with the recommendation:\n%s", md)
+	}
+}

@@ -86,6 +86,9 @@ func SweepMarkdown(ss []*summary.Summary, samples []summary.SampleRow, charts []
 		sizes = append(sizes, units.Thousands(int64(s.Config.Rows)))
 	}
 	fmt.Fprintf(&b, "# iterbench sweep: %s, %s rows\n\n", c.Database, strings.Join(sizes, ", "))
+	// The answer first; how it was reached below.
+	b.WriteString(Recommend(last, samples, ss).Markdown())
+	b.WriteString("\n## Measurements\n\n")
 	fmt.Fprintf(&b, "%s %s, batch %d, %d repeat(s) per size", c.Database, c.DatabaseVersion, c.BatchSize, c.Repeats)
 	if c.TimeoutSeconds > 0 {
 		fmt.Fprintf(&b, ", time limit %s per run", units.Seconds(c.TimeoutSeconds))
@@ -131,8 +134,6 @@ func SweepMarkdown(ss []*summary.Summary, samples []summary.SampleRow, charts []
 	for _, g := range Growth(ss) {
 		fmt.Fprintf(&b, "- %s\n", g)
 	}
-	b.WriteString("\n")
-	b.WriteString(Recommend(last, samples, ss).Markdown())
 	return b.Bytes()
 }
 

@@ -54,6 +54,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	printTable(stdout, s, out)
+	fmt.Fprint(stdout, report.Recommend(s, samples, nil).Verdict())
 	return outcomeError(runErr, []*summary.Summary{s}, out)
 }
 
@@ -84,6 +85,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The whole sweep is built beside --out and put in its place at the end,
 	// with what was measured if it was stopped.
 	var done []*summary.Summary
+	var lastSamples []summary.SampleRow
 	var runErr error
 	errNothing := errors.New("nothing measured")
 	err = outdir.Replace(out, nil, func(tmp string) error {
@@ -93,7 +95,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				if err := writeResults(filepath.Join(tmp, sub), s, samples); err != nil {
 					return err
 				}
-				done = append(done, s)
+				done, lastSamples = append(done, s), samples
 				fmt.Fprintf(stdout, "%s rows:\n", units.Thousands(int64(s.Config.Rows)))
 				printTable(stdout, s, filepath.Join(out, sub))
 				return nil
@@ -111,6 +113,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "sweep report in %s\n", filepath.Join(out, report.File))
+	fmt.Fprint(stdout, report.Recommend(done[len(done)-1], lastSamples, done).Verdict())
 	return outcomeError(runErr, done, out)
 }
 
