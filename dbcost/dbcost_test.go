@@ -36,6 +36,29 @@ func workerConn(t *testing.T, kind database.Kind, dsn string) (*sql.Conn, func()
 	}
 }
 
+// patience is how many times their due time a test waits for a watch's
+// readings before it fails.
+const patience = 20
+
+// readings returns a function that reports whether w has taken n readings
+// since readings was called. The readings are due in n intervals of
+// dbcost.DefaultInterval; once patience times that has passed without
+// them, the function stops the watch and fails t with what it reports.
+func readings(t *testing.T, w *dbcost.Watch, n int) func() bool {
+	t.Helper()
+	n0, wait := w.Samples(), patience*time.Duration(n)*dbcost.DefaultInterval
+	deadline := time.Now().Add(wait)
+	return func() bool {
+		t.Helper()
+		got := w.Samples() - n0
+		if got < n && time.Now().After(deadline) {
+			_, err := w.Stop(context.Background())
+			t.Fatalf("the watch took %d of %d readings in %v (Stop: %v)", got, n, wait, err)
+		}
+		return got >= n
+	}
+}
+
 // checkCost watches a "worker" (a session named as the worker names its
 // own) that updates every row in one transaction and holds it open for at
 // least five readings after it began: the watch must see the transaction's age, and the
@@ -65,8 +88,8 @@ func checkCost(t *testing.T, kind database.Kind, dsn string) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	for n0, n := w.Samples(), w.Samples(); n < n0+5; n = w.Samples() {
-		time.Sleep(10 * time.Millisecond)
+	for done := readings(t, w, 5); !done(); {
+		time.Sleep(dbcost.DefaultInterval / 10)
 	}
 	if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
 		t.Fatal(err)
@@ -129,7 +152,7 @@ func checkShortReads(t *testing.T, kind database.Kind, dsn string) {
 	}
 	c, closeWorker := workerConn(t, kind, dsn)
 	reads := 0
-	for n0 := w.Samples(); w.Samples() < n0+8; reads++ {
+	for done := readings(t, w, 8); !done(); reads++ {
 		// Each read lasts 40 ms (20 ms for each of two rows, a range: a
 		// single-row lookup is read while the query is planned), long
 		// enough for readings to catch it.

@@ -15,18 +15,24 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden images in testdata")
 
+// goldenDir holds one golden PNG for every chart TestGoldenCharts draws.
+const goldenDir = "testdata/golden"
+
 // checkGolden renders each chart as PNG and compares it with
-// testdata/golden/NAME.png, pixel for pixel (go test -update rewrites them).
-func checkGolden(t *testing.T, prefix string, charts []plots.Chart) {
+// goldenDir/PREFIX+NAME.png, pixel for pixel (go test -update rewrites
+// them), and records in drawn the file names it checked.
+func checkGolden(t *testing.T, prefix string, charts []plots.Chart, drawn map[string]bool) {
 	t.Helper()
 	for _, c := range charts {
+		name := prefix + c.Name + ".png"
+		drawn[name] = true
 		got, err := plots.Encode(c.Plot, "png")
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("testdata", "golden", prefix+c.Name+".png")
+		path := filepath.Join(goldenDir, name)
 		if *update {
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			if err := os.MkdirAll(goldenDir, 0o755); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -36,11 +42,48 @@ func checkGolden(t *testing.T, prefix string, charts []plots.Chart) {
 		}
 		want, err := os.ReadFile(path)
 		if err != nil {
-			t.Fatalf("%v (go test ./plots -update writes it)", err)
+			t.Errorf("chart %s has no golden image: %v (go test ./plots -update writes it)", name, err)
+			continue
 		}
-		if ok, err := cmpimg.Equal("png", got, want); err != nil || !ok {
-			os.WriteFile(filepath.Join(t.TempDir(), c.Name+".png"), got, 0o644)
-			t.Errorf("%s differs from %s (%v); look at both, and accept it with go test ./plots -update", c.Name, path, err)
+		if ok, err := cmpimg.Equal("png", got, want); err != nil {
+			t.Errorf("compare %s with %s: %v", name, path, err)
+		} else if !ok {
+			t.Errorf("%s differs from %s; %s; look at both, and accept it with go test ./plots -update", name, path, keep(t, name, got))
+		}
+	}
+}
+
+// keep writes a drawn chart that differs from its golden image into the
+// test's artifact directory, and says where it is, or how to keep it: the
+// directory outlives the test only under go test -artifacts.
+func keep(t *testing.T, name string, png []byte) string {
+	if f := flag.Lookup("test.artifacts"); f == nil || f.Value.String() != "true" {
+		return "go test ./plots -run " + t.Name() + " -artifacts keeps the drawn chart"
+	}
+	path := filepath.Join(t.ArtifactDir(), name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		return "the drawn chart could not be kept: " + err.Error()
+	}
+	return "the drawn chart is " + path
+}
+
+// checkNoStaleGolden fails for every golden image no chart was drawn for
+// (a chart that disappeared); go test -update removes them.
+func checkNoStaleGolden(t *testing.T, drawn map[string]bool) {
+	t.Helper()
+	files, err := os.ReadDir(goldenDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if drawn[f.Name()] {
+			continue
+		}
+		path := filepath.Join(goldenDir, f.Name())
+		if !*update {
+			t.Errorf("%s: no chart was drawn for it (go test ./plots -update removes it)", path)
+		} else if err := os.Remove(path); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
@@ -48,8 +91,9 @@ func checkGolden(t *testing.T, prefix string, charts []plots.Chart) {
 // TestGoldenCharts draws every chart kind from fixed results in testdata:
 // a run under a container limit with kills and two repeats, an old run
 // without the memory split, a run with the application probe and --kill-at
-// on PostgreSQL, and a sweep.
+// on PostgreSQL, and a sweep. Every golden image must have been drawn.
 func TestGoldenCharts(t *testing.T) {
+	drawn := map[string]bool{}
 	for _, c := range []struct{ prefix, dir string }{{"limit-", "testdata/limit"}, {"run-", "../report/testdata/run"}, {"probe-", "testdata/probe"}} {
 		s, samples, err := summary.Read(c.dir)
 		if err != nil {
@@ -59,7 +103,7 @@ func TestGoldenCharts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkGolden(t, c.prefix, charts)
+		checkGolden(t, c.prefix, charts, drawn)
 	}
 	ss, _, err := report.ReadSweep("testdata/sweep")
 	if err != nil {
@@ -69,5 +113,6 @@ func TestGoldenCharts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "sweep-", charts)
+	checkGolden(t, "sweep-", charts, drawn)
+	checkNoStaleGolden(t, drawn)
 }

@@ -92,3 +92,25 @@ func TestCostRules(t *testing.T) {
 		t.Errorf("Best %q, markdown:\n%s", r.Best, r.Markdown())
 	}
 }
+
+// TestHeldRuleEitherAge: the held rule reads whichever age the server
+// gives: MariaDB fills only the longest transaction, and on PostgreSQL a
+// snapshot can be older than any transaction the watch saw.
+func TestHeldRuleEitherAge(t *testing.T) {
+	for _, c := range []struct {
+		db  string
+		srv summary.Server
+	}{
+		{"mariadb", summary.Server{LongestTransactionSeconds: 8.5}},
+		{"postgres", summary.Server{LongestTransactionSeconds: 8.5}},
+		{"postgres", summary.Server{OldestSnapshotSeconds: 8.5}},
+	} {
+		cursor := costRun("cursor", 9, 8, 0)
+		cursor.Server = &c.srv
+		r := Recommend(costSummary(c.db, 0, cursor, costRun("keyset-bulk", 2, 6, 0.1)), nil, nil)
+		if want := "held one transaction or snapshot open for 8.50 s of its 9.00 s"; !strings.Contains(r.Costs["cursor"], want) {
+			t.Errorf("%s, longest transaction %v s, oldest snapshot %v s: costs %q, want %q",
+				c.db, c.srv.LongestTransactionSeconds, c.srv.OldestSnapshotSeconds, r.Costs["cursor"], want)
+		}
+	}
+}

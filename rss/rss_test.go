@@ -3,6 +3,7 @@ package rss
 import (
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -68,9 +69,13 @@ func TestSamplerReturnsReaderError(t *testing.T) {
 }
 
 func TestProcReaderOnRealProcess(t *testing.T) {
-	cmd := exec.Command("sleep", "0.3")
+	cmd := exec.Command("cat") // lives until its stdin is closed
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
-		t.Skip("no sleep command:", err)
+		t.Skip("no cat command:", err)
 	}
 	read, err := ProcReader(cmd.Process.Pid)
 	if err != nil {
@@ -80,6 +85,7 @@ func TestProcReaderOnRealProcess(t *testing.T) {
 	if err != nil || u.RSS == 0 || u.HWM < u.RSS {
 		t.Fatalf("reading a live process: %+v, %v", u, err)
 	}
+	stdin.Close()
 	cmd.Wait()
 	if _, err := read(); !errors.Is(err, ErrGone) {
 		t.Fatalf("reading a reaped process: err = %v, want ErrGone", err)
@@ -87,5 +93,25 @@ func TestProcReaderOnRealProcess(t *testing.T) {
 	self, err := Self()
 	if err != nil || self.RSS == 0 || self.HWM < self.RSS {
 		t.Fatalf("Self = %+v, %v", self, err)
+	}
+}
+
+// TestFileBackedPart: a Go process always has file-backed pages resident
+// (its executable's text), and procfs's VmRSS is RssAnon + RssFile +
+// RssShmem, so the two parts read must be non-zero and add up to no more
+// than the RSS of the same reading.
+func TestFileBackedPart(t *testing.T) {
+	read, err := ProcReader(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, read := range map[string]Reader{"Self": Self, "ProcReader": read} {
+		u, err := read()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if u.Anon == 0 || u.File == 0 || u.Anon+u.File > u.RSS {
+			t.Errorf("%s = %+v: want Anon > 0, File > 0 and Anon + File ≤ RSS", name, u)
+		}
 	}
 }

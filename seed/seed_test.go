@@ -103,3 +103,30 @@ func TestStrangersTableUntouched(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnerRowMissing: an iterbench_owner table that has no row for
+// iterbench_items (another tool's, or a row deleted by hand) does not make
+// the table iterbench's.
+func TestOwnerRowMissing(t *testing.T) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.SQLite, filepath.Join(t.TempDir(), "o.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: 10, Payload: 100, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.CheckOwner(ctx, db); err != nil {
+		t.Fatalf("CheckOwner of the table Seed created: %v", err)
+	}
+	if err := db.Exec("DELETE FROM "+seed.OwnerTable+" WHERE table_name = ?", items.Table).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.CheckOwner(ctx, db); !errors.Is(err, seed.ErrNotOurs) {
+		t.Errorf("CheckOwner without the owner row: %v, want ErrNotOurs", err)
+	}
+	if err := seed.Reset(ctx, db, seed.Config{Seed: 1, Payload: 100}); !errors.Is(err, seed.ErrNotOurs) {
+		t.Errorf("Reset without the owner row: %v, want ErrNotOurs", err)
+	}
+}
