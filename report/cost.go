@@ -66,8 +66,9 @@ func costReasons(s *summary.Summary, name string) []string {
 			}
 		}
 		p99 := median(withProbe, func(r summary.Run) float64 { return r.Probe.P99Ms })
-		if len(withProbe) > 0 && p99 > limit {
-			reason := fmt.Sprintf("the application's p99 beside it was %s, above the limit of %s (%s)", units.Millis(p99), units.Millis(limit), from)
+		if harm := appHarm(s, name, withProbe, limit); len(withProbe) > 0 && p99 > limit && harm.Significant() {
+			reason := fmt.Sprintf("the application's p99 beside it was %s, above the limit of %s (%s), %s",
+				units.Millis(p99), units.Millis(limit), from, harm)
 			if t := median(withProbe, func(r summary.Run) float64 { return float64(r.Probe.Timeouts) }); t > 0 {
 				reason += fmt.Sprintf(", with a median of %.0f lock-wait timeouts per run", t)
 			}
@@ -92,6 +93,21 @@ func costReasons(s *summary.Summary, name string) []string {
 		out = append(out, reason)
 	}
 	return out
+}
+
+// appHarm tests whether the probe's windows during runs were above limit
+// more often than idle (analysis.AppHarmOf). Without windows (a summary
+// read without its probe.csv), the runs' p99 alone decides.
+func appHarm(s *summary.Summary, name string, runs []summary.Run, limit float64) analysis.AppHarm {
+	repeats := map[int]bool{}
+	for _, r := range runs {
+		repeats[r.Repeat] = true
+	}
+	h := analysis.AppHarmOf(s, name, repeats, limit)
+	if h.Windows == 0 {
+		h.P = 0
+	}
+	return h
 }
 
 // resumeRuns returns the ok runs of a strategy killed at --kill-at.

@@ -114,3 +114,33 @@ func TestHeldRuleEitherAge(t *testing.T) {
 		}
 	}
 }
+
+// TestAppRuleIsATest: a p99 above the limit moves a strategy down only when
+// the probe's windows were above the limit significantly more often than
+// idle; a spike in one window is noise, a stall over most windows is not.
+func TestAppRuleIsATest(t *testing.T) {
+	windows := func(name string, above, n int) []summary.ProbeWindow {
+		var ws []summary.ProbeWindow
+		for i := range n {
+			p99 := 3.0
+			if i < above {
+				p99 = 300
+			}
+			ws = append(ws, summary.ProbeWindow{Strategy: name, Repeat: 1, T: float64(i) / 4, Ops: 50, P99Ms: p99})
+		}
+		return ws
+	}
+	s := costSummary("postgres", 0, costRun("keyset-bulk", 2, 63, 0.1), costRun("parallel-keyset", 3, 70, 0.1))
+	s.ProbeWindows = append(windows(summary.IdleStrategy, 0, 20), windows("keyset-bulk", 1, 8)...)
+	s.ProbeWindows = append(s.ProbeWindows, windows("parallel-keyset", 10, 12)...)
+	r := Recommend(s, nil, nil)
+	if c := r.Costs["keyset-bulk"]; strings.Contains(c, "p99") {
+		t.Errorf("keyset-bulk: one window of 8 above the limit is noise, yet it costs %q", c)
+	}
+	if c := r.Costs["parallel-keyset"]; !strings.Contains(c, "in 10 of 12 windows of 250 ms against 0 of 20 idle (Fisher's exact test, p < 0.001)") {
+		t.Errorf("parallel-keyset: costs %q, want the p99 rule with its test", c)
+	}
+	if r.Best != "keyset-bulk" {
+		t.Errorf("Best = %q, want keyset-bulk", r.Best)
+	}
+}
