@@ -19,7 +19,7 @@ export ITERBENCH_MARIADB_IMAGE ?= iterbench/mariadb
 endif
 endif
 
-.PHONY: build run run-postgres run-mariadb sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test bench plots lint clean
+.PHONY: build run run-postgres run-mariadb sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test mutate bench plots lint clean
 
 # The worker (cmd/iterbench-worker) is built statically, with the same
 # arguments as worker.BuildArgs, so that an image holding only that file can
@@ -88,8 +88,16 @@ images:
 	images/build.sh postgres
 	images/build.sh mariadb
 
+# -artifacts keeps what a failing test saved for a person to look at (the
+# chart that differs from its golden image) in _artifacts/.
 test:
-	$(GO) test -race -count=1 -timeout 60m ./...
+	$(GO) test -race -count=1 -timeout 60m -artifacts ./...
+
+# Mutation testing: each mutation of mutate/mutations.txt, applied alone to a
+# copy of the module, must make the tests it names fail (go doc ./mutate).
+# Slow; not in CI. MUTATE_FLAGS: e.g. -run cost- or -check.
+mutate:
+	$(GO) run ./mutate $(MUTATE_FLAGS)
 
 # go test -bench: each strategy in its own worker process; the output is
 # kept (benchstat-readable) in results/bench/strategies.txt.
