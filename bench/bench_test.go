@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
 
 	"iterbench/database"
+	"iterbench/items"
 	"iterbench/seed"
 	"iterbench/strategies"
 	"iterbench/summary"
@@ -249,7 +251,8 @@ func TestRSSLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.RSSLimit = base.HWM + 25<<20
-	s, _, err := Run(context.Background(), db, cfg, testLauncher(t), nil)
+	l := countWritten(testLauncher(t), db)
+	s, _, err := Run(context.Background(), db, cfg, l, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,12 +262,12 @@ func TestRSSLimit(t *testing.T) {
 			if r.Status != summary.StatusKilled || r.KilledAtSeconds <= 0 || r.PeakRSSBytes <= cfg.RSSLimit {
 				t.Errorf("load-all: status %s, killed at %v s, peak %d (limit %d)", r.Status, r.KilledAtSeconds, r.PeakRSSBytes, cfg.RSSLimit)
 			}
-			if r.Rows != r.RowsVerified-r.WrongRows {
-				t.Errorf("load-all: %d rows done reported, but %d of %d rows are correct", r.Rows, r.RowsVerified-r.WrongRows, r.RowsVerified)
+			if w := l.written(t, r.Strategy); r.Rows != w {
+				t.Errorf("load-all: %d rows done reported, but the table held %d rows written when it was killed", r.Rows, w)
 			}
 		case "cursor-bulk":
-			if r.Status != summary.StatusOK {
-				t.Errorf("cursor-bulk: %s %s", r.Status, r.Error)
+			if r.Status != summary.StatusOK || r.Rows != int64(cfg.Rows) || l.written(t, r.Strategy) != int64(cfg.Rows) {
+				t.Errorf("cursor-bulk: %s, %d rows done (%d written) of %d: %s", r.Status, r.Rows, l.written(t, r.Strategy), cfg.Rows, r.Error)
 			}
 		}
 	}
@@ -287,7 +290,91 @@ func TestTimeout(t *testing.T) {
 	if run.Status != summary.StatusTimeout || run.Rows >= int64(cfg.Rows) {
 		t.Errorf("status %s, %d rows: %s", run.Status, run.Rows, run.Error)
 	}
+	// The rows done are what the table holds written, not the worker's last
+	// report (once per batch).
+	if w := written(t, db); run.Rows != w {
+		t.Errorf("%d rows done reported, but the table holds %d rows written", run.Rows, w)
+	}
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("the time limit took %v to act", d)
 	}
+}
+
+// written counts, with a query of the test's own, the rows of the table
+// whose score has been written (a strategy writes every score at least 1,
+// and the table is reset to 0).
+func written(t testing.TB, db *gorm.DB) int64 {
+	t.Helper()
+	n, err := writtenRows(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// writtenRows is written without a test.
+func writtenRows(db *gorm.DB) (int64, error) {
+	var n int64
+	if err := db.Raw("SELECT COUNT(*) FROM " + items.Table + " WHERE score <> 0").Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("count the rows written: %w", err)
+	}
+	return n, nil
+}
+
+// writtenAtExit is a launcher that, as each strategy's worker ends, counts
+// the rows the table then holds written (see written), before the parent
+// verifies the table or resets it for the next run.
+type writtenAtExit struct {
+	worker.Launcher
+	db  *gorm.DB
+	mu  sync.Mutex
+	got map[string]int64 // by strategy; -1 when the count failed
+}
+
+// countWritten wraps l in a writtenAtExit on db.
+func countWritten(l worker.Launcher, db *gorm.DB) *writtenAtExit {
+	return &writtenAtExit{Launcher: l, db: db, got: map[string]int64{}}
+}
+
+// Start implements worker.Launcher.
+func (w *writtenAtExit) Start(ctx context.Context, j worker.Job) (worker.Process, error) {
+	p, err := w.Launcher.Start(ctx, j)
+	if err != nil || j.Strategy == "" {
+		return p, err
+	}
+	return &countAtExit{Process: p, done: func() {
+		n, err := writtenRows(w.db)
+		if err != nil {
+			n = -1
+		}
+		w.mu.Lock()
+		w.got[j.Strategy] = n
+		w.mu.Unlock()
+	}}, nil
+}
+
+// written returns the rows the table held written when strategy's last
+// worker ended.
+func (w *writtenAtExit) written(t testing.TB, strategy string) int64 {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, ok := w.got[strategy]
+	if !ok || n < 0 {
+		t.Fatalf("the rows written by %s's worker were not counted", strategy)
+	}
+	return n
+}
+
+// countAtExit calls done once its worker has ended.
+type countAtExit struct {
+	worker.Process
+	done func()
+}
+
+// Wait implements worker.Process.
+func (p *countAtExit) Wait() worker.Exit {
+	e := p.Process.Wait()
+	p.done()
+	return e
 }

@@ -93,7 +93,7 @@ func TestCalibrationInContainer(t *testing.T) {
 func TestMemoryLimitKillsLoadAll(t *testing.T) {
 	const limit = 64 << 20
 	db, cfg := sqliteConfig(t, 5000)
-	l := containerLauncher(t, limit, filepath.Dir(cfg.DSN))
+	l := countWritten(containerLauncher(t, limit, filepath.Dir(cfg.DSN)), db)
 	// 5,000 documents of 16 KiB: 80 MB for load-all to hold; keyset-bulk
 	// holds one batch of 100 (1.6 MB).
 	cfg.Payload, cfg.MemoryLimit = 16<<10, limit
@@ -119,20 +119,66 @@ func TestMemoryLimitKillsLoadAll(t *testing.T) {
 				// status then rests on SIGKILL at the limit (oomWithoutFlag).
 				t.Logf("Docker did not flag the kill OOMKilled: %s", r.Error)
 			}
-			if r.Rows != r.RowsVerified-r.WrongRows {
-				t.Errorf("load-all: %d rows done reported, but %d of %d rows are correct", r.Rows, r.RowsVerified-r.WrongRows, r.RowsVerified)
+			if w := l.written(t, r.Strategy); r.Rows != w {
+				t.Errorf("load-all: %d rows done reported, but the table held %d rows written when it was killed", r.Rows, w)
 			}
 			if r.CgroupPeakBytes < limit*95/100 {
 				t.Errorf("load-all: the cgroup's peak %d is not at the limit %d", r.CgroupPeakBytes, limit)
 			}
 		case "keyset-bulk":
-			if r.Status != summary.StatusOK || r.WrongRows != 0 || r.ExitCode != 0 || r.OOMKilled {
-				t.Errorf("keyset-bulk: %s, %d wrong, exit %d: %s", r.Status, r.WrongRows, r.ExitCode, r.Error)
+			if r.Status != summary.StatusOK || r.WrongRows != 0 || r.ExitCode != 0 || r.OOMKilled || r.Rows != int64(cfg.Rows) {
+				t.Errorf("keyset-bulk: %s, %d rows done of %d, %d wrong, exit %d: %s", r.Status, r.Rows, cfg.Rows, r.WrongRows, r.ExitCode, r.Error)
 			}
 			if r.CgroupPeakBytes == 0 || r.CgroupPeakBytes >= limit {
 				t.Errorf("keyset-bulk: cgroup peak %d, want between 0 and the limit %d", r.CgroupPeakBytes, limit)
 			}
 		}
+	}
+}
+
+// TestOwnKillAtTheLimit: a worker that iterbench kills itself (--kill-at)
+// while its container's charge is at the memory limit was not killed by
+// the kernel: the run is not oom-killed, it resumes.
+func TestOwnKillAtTheLimit(t *testing.T) {
+	const limit = 64 << 20
+	db, cfg := sqliteConfig(t, 10000)
+	l := containerLauncher(t, limit, filepath.Dir(cfg.DSN))
+	// cursor rewrites every row of 16 KiB while its open read keeps SQLite
+	// from checkpointing the WAL: the WAL's pages, cached and charged to the
+	// worker's container, fill it to the limit, where the kernel reclaims
+	// them instead of killing anyone. The WAL seeding left is emptied first
+	// (its pages, charged to this process, would be written over before
+	// any new one is charged to the worker): at half the rows (80 MB of
+	// documents rewritten) the WAL is larger than the limit, and the worker
+	// has half its work left when the kill lands.
+	cfg.Payload, cfg.MemoryLimit, cfg.KillAt = 16<<10, limit, 0.5
+	ctx := context.Background()
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+		t.Fatal(err)
+	}
+	lim := cfg.limits()
+	lim.KillAtRows = int64(math.Ceil(cfg.KillAt * float64(cfg.Rows)))
+	out := spawn(ctx, l, cfg.job("cursor", 0), lim, nil)
+	pk := rss.PeaksOf(out.Samples).Cgroup
+	t.Logf("killed at %d rows, exit %d, container peak %d of %d: %v", out.Progress, out.Exit.Code, pk, limit, out.Err)
+	if float64(pk) < 0.98*limit || out.Exit.Code != 137 || out.Exit.OOMKilled {
+		t.Fatalf("the worker was not SIGKILLed by the parent with its container at the limit (exit %d, Docker's OOMKilled %v, peak %d of %d): the test proves nothing",
+			out.Exit.Code, out.Exit.OOMKilled, pk, limit)
+	}
+	if !out.KilledOnPurpose || out.OOMKilled || out.Err != nil {
+		t.Errorf("killed at --kill-at: killed on purpose %v, OOM-killed %v, error %v; want killed on purpose and nothing else", out.KilledOnPurpose, out.OOMKilled, out.Err)
+	}
+
+	// The whole run: killed at the limit, started again, every row right.
+	run, err := measureResume(ctx, db, l, cfg, "cursor", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != summary.StatusOK || run.WrongRows != 0 || run.Resume == nil || run.Resume.Note != "" || run.Resume.DoneAtKill < lim.KillAtRows {
+		t.Errorf("status %s (%s), %d wrong, resume %+v; want ok, killed at %d rows and started again", run.Status, run.Error, run.WrongRows, run.Resume, lim.KillAtRows)
 	}
 }
 
@@ -176,19 +222,29 @@ func TestOOMWithoutDockersFlag(t *testing.T) {
 	const limit = 64 << 20
 	at := []rss.Sample{{Usage: rss.Usage{Cgroup: rss.CgroupUsage{Charge: limit - 100<<10}}}}
 	below := []rss.Sample{{Usage: rss.Usage{Cgroup: rss.CgroupUsage{Charge: limit / 2}}}}
-	ctx := context.Background()
+	// stopped is the runCtx of a worker that iterbench itself killed, for
+	// cause: its SIGKILL at the limit is not the kernel's.
+	stopped := func(cause error) context.Context {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(cause)
+		return ctx
+	}
 	for _, c := range []struct {
 		name string
 		out  outcome
 		lim  limits
+		ctx  context.Context
 		want bool
 	}{
-		{"killed at the limit", outcome{Exit: worker.Exit{Code: 137}, Samples: at}, limits{Memory: limit}, true},
-		{"killed below the limit", outcome{Exit: worker.Exit{Code: 137}, Samples: below}, limits{Memory: limit}, false},
-		{"exited at the limit", outcome{Exit: worker.Exit{Code: 1}, Samples: at}, limits{Memory: limit}, false},
-		{"no container limit", outcome{Exit: worker.Exit{Code: 137}, Samples: at}, limits{}, false},
+		{"killed at the limit", outcome{Exit: worker.Exit{Code: 137}, Samples: at}, limits{Memory: limit}, context.Background(), true},
+		{"killed below the limit", outcome{Exit: worker.Exit{Code: 137}, Samples: below}, limits{Memory: limit}, context.Background(), false},
+		{"exited at the limit", outcome{Exit: worker.Exit{Code: 1}, Samples: at}, limits{Memory: limit}, context.Background(), false},
+		{"no container limit", outcome{Exit: worker.Exit{Code: 137}, Samples: at}, limits{}, context.Background(), false},
+		{"killed at the limit by --timeout", outcome{Exit: worker.Exit{Code: 137}, Samples: at}, limits{Memory: limit}, stopped(errTimeout), false},
+		{"killed at the limit by --kill-at", outcome{Exit: worker.Exit{Code: 137}, Samples: at}, limits{Memory: limit}, stopped(errKillAt), false},
+		{"killed at the limit by Ctrl-C", outcome{Exit: worker.Exit{Code: 137}, Samples: at}, limits{Memory: limit}, stopped(context.Canceled), false},
 	} {
-		if got := oomWithoutFlag(c.out, c.lim, ctx); got != c.want {
+		if got := oomWithoutFlag(c.out, c.lim, c.ctx); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}

@@ -10,7 +10,6 @@ import (
 
 	"iterbench/probe"
 	"iterbench/seed"
-	"iterbench/strategies"
 	"iterbench/summary"
 	"iterbench/units"
 	"iterbench/worker"
@@ -50,13 +49,17 @@ func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Conf
 		}
 		j := cfg.job(strategy, 0)
 		j.Resume = true
-		res.Resumed = strategies.IsResumable(strategy)
 		out = spawn(ctx, l, j, cfg.limits(), func(n int64) {
 			if progress != nil {
 				progress(min(n+res.DoneAtKill, int64(cfg.Rows)))
 			}
 		})
 		res.SecondSeconds = out.Wall.Seconds()
+		// What the second worker found recorded when it started, not what
+		// the strategy declares: a strategy that records no progress, or a
+		// worker killed before its first batch was committed, starts again.
+		res.ResumedFrom = out.ResumedFrom
+		res.Resumed = len(out.ResumedFrom) > 0
 		res.RowsRedone = max(0, res.DoneAtKill+out.Stats.Rows-int64(cfg.Rows))
 	}
 	run.Probe, _, run.Server = obs.stop(ctx)

@@ -37,8 +37,16 @@ func TestKillAtResumes(t *testing.T) {
 			if res.Note != "" || res.DoneAtKill < res.KillAtRows || res.DoneAtKill >= int64(cfg.Rows) || res.SecondSeconds <= 0 {
 				t.Fatalf("the kill did not land partway: %+v", *res)
 			}
-			if res.Resumed != c.resumable {
-				t.Errorf("resumed %v, want %v", res.Resumed, c.resumable)
+			// What the second worker found recorded when it started: the
+			// resumable strategies' progress, nothing for the others.
+			if res.Resumed != c.resumable || (len(res.ResumedFrom) > 0) != c.resumable {
+				t.Errorf("resumed %v from %v, want resumed %v", res.Resumed, res.ResumedFrom, c.resumable)
+			}
+			// keyset-bulk and set-based record one key, the last id of the
+			// last batch committed: with ids 1..N, the rows the table held
+			// done at the kill (counted by the parent, not reported).
+			if last, ok := res.ResumedFrom[c.strategy]; ok && last != res.DoneAtKill {
+				t.Errorf("resumed from id %d, but %d rows were done at the kill", last, res.DoneAtKill)
 			}
 			if c.resumable && res.RowsRedone > int64(cfg.Batch) {
 				t.Errorf("redid %d rows, more than one batch (%d)", res.RowsRedone, cfg.Batch)

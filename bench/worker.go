@@ -37,9 +37,12 @@ type outcome struct {
 	Reported bool
 	// Progress is the last number of rows the worker reported done.
 	Progress int64
-	Samples  []rss.Sample
-	Wall     time.Duration
-	Exit     worker.Exit
+	// ResumedFrom is the progress a worker started with Job.Resume found
+	// recorded (the last id under each key); nil when it reported none.
+	ResumedFrom map[string]int64
+	Samples     []rss.Sample
+	Wall        time.Duration
+	Exit        worker.Exit
 	// Killed is set when the parent killed the worker for crossing the RSS
 	// limit, at KilledAt.
 	Killed   bool
@@ -126,6 +129,8 @@ func spawn(ctx context.Context, l worker.Launcher, j worker.Job, lim limits, onP
 		switch {
 		case m.Start != nil:
 			out.GoMemLimitBytes = m.Start.GoMemLimitBytes
+		case m.Resume != nil:
+			out.ResumedFrom = m.Resume.Progress
 		case m.Progress != nil:
 			out.Progress = *m.Progress
 			if onProgress != nil {

@@ -73,9 +73,14 @@ type Resume struct {
 	KillAtRows int64 `json:"kill_at_rows"`
 	// DoneAtKill is the rows the table held correct when it was killed.
 	DoneAtKill int64 `json:"done_at_kill"`
-	// Resumed is true when the strategy continued from its recorded
-	// progress, false when it could not and started again from zero.
+	// Resumed is true when the second worker found progress recorded by the
+	// first (ResumedFrom), from which a resumable strategy continues; false
+	// when there was none and it started again from the first row.
 	Resumed bool `json:"resumed"`
+	// ResumedFrom is the progress the second worker found recorded as it
+	// started: the last id written under each key (the strategy's name, or
+	// one key per range of parallel-keyset).
+	ResumedFrom map[string]int64 `json:"resumed_from,omitempty"`
 	// RowsRedone is the rows written twice.
 	RowsRedone int64 `json:"rows_redone"`
 	// FirstSeconds and SecondSeconds are the two workers' lifetimes.

@@ -1,9 +1,15 @@
 package worker
 
 import (
+	"context"
+	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime/debug"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -20,10 +26,119 @@ func TestJobArgsRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, j) {
 		t.Errorf("got %+v\nwant %+v", got, j)
 	}
-	for _, a := range j.Args() {
-		if a == "secret-dsn" {
-			t.Error("the DSN is on the command line")
-		}
+}
+
+// playWorkerEnv makes the test binary play a worker started by Local: it
+// reports what it was given instead of running a job.
+const playWorkerEnv = "ITERBENCH_TEST_PLAY_WORKER"
+
+// TestMain lets the test binary play a worker (see playWorker).
+func TestMain(m *testing.M) {
+	if os.Getenv(playWorkerEnv) != "" {
+		os.Exit(playWorker())
+	}
+	os.Exit(m.Run())
+}
+
+// given is what a worker was given, as playWorker reports it.
+type given struct {
+	// Cmdline is the process's command line as a process listing shows it
+	// (/proc/self/cmdline).
+	Cmdline string `json:"cmdline"`
+	// DSN is the DSN the worker reads, as Main reads it.
+	DSN   string `json:"dsn"`
+	Error string `json:"error,omitempty"`
+}
+
+// playWorker parses its command line and reads its DSN as a worker does,
+// and writes what it found as JSON on stdout.
+func playWorker() int {
+	var g given
+	if b, err := os.ReadFile("/proc/self/cmdline"); err != nil {
+		g.Error = err.Error()
+	} else {
+		g.Cmdline = strings.ReplaceAll(string(b), "\x00", " ")
+	}
+	if j, err := parseJob(os.Args[1:], os.Stderr); err != nil {
+		g.Error = err.Error()
+	} else if g.DSN, err = readDSN(j.DSNFile); err != nil {
+		g.Error = err.Error()
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(g); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// TestDSNNeverOnTheCommandLine starts workers (the test binary playing
+// one) with a DSN holding a password, in their environment as Local passes
+// it and through a FIFO as a container's worker gets it: the worker gets
+// the DSN, and its command line never holds the password.
+func TestDSNNeverOnTheCommandLine(t *testing.T) {
+	const pw = "s3cr3t-pw"
+	dsn := "postgres://bob:" + pw + "@db.example:5432/app?sslmode=disable"
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(playWorkerEnv, "1")
+	l := &Local{Path: exe}
+	fifo := filepath.Join(t.TempDir(), "dsn")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		job  Job
+	}{
+		{"environment", Job{Kind: database.Postgres, DSN: dsn, Strategy: "keyset-bulk", Batch: 100}},
+		{"FIFO", Job{Kind: database.Postgres, DSNFile: fifo, Strategy: "keyset-bulk", Batch: 100}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, a := range c.job.Args() {
+				if strings.Contains(a, pw) {
+					t.Errorf("Args() holds the password: %q", c.job.Args())
+				}
+			}
+			p, err := l.Start(context.Background(), c.job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fed := make(chan error, 1)
+			go func() {
+				if c.job.DSNFile == "" {
+					fed <- nil
+					return
+				}
+				// Opening a FIFO for writing waits for its reader.
+				fed <- os.WriteFile(c.job.DSNFile, []byte(dsn+"\n"), 0o600)
+			}()
+			var g given
+			derr := json.NewDecoder(p.Output()).Decode(&g)
+			e := p.Wait()
+			if c.job.DSNFile != "" {
+				// A worker that ended without reading the FIFO leaves the
+				// writer waiting for a reader: be that reader.
+				if r, err := os.OpenFile(c.job.DSNFile, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+					defer r.Close()
+				}
+			}
+			if err := <-fed; err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(g.Cmdline, pw) {
+				t.Errorf("the DSN is on the worker's command line: %q", g.Cmdline)
+			}
+			if derr != nil || e.Code != 0 || g.Error != "" {
+				t.Fatalf("the worker reported %+v (%v), exit %d: %s", g, derr, e.Code, e.Stderr)
+			}
+			if !strings.Contains(g.Cmdline, "-strategy keyset-bulk") {
+				t.Errorf("command line %q: not the worker's; the test proves nothing", g.Cmdline)
+			}
+			if g.DSN != dsn {
+				t.Errorf("the worker got the DSN %q, want %q", g.DSN, dsn)
+			}
+		})
 	}
 }
 

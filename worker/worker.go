@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
+	"gorm.io/gorm"
 
 	"iterbench/database"
+	"iterbench/items"
 	"iterbench/rss"
 	"iterbench/strategies"
 )
@@ -27,6 +29,9 @@ type Message struct {
 	Start *Start `json:"start,omitempty"`
 	// Progress is the number of rows done so far.
 	Progress *int64 `json:"progress,omitempty"`
+	// Resume, sent by a worker started with -resume before its strategy
+	// begins, is the progress it found recorded.
+	Resume *Resume `json:"resume,omitempty"`
 	// Done is the worker's last message.
 	Done *Result `json:"done,omitempty"`
 }
@@ -36,6 +41,16 @@ type Message struct {
 type Start struct {
 	// GoMemLimitBytes is the Go runtime's soft memory limit; 0 for none.
 	GoMemLimitBytes uint64 `json:"gomemlimit_bytes,omitempty"`
+}
+
+// Resume is what a worker started with -resume found of the progress
+// recorded before it (by a worker that was killed): what its strategy, if
+// resumable, continues from.
+type Resume struct {
+	// Progress is the last id recorded under each key of
+	// items.ProgressTable (one per strategy, or per range of one); empty
+	// when nothing was recorded.
+	Progress map[string]int64 `json:"progress"`
 }
 
 // Result is what a worker reports when it finishes.
@@ -75,7 +90,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		res.Error = err.Error()
 	} else {
 		send(Message{Start: &Start{GoMemLimitBytes: res.GoMemLimitBytes}})
-		res = run(ctx, j, res, func(done int64) { send(Message{Progress: &done}) })
+		res = run(ctx, j, res, send)
 	}
 	if u, err := rss.Self(); err == nil {
 		res.HWM = u.HWM
@@ -133,7 +148,10 @@ func gcCPUSeconds() float64 {
 	return s[0].Value.Float64()
 }
 
-func run(ctx context.Context, j Job, res Result, progress func(int64)) Result {
+// run runs j's strategy (or the baseline's hold) and returns res with what
+// it did; send reports the progress found recorded, if j resumes, and the
+// rows done as the strategy goes.
+func run(ctx context.Context, j Job, res Result, send func(Message)) Result {
 	db, err := database.OpenAs(ctx, j.Kind, j.DSN, database.WorkerApp)
 	if err != nil {
 		res.Error = err.Error()
@@ -156,6 +174,15 @@ func run(ctx context.Context, j Job, res Result, progress func(int64)) Result {
 		res.Error = err.Error()
 		return res
 	}
+	if j.Resume {
+		found, err := recordedProgress(ctx, db)
+		if err != nil {
+			res.Error = err.Error()
+			return res
+		}
+		send(Message{Resume: &Resume{Progress: found}})
+	}
+	progress := func(done int64) { send(Message{Progress: &done}) }
 	start := time.Now()
 	res.Stats, err = s.Run(ctx, db, strategies.Config{BatchSize: j.Batch, BulkForm: j.BulkForm, Workers: j.Workers, Resume: j.Resume, Progress: progress})
 	res.DurationSeconds = time.Since(start).Seconds()
@@ -163,6 +190,23 @@ func run(ctx context.Context, j Job, res Result, progress func(int64)) Result {
 		res.Error = err.Error()
 	}
 	return res
+}
+
+// recordedProgress returns what items.ProgressTable holds: the last id
+// recorded under each key.
+func recordedProgress(ctx context.Context, db *gorm.DB) (map[string]int64, error) {
+	var rows []struct {
+		Name   string
+		LastID int64
+	}
+	if err := db.WithContext(ctx).Raw("SELECT name, last_id FROM " + items.ProgressTable).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read the recorded progress: %w", err)
+	}
+	found := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		found[r.Name] = r.LastID
+	}
+	return found, nil
 }
 
 // touch allocates n bytes and writes every page of them, so that all of
