@@ -61,12 +61,15 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 	r := Recommendation{Database: s.Config.Database, Rows: s.Config.Rows, LimitBytes: s.Config.LimitBytes(),
 		Excluded: map[string]string{}, Costs: map[string]string{}}
 	bounded, growing := a.Bounded, a.Growing
+	killedAtTarget := projectedKilled(s)
 	var ok []summary.Strategy
 	for _, st := range s.Strategies {
 		switch {
 		case st.OK < st.Runs:
 			r.Excluded[st.Name] = failures(s, st.Name)
 		case strategies.IsInDatabase(st.Name): // reported beside the ranking
+		case killedAtTarget[st.Name] != "":
+			r.Excluded[st.Name] = killedAtTarget[st.Name]
 		case slices.Contains(growing, st.Name):
 			r.Excluded[st.Name] = fmt.Sprintf("its RSS was still rising during the run (median peak %s, %s the lowest)",
 				units.MiB(st.PeakRSSBytes.Median), times(st.PeakRSSBytes.Median/analysis.LowestPeak(s)))
@@ -146,6 +149,17 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 		r.SQL += "."
 	}
 	r.Warnings = warnings(s, sweep)
+	allBounded := len(growing) == 0
+	for _, st := range s.Strategies {
+		allBounded = allBounded && (st.OK == 0 || slices.Contains(bounded, st.Name))
+	}
+	if s.Projection == nil && len(sweep) < 2 && allBounded && !analysis.GrowthVisible(s) {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("at %s rows of %s bytes (%s of documents) a strategy that held the whole table "+
+			"would still be within the %s a bounded strategy may take: growth cannot be seen at this size, so \"bounded\" "+
+			"and \"flat\" say little here; measure more rows, or project to your table's size with --target-rows.",
+			units.Thousands(int64(s.Config.Rows)), units.Thousands(int64(s.Config.PayloadBytes)),
+			units.MiB(float64(s.Config.Rows)*float64(s.Config.PayloadBytes)), units.MiB(analysis.BoundedAllowance(s))))
+	}
 	return r
 }
 

@@ -71,6 +71,9 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 	}
 	// The answer first; how it was reached below.
 	b.WriteString(recommend(s, a, nil).Markdown())
+	if p := projectionSection(s); p != "" {
+		b.WriteString("\n" + p)
+	}
 	b.WriteString("\n## Measurements\n\n")
 	fmt.Fprintf(&b, "Every row's `score` recomputed from its JSON document (%s bytes each) and written back, "+
 		"by %d strategies, %d repeat(s) each, in an order shuffled per repeat (shuffle seed %d). "+

@@ -82,6 +82,24 @@ type Summary struct {
 	// ProbeWindows are the probe's latencies per window (probe.csv); not
 	// part of summary.json.
 	ProbeWindows []ProbeWindow `json:"-"`
+	// Projection, with --target-rows, holds the second, smaller table the
+	// strategies were also measured on, from which their growth is
+	// projected to the target size.
+	Projection *Projection `json:"projection,omitempty"`
+}
+
+// Projection is what a projection to a larger table is computed from: the
+// size to project to, and every strategy measured again on a smaller table
+// (same configuration, no probe), so that growth with the rows shows.
+type Projection struct {
+	// TargetRows is the table size to project to (--target-rows).
+	TargetRows int `json:"target_rows"`
+	// Rows is the smaller table's size.
+	Rows int `json:"rows"`
+	// BaselinePeakRSSBytes is the baseline worker's peak in that measurement.
+	BaselinePeakRSSBytes uint64 `json:"baseline_peak_rss_bytes"`
+	// Runs are the runs on the smaller table.
+	Runs []Run `json:"runs"`
 }
 
 // Config describes a benchmark run.

@@ -96,6 +96,8 @@ func TestBadInput(t *testing.T) {
 		{"misspelt strategy", []string{"run", "--strategies", "keyset-blk"}, `unknown strategy "keyset-blk" (did you mean keyset-bulk?)`},
 		{"rows with an unknown unit", []string{"run", "--rows", "5x"}, `"5x" is not a count`},
 		{"rows not whole", []string{"run", "--rows", "1.5"}, "not a whole number"},
+		{"target below rows", []string{"run", "--rows", "500", "--target-rows", "100"}, "--target-rows 100 must be larger than --rows 500"},
+		{"target not a count", []string{"run", "--target-rows", "lots"}, `"lots" is not a count`},
 		{"sweep rows with an unknown unit", []string{"sweep", "--rows", "1k,2q"}, `"2q" is not a positive number`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

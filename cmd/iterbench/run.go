@@ -12,6 +12,9 @@ import (
 	"slices"
 	"strings"
 
+	"gorm.io/gorm"
+
+	"iterbench/analysis"
 	"iterbench/bench"
 	"iterbench/database"
 	"iterbench/outdir"
@@ -19,6 +22,7 @@ import (
 	"iterbench/seed"
 	"iterbench/summary"
 	"iterbench/units"
+	"iterbench/worker"
 )
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -26,6 +30,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var f benchFlags
 	f.register(fs, bench.DefaultRepeats)
 	rows := rowsFlag(fs, seed.DefaultRows, "`count` of rows in the table: 50000, 5k, 1.5M")
+	var target countFlag
+	fs.Var(&target, "target-rows", "project every strategy's memory and time to a table of this `count` of rows (30M), "+
+		"from a second measurement on a table of a quarter of --rows, and against the memory limit (default: no projection)")
 	fs.StringVar(&f.out, "out", "", "results folder (default results/<db>)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -33,12 +40,21 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := positive(map[string]int{"rows": *rows}); err != nil {
 		return err
 	}
+	if target != 0 && int(target) <= *rows {
+		return usagef("--target-rows %d must be larger than --rows %d: it is the size to project to", int(target), *rows)
+	}
 	cfg, out, err := f.config(fs, "")
 	if err != nil {
 		return err
 	}
 	cfg.Rows = *rows
-	db, t, launcher, err := f.connect(ctx, &cfg, cfg.Rows, stderr)
+	second := 0
+	if target > 0 {
+		if second = projectionRows(cfg.Rows, cfg.Payload, cfg.Batch, int(target)); second == 0 {
+			return usagef("--target-rows %d: no second table size between the measured --rows %d and it to project from", int(target), cfg.Rows)
+		}
+	}
+	db, t, launcher, err := f.connect(ctx, &cfg, max(cfg.Rows, second), stderr)
 	if err != nil {
 		return err
 	}
@@ -48,6 +64,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	s, samples, runErr := bench.Run(ctx, db, cfg, launcher, newProgress(stderr))
 	if s == nil {
 		return inputError(runErr)
+	}
+	if second > 0 && runErr == nil {
+		s.Projection, runErr = project(ctx, db, cfg, second, int(target), launcher, newProgress(stderr), stderr)
 	}
 	t.sayReaper(stderr)
 	if err := outdir.Replace(out, nil, func(tmp string) error { return writeResults(tmp, s, samples) }); err != nil {
@@ -115,6 +134,47 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "sweep report in %s\n", filepath.Join(out, report.File))
 	fmt.Fprint(stdout, report.Recommend(done[len(done)-1], lastSamples, done).Verdict())
 	return outcomeError(runErr, done, out)
+}
+
+// projectionRows is the size of the second table the projection to target
+// rows measures: a quarter of rows (at least four batches) when that is
+// large enough to show a strategy that holds the whole table
+// (analysis.VisibleRows), else that size, rounded up, above rows; 0 when
+// no second size fits below target.
+func projectionRows(rows, payload, batch, target int) int {
+	visible := analysis.VisibleRows(payload)
+	n := max(rows/4, 4*batch, visible)
+	if rows < visible {
+		n = niceUp(visible)
+	}
+	if n == rows || n >= target {
+		return 0
+	}
+	return n
+}
+
+// project measures every strategy again on a second table of n rows (no
+// probe, no --kill-at), for the projection to target rows. An interrupted
+// or failed measurement gives no projection.
+func project(ctx context.Context, db *gorm.DB, cfg bench.Config, n, target int, l worker.Launcher, pr bench.Progress, stderr io.Writer) (*summary.Projection, error) {
+	small := cfg
+	small.Rows, small.ProbeRate, small.KillAt = n, 0, 0
+	fmt.Fprintf(stderr, "iterbench: measuring every strategy again at %s rows, for the projection to %s rows\n",
+		units.Thousands(int64(n)), units.Thousands(int64(target)))
+	s, _, err := bench.Run(ctx, db, small, l, pr)
+	if s == nil || err != nil {
+		return nil, err
+	}
+	return &summary.Projection{TargetRows: target, Rows: n, BaselinePeakRSSBytes: s.BaselinePeakRSSBytes, Runs: s.Runs}, nil
+}
+
+// niceUp rounds n up to two significant digits: 49152 → 50000.
+func niceUp(n int) int {
+	m := 1
+	for n/m >= 100 {
+		m *= 10
+	}
+	return (n + m - 1) / m * m
 }
 
 // inputError makes a limit that leaves no worker room, and a table of
