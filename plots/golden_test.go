@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/plot/cmpimg"
 
+	"iterbench/analysis"
 	"iterbench/plots"
 	"iterbench/report"
 	"iterbench/summary"
@@ -99,7 +100,8 @@ func TestGoldenCharts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		charts, err := plots.Charts(s, samples)
+		// As the report draws them: the recommended strategy emphasised.
+		charts, err := plots.Draw(s, samples, analysis.Bounded(s), report.Recommend(s, samples, nil).Best)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -42,26 +43,35 @@ const mib = 1 << 20
 // Charts draws every chart for a summary and its samples. A summary
 // without runs gives empty charts, so that no stale chart outlives a new run.
 func Charts(s *summary.Summary, samples []summary.SampleRow) ([]Chart, error) {
-	return Draw(s, samples, analysis.Bounded(s))
+	return Draw(s, samples, analysis.Bounded(s), "")
 }
 
 // Draw is Charts for a summary whose bounded strategies (see
-// analysis.Bounded) are known already.
-func Draw(s *summary.Summary, samples []summary.SampleRow, bounded []string) ([]Chart, error) {
+// analysis.Bounded) are known already, with the recommended strategy best
+// (if not "") drawn so that the eye finds it first: a bold line on top,
+// its bar outlined, "(recommended)" beside its name.
+func Draw(s *summary.Summary, samples []summary.SampleRow, bounded []string, best string) ([]Chart, error) {
 	all := names(s)
+	// The recommended strategy is drawn last, on top of the others.
+	if i := slices.Index(all, best); i >= 0 {
+		all = append(slices.Delete(slices.Clone(all), i, i+1), best)
+	}
+	if i := slices.Index(bounded, best); i >= 0 {
+		bounded = append(slices.Delete(slices.Clone(bounded), i, i+1), best)
+	}
 	var charts []Chart
 	for _, c := range []struct {
 		name, title string
 		draw        func() (*plot.Plot, error)
 	}{
-		{"rss-over-time", "RSS over time", func() (*plot.Plot, error) { return rssOverTime(s, samples, all, "RSS over time", false) }},
+		{"rss-over-time", "RSS over time", func() (*plot.Plot, error) { return rssOverTime(s, samples, all, best, "RSS over time", false) }},
 		{"rss-over-time-bounded", "RSS over time, bounded strategies only", func() (*plot.Plot, error) {
-			return rssOverTime(s, samples, bounded, "RSS over time, bounded strategies", true)
+			return rssOverTime(s, samples, bounded, best, "RSS over time, bounded strategies", true)
 		}},
-		{"peak-rss", "Peak RSS per strategy", func() (*plot.Plot, error) { return peakRSS(s) }},
-		{"duration", "Duration per strategy", func() (*plot.Plot, error) { return duration(s) }},
-		{"probe-p99-over-time", "Application p99 over time", func() (*plot.Plot, error) { return probeOverTime(s) }},
-		{"probe-p99", "Application p99 per strategy", func() (*plot.Plot, error) { return probeP99(s) }},
+		{"peak-rss", "Peak RSS per strategy", func() (*plot.Plot, error) { return peakRSS(s, best) }},
+		{"duration", "Duration per strategy", func() (*plot.Plot, error) { return duration(s, best) }},
+		{"probe-p99-over-time", "Application p99 over time", func() (*plot.Plot, error) { return probeOverTime(s, best) }},
+		{"probe-p99", "Application p99 per strategy", func() (*plot.Plot, error) { return probeP99(s, best) }},
 	} {
 		if c.name[:5] == "probe" && !hasProbe(s) {
 			continue // results from before the probe
@@ -120,15 +130,21 @@ func newPlot(s *summary.Summary, what string) *plot.Plot {
 	}
 	p.Title.TextStyle.Font.Size = vg.Points(13)
 	p.Title.Padding = vg.Points(8)
+	// A compact legend: it takes a column of its own beside the data.
+	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	p.Legend.ThumbnailWidth = vg.Points(18)
 	return p
 }
+
+// recommended is the label of the recommended strategy.
+func recommended(name string) string { return name + " (recommended)" }
 
 // rssOverTime draws, for each named strategy, every run's RSS samples as a
 // thin line and its median-peak run (or, if none finished, its first
 // stopped run) bold, ending in the strategy's marker. zoom narrows the axes
 // to the drawn curves: y from just below the baseline to just above the
 // highest peak, x to the longest run.
-func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []string, what string, zoom bool) (*plot.Plot, error) {
+func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []string, best, what string, zoom bool) (*plot.Plot, error) {
 	p := newPlot(s, what)
 	p.X.Label.Text = "time since worker start (s)"
 	p.Y.Label.Text = "RSS (MiB)"
@@ -179,8 +195,13 @@ func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []s
 			return nil, err
 		}
 		end.GlyphStyle = glyphOf(name)
-		p.Add(l, end)
 		label := name
+		if name == best {
+			l.Width = vg.Points(3.6)
+			end.GlyphStyle.Radius = vg.Points(6)
+			label = recommended(name)
+		}
+		p.Add(l, end)
 		if bold.Stopped() {
 			label += " (" + bold.Status + ")"
 			kills = append(kills, xys[len(xys)-1])
@@ -252,12 +273,12 @@ func addBaseline(p *plot.Plot, s *summary.Summary) error {
 	f.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	f.Width = vg.Points(1)
 	p.Add(f)
-	p.Legend.Add("baseline (worker that only connects)", f)
+	p.Legend.Add("baseline worker", f)
 	return nil
 }
 
 // statBars draws one bar per strategy at the median with min–max whiskers.
-func statBars(s *summary.Summary, what, ylabel string, value func(summary.Strategy) summary.Stat, runValue func(summary.Run) float64,
+func statBars(s *summary.Summary, best, what, ylabel string, value func(summary.Strategy) summary.Stat, runValue func(summary.Run) float64,
 	scale, minStep float64) (*plot.Plot, error) {
 	p := newPlot(s, what)
 	p.Y.Label.Text = ylabel
@@ -291,6 +312,10 @@ func statBars(s *summary.Summary, what, ylabel string, value func(summary.Strate
 		bar.XMin = float64(i)
 		bar.Color = colorOf(st.Name)
 		bar.LineStyle.Width = 0
+		if st.Name == best {
+			bar.LineStyle.Color, bar.LineStyle.Width = color.Black, vg.Points(3)
+			labels[i] = recommended(st.Name)
+		}
 		p.Add(bar)
 		pts.XYs = append(pts.XYs, plotter.XY{X: float64(i), Y: v.Median / scale})
 		pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{(v.Median - v.Min) / scale, (v.Max - v.Median) / scale})
@@ -347,8 +372,8 @@ type errPoints struct {
 	plotter.YErrors
 }
 
-func peakRSS(s *summary.Summary) (*plot.Plot, error) {
-	p, err := statBars(s, "Peak RSS", "peak RSS (MiB)", func(st summary.Strategy) summary.Stat { return st.PeakRSSBytes },
+func peakRSS(s *summary.Summary, best string) (*plot.Plot, error) {
+	p, err := statBars(s, best, "Peak RSS", "peak RSS (MiB)", func(st summary.Strategy) summary.Stat { return st.PeakRSSBytes },
 		func(r summary.Run) float64 { return float64(r.PeakRSSBytes) }, mib, 1)
 	if err != nil {
 		return nil, err
@@ -360,7 +385,7 @@ func peakRSS(s *summary.Summary) (*plot.Plot, error) {
 	return p, nil
 }
 
-func duration(s *summary.Summary) (*plot.Plot, error) {
-	return statBars(s, "Duration", "time (s)", func(st summary.Strategy) summary.Stat { return st.DurationSeconds },
+func duration(s *summary.Summary, best string) (*plot.Plot, error) {
+	return statBars(s, best, "Duration", "time (s)", func(st summary.Strategy) summary.Stat { return st.DurationSeconds },
 		func(r summary.Run) float64 { return r.DurationSeconds }, 1, 0)
 }

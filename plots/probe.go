@@ -3,6 +3,7 @@ package plots
 import (
 	"fmt"
 	"image/color"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -27,7 +28,7 @@ func hasProbe(s *summary.Summary) bool {
 // probeOverTime draws the probe's p99 per window for each strategy's
 // representative run, and for the idle probe, on a log scale: a stall of a
 // second and a steady millisecond are both readable.
-func probeOverTime(s *summary.Summary) (*plot.Plot, error) {
+func probeOverTime(s *summary.Summary, best string) (*plot.Plot, error) {
 	p := newPlot(s, "Application p99 per 250 ms")
 	p.X.Label.Text = "time since the run started (s)"
 	p.Y.Label.Text = "probe p99 (ms, log scale)"
@@ -61,17 +62,47 @@ func probeOverTime(s *summary.Summary) (*plot.Plot, error) {
 		}
 		return nil
 	}
-	if err := add("idle (no strategy)", line(summary.IdleStrategy, 0), baselineColor, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}); err != nil {
-		return nil, err
+	// The strategies set the time axis; the idle probe (5 s with no
+	// strategy) is a band across it, from its lowest to its highest window.
+	lo, hi := 0.0, 0.0
+	for _, w := range line(summary.IdleStrategy, 0) {
+		if lo == 0 || w.Y < lo {
+			lo = w.Y
+		}
+		hi = max(hi, w.Y)
 	}
+	names := make([]string, 0, len(s.Strategies))
 	for _, st := range s.Strategies {
-		r, ok := analysis.Representative(s, st.Name)
+		if st.Name != best {
+			names = append(names, st.Name)
+		}
+	}
+	if slices.ContainsFunc(s.Strategies, func(st summary.Strategy) bool { return st.Name == best }) {
+		names = append(names, best) // on top
+	}
+	for _, name := range names {
+		r, ok := analysis.Representative(s, name)
 		if !ok {
 			continue
 		}
-		if err := add(st.Name, line(st.Name, r.Repeat), colorOf(st.Name), vg.Points(1.6), nil); err != nil {
+		label, width := name, vg.Points(1.6)
+		if name == best {
+			label, width = recommended(name), vg.Points(3.6)
+		}
+		if err := add(label, line(name, r.Repeat), colorOf(name), width, nil); err != nil {
 			return nil, err
 		}
+	}
+	if hi > 0 {
+		right := max(p.X.Max, 1)
+		band, err := plotter.NewPolygon(plotter.XYs{{X: 0, Y: lo}, {X: right, Y: lo}, {X: right, Y: hi}, {X: 0, Y: hi}})
+		if err != nil {
+			return nil, err
+		}
+		band.Color, band.LineStyle.Width = color.NRGBA{R: 90, G: 90, B: 90, A: 45}, 0
+		p.Add(band)
+		p.Legend.Add(fmt.Sprintf("idle, no strategy (%s – %s)", units.Millis(lo), units.Millis(hi)), band)
+		p.Y.Max = max(p.Y.Max, hi)
 	}
 	if err := addAppLimit(p, s, floor); err != nil {
 		return nil, err
@@ -99,8 +130,8 @@ func addAppLimit(p *plot.Plot, s *summary.Summary, floor float64) error {
 
 // probeP99 draws the probe's p99 per strategy as bars, with the idle p99
 // and the limit as lines.
-func probeP99(s *summary.Summary) (*plot.Plot, error) {
-	p, err := statBars(s, "Application p99 beside each strategy", "probe p99 (ms)",
+func probeP99(s *summary.Summary, best string) (*plot.Plot, error) {
+	p, err := statBars(s, best, "Application p99 beside each strategy", "probe p99 (ms)",
 		func(st summary.Strategy) summary.Stat { return st.ProbeP99Ms },
 		func(r summary.Run) float64 {
 			if r.Probe == nil {

@@ -32,7 +32,8 @@ var palette = []color.RGBA{
 // left for kills.
 var markers = []draw.GlyphDrawer{
 	draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.RingGlyph{}, draw.BoxGlyph{},
-	draw.PyramidGlyph{}, draw.PlusGlyph{}, diamondGlyph{filled: true}, diamondGlyph{}, invertedTriangleGlyph{},
+	draw.PyramidGlyph{}, draw.PlusGlyph{}, diamondGlyph{filled: true}, diamondGlyph{}, invertedTriangleGlyph{filled: true},
+	invertedTriangleGlyph{},
 }
 
 // killColor marks kills and memory limits, and nothing else.
@@ -73,13 +74,13 @@ func (g diamondGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point
 }
 
 // invertedTriangleGlyph is a triangle standing on its tip.
-type invertedTriangleGlyph struct{}
+type invertedTriangleGlyph struct{ filled bool }
 
 // DrawGlyph implements draw.GlyphDrawer.
-func (invertedTriangleGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+func (g invertedTriangleGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
 	r := sty.Radius * 1.2
 	pts := []vg.Point{{X: pt.X - r, Y: pt.Y + r*0.6}, {X: pt.X + r, Y: pt.Y + r*0.6}, {X: pt.X, Y: pt.Y - r}, {X: pt.X - r, Y: pt.Y + r*0.6}}
-	polygon(c, sty, pts, true)
+	polygon(c, sty, pts, g.filled)
 }
 
 func polygon(c *draw.Canvas, sty draw.GlyphStyle, pts []vg.Point, filled bool) {

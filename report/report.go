@@ -31,7 +31,7 @@ const SampleTolerance = 0.10
 // file atomically.
 func Write(dir string, s *summary.Summary, samples []summary.SampleRow) error {
 	a := analysis.Of(s, samples)
-	charts, err := plots.Draw(s, samples, a.Bounded)
+	charts, err := plots.Draw(s, samples, a.Bounded, recommend(s, a, nil).Best)
 	if err != nil {
 		return err
 	}
