@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/perf/benchmath"
+
 	"iterbench/analysis"
 	"iterbench/outdir"
 	"iterbench/plots"
@@ -197,7 +199,7 @@ func findings(s *summary.Summary, a analysis.Analysis) []string {
 				strings.Join(flat, ", "), 100*analysis.FlatTolerance, analysis.FlatFloor>>20, 100*(1-analysis.FlatStart))
 		}
 		if len(growing) > 0 {
-			msg = strings.TrimSpace(msg + fmt.Sprintf(" Not flat (RSS more than %.0f %% and %d MiB below its peak after the first %.0f %% of the run): %s.",
+			msg = strings.TrimSpace(msg + fmt.Sprintf(" Still rising (RSS more than %.0f %% and %d MiB below its peak after the first %.0f %% of the run): %s.",
 				100*analysis.FlatTolerance, analysis.FlatFloor>>20, 100*analysis.FlatStart, strings.Join(growing, ", ")))
 		}
 		out = append(out, msg)
@@ -207,11 +209,19 @@ func findings(s *summary.Summary, a analysis.Analysis) []string {
 		return cmp.Compare(a.DurationSeconds.Median, b.DurationSeconds.Median)
 	})
 	fast, slow := byTime[0], byTime[len(byTime)-1]
+	// "Too few runs to tell" is explained once; after that, said briefly.
+	explained := false
+	nodiff := func(c benchmath.Comparison) string {
+		if len(c.Warnings) > 0 && explained {
+			return fmt.Sprintf("too few runs to tell (n = %d+%d)", c.N1, c.N2)
+		}
+		explained = explained || len(c.Warnings) > 0
+		return noDifference(c)
+	}
 	if len(ok) > 1 {
 		out = append(out, fmt.Sprintf("Speed: **%s** was fastest (%s, %s rows/s), %s.",
 			fast.Name, units.Seconds(fast.DurationSeconds.Median), units.Thousands(int64(math.Round(fast.RowsPerSecond))),
-			fasterClaim(s, fast, slow)))
-
+			fasterClaim(s, fast, slow, nodiff)))
 	}
 	for _, st := range ok {
 		twin, ok := strategies.BulkTwinOf(st.Name)
@@ -222,7 +232,7 @@ func findings(s *summary.Summary, a analysis.Analysis) []string {
 			c := compareTimes(s, bulk.Name, st.Name)
 			claim := fmt.Sprintf("%s faster, %s", times(st.DurationSeconds.Median/bulk.DurationSeconds.Median), pn(c))
 			if !significant(c) {
-				claim = noDifference(c)
+				claim = nodiff(c)
 			}
 			out = append(out, fmt.Sprintf("Bulk writes: %s took %s against %s's %s per-row (%s).",
 				bulk.Name, units.Seconds(bulk.DurationSeconds.Median), st.Name, units.Seconds(st.DurationSeconds.Median), claim))

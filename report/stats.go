@@ -48,10 +48,10 @@ func noDifference(c benchmath.Comparison) string {
 
 // fasterClaim says how much faster fast was than slow, where the U test
 // finds a difference, and that it found none otherwise.
-func fasterClaim(s *summary.Summary, fast, slow summary.Strategy) string {
+func fasterClaim(s *summary.Summary, fast, slow summary.Strategy, nodiff func(benchmath.Comparison) string) string {
 	c := compareTimes(s, fast.Name, slow.Name)
 	if !significant(c) {
-		return fmt.Sprintf("against **%s** (%s): %s", slow.Name, units.Seconds(slow.DurationSeconds.Median), noDifference(c))
+		return fmt.Sprintf("against **%s** (%s): %s", slow.Name, units.Seconds(slow.DurationSeconds.Median), nodiff(c))
 	}
 	return fmt.Sprintf("%s faster than **%s** (%s; %s)", times(slow.DurationSeconds.Median/fast.DurationSeconds.Median), slow.Name,
 		units.Seconds(slow.DurationSeconds.Median), pn(c))
