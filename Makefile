@@ -88,10 +88,10 @@ images:
 	images/build.sh postgres
 	images/build.sh mariadb
 
-# -artifacts keeps what a failing test saved for a person to look at (the
-# chart that differs from its golden image) in _artifacts/.
+# A chart that differs from its golden image is kept beside it as
+# plots/testdata/golden/NAME.got.png (ignored by git).
 test:
-	$(GO) test -race -count=1 -timeout 60m -artifacts ./...
+	$(GO) test -race -count=1 -timeout 60m ./...
 
 # Mutation testing: each mutation of mutate/mutations.txt, applied alone to a
 # copy of the module, must make the tests it names fail (go doc ./mutate).

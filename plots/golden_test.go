@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/plot/cmpimg"
@@ -46,6 +47,7 @@ func checkGolden(t *testing.T, prefix string, charts []plots.Chart, drawn map[st
 			t.Errorf("chart %s has no golden image: %v (go test ./plots -update writes it)", name, err)
 			continue
 		}
+		os.Remove(filepath.Join(goldenDir, strings.TrimSuffix(name, ".png")+gotSuffix)) // from an earlier failure
 		if ok, err := cmpimg.Equal("png", got, want); err != nil {
 			t.Errorf("compare %s with %s: %v", name, path, err)
 		} else if !ok {
@@ -54,19 +56,18 @@ func checkGolden(t *testing.T, prefix string, charts []plots.Chart, drawn map[st
 	}
 }
 
-// keep writes a drawn chart that differs from its golden image into the
-// test's artifact directory, and says where it is, or how to keep it: the
-// directory outlives the test only under go test -artifacts.
+// keep writes a drawn chart that differs from its golden image beside it,
+// as NAME.got.png (ignored by git), and says where it is.
 func keep(t *testing.T, name string, png []byte) string {
-	if f := flag.Lookup("test.artifacts"); f == nil || f.Value.String() != "true" {
-		return "go test ./plots -run " + t.Name() + " -artifacts keeps the drawn chart"
-	}
-	path := filepath.Join(t.ArtifactDir(), name)
+	path := filepath.Join(goldenDir, strings.TrimSuffix(name, ".png")+gotSuffix)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		return "the drawn chart could not be kept: " + err.Error()
 	}
 	return "the drawn chart is " + path
 }
+
+// gotSuffix ends the name of a drawn chart kept beside its golden image.
+const gotSuffix = ".got.png"
 
 // checkNoStaleGolden fails for every golden image no chart was drawn for
 // (a chart that disappeared); go test -update removes them.
@@ -77,7 +78,7 @@ func checkNoStaleGolden(t *testing.T, drawn map[string]bool) {
 		t.Fatal(err)
 	}
 	for _, f := range files {
-		if drawn[f.Name()] {
+		if drawn[f.Name()] || strings.HasSuffix(f.Name(), gotSuffix) {
 			continue
 		}
 		path := filepath.Join(goldenDir, f.Name())
