@@ -7,10 +7,11 @@
 package worker
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
+	"strings"
 	"time"
 
 	"iterbench/database"
@@ -23,86 +24,77 @@ import (
 // the container's configuration either.
 const DSNEnv = "ITERBENCH_WORKER_DSN"
 
-// GOMEMLIMIT settings of a Job besides a size in bytes.
+// GOMEMLIMIT settings on iterbench's command line besides a size (see
+// MemLimit).
 const (
 	// MemLimitOff leaves the Go runtime without a soft memory limit, as a
 	// plain Go program runs.
 	MemLimitOff = "off"
-	// MemLimitAuto sets the limit to 90 % of the cgroup's memory limit,
-	// found by github.com/KimMachineGun/automemlimit.
+	// MemLimitAuto sets the limit to MemLimitRatio of the cgroup's memory
+	// limit, found by github.com/KimMachineGun/automemlimit.
 	MemLimitAuto = "auto"
 )
 
-// Job is what one worker does.
+// JobFlag is the worker's one command-line flag: the job, as JSON.
+const JobFlag = "job"
+
+// Job is what one worker does. It reaches the worker as one JSON value
+// (Args), all of it but the DSN.
 type Job struct {
-	Kind database.Kind
+	Kind database.Kind `json:"db"`
 	// DSN is not passed on the command line: see DSNEnv and DSNFile.
-	DSN string
+	DSN string `json:"-"`
 	// DSNFile, if set, is the file the worker reads its DSN from.
-	DSNFile string
+	DSNFile string `json:"dsn_file,omitempty"`
 	// Strategy is the strategy to run; empty for the baseline worker, which
 	// only opens the database and holds it for Hold.
-	Strategy string
-	Batch    int
-	BulkForm strategies.BulkForm
-	Workers  int
-	Hold     time.Duration
+	Strategy string              `json:"strategy,omitempty"`
+	Batch    int                 `json:"batch,omitempty"`
+	BulkForm strategies.BulkForm `json:"bulk_form,omitempty"`
+	Workers  int                 `json:"workers,omitempty"`
+	Hold     time.Duration       `json:"hold,omitempty"`
 	// Touch, for the baseline worker, is a number of bytes it allocates,
 	// writes and keeps until it exits: a known amount of memory against
 	// which the measurements are calibrated.
-	Touch uint64
-	// GoMemLimit is MemLimitOff, MemLimitAuto, or a size in bytes.
-	GoMemLimit string
+	Touch uint64 `json:"touch,omitempty"`
+	// GoMemLimit is the worker's GOMEMLIMIT, resolved by the parent.
+	GoMemLimit MemLimit `json:"gomemlimit,omitzero"`
 	// Resume makes a resumable strategy continue from its recorded
 	// progress.
-	Resume bool
+	Resume bool `json:"resume,omitempty"`
 }
 
-// Args returns the command line that makes a worker run j (without the DSN).
+// Args returns the command line that makes a worker run j: -job and j as
+// JSON, without the DSN.
 func (j Job) Args() []string {
-	args := []string{
-		"-db", string(j.Kind),
-		"-strategy", j.Strategy,
-		"-batch", strconv.Itoa(j.Batch),
-		"-bulk-form", string(j.BulkForm),
-		"-workers", strconv.Itoa(j.Workers),
-		"-hold", j.Hold.String(),
-		"-touch", strconv.FormatUint(j.Touch, 10),
+	b, err := json.Marshal(j)
+	if err != nil {
+		panic(fmt.Sprintf("encode a worker's job: %v", err)) // a Job always encodes
 	}
-	if j.Resume {
-		args = append(args, "-resume")
-	}
-	if j.GoMemLimit != "" {
-		args = append(args, "-gomemlimit", j.GoMemLimit)
-	}
-	if j.DSNFile != "" {
-		args = append(args, "-dsn-file", j.DSNFile)
-	}
-	return args
+	return []string{"-" + JobFlag, string(b)}
 }
 
-// parseJob parses what Args wrote.
+// parseJob decodes what Args wrote.
 func parseJob(args []string, stderr io.Writer) (Job, error) {
 	fs := flag.NewFlagSet("iterbench-worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var j Job
-	var kind, form string
-	fs.StringVar(&kind, "db", "sqlite", "database kind")
-	fs.StringVar(&j.Strategy, "strategy", "", "strategy to run; empty for the baseline")
-	fs.IntVar(&j.Batch, "batch", strategies.DefaultBatchSize, "batch size")
-	fs.StringVar(&form, "bulk-form", "", "bulk-update form")
-	fs.IntVar(&j.Workers, "workers", strategies.DefaultWorkers, "workers of parallel strategies")
-	fs.DurationVar(&j.Hold, "hold", 0, "how long the baseline worker stays up")
-	fs.Uint64Var(&j.Touch, "touch", 0, "bytes the baseline worker allocates and holds (calibration)")
-	fs.StringVar(&j.GoMemLimit, "gomemlimit", MemLimitOff, "off, auto (90 % of the cgroup's limit) or a size in bytes")
-	fs.BoolVar(&j.Resume, "resume", false, "continue from the strategy's recorded progress, if it can")
-	fs.StringVar(&j.DSNFile, "dsn-file", "", "read the DSN from this file instead of $"+DSNEnv)
+	text := fs.String(JobFlag, "{}", "the job, as JSON (see worker.Job); the DSN comes from $"+DSNEnv+" or the job's dsn_file")
 	if err := fs.Parse(args); err != nil {
-		return j, err
+		return Job{}, err
 	}
 	if fs.NArg() > 0 {
-		return j, fmt.Errorf("unexpected arguments %q", fs.Args())
+		return Job{}, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	j.Kind, j.BulkForm = database.Kind(kind), strategies.BulkForm(form)
+	var j Job
+	dec := json.NewDecoder(strings.NewReader(*text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		err = fmt.Errorf("decode -%s: %w", JobFlag, err)
+		fmt.Fprintln(stderr, err)
+		return Job{}, err
+	}
+	if j.Kind == "" {
+		j.Kind = database.SQLite
+	}
 	return j, nil
 }

@@ -18,7 +18,7 @@ import (
 
 func TestJobArgsRoundTrip(t *testing.T) {
 	j := Job{Kind: database.Postgres, DSNFile: "/tmp/x/dsn", Strategy: "keyset-bulk", Batch: 250, BulkForm: "unnest",
-		Workers: 3, Hold: 200 * time.Millisecond, Touch: 1 << 20, GoMemLimit: "1000000", Resume: true}
+		Workers: 3, Hold: 200 * time.Millisecond, Touch: 1 << 20, GoMemLimit: MemLimit{Bytes: 1000000}, Resume: true}
 	got, err := parseJob(j.Args(), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func TestDSNNeverOnTheCommandLine(t *testing.T) {
 			if derr != nil || e.Code != 0 || g.Error != "" {
 				t.Fatalf("the worker reported %+v (%v), exit %d: %s", g, derr, e.Code, e.Stderr)
 			}
-			if !strings.Contains(g.Cmdline, "-strategy keyset-bulk") {
+			if !strings.Contains(g.Cmdline, `"strategy":"keyset-bulk"`) {
 				t.Errorf("command line %q: not the worker's; the test proves nothing", g.Cmdline)
 			}
 			if g.DSN != dsn {
@@ -142,12 +142,40 @@ func TestDSNNeverOnTheCommandLine(t *testing.T) {
 	}
 }
 
-func TestSetGoMemLimit(t *testing.T) {
+func TestMemLimit(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
-	if n, err := setGoMemLimit("123456789"); err != nil || n != 123456789 {
+	if n, err := (MemLimit{Bytes: 123456789}).apply(); err != nil || n != 123456789 {
 		t.Errorf("size: %d, %v", n, err)
 	}
-	if _, err := setGoMemLimit("lots"); err == nil {
-		t.Error("no error for a bad setting")
+	for _, c := range []struct {
+		memory, rss uint64
+		want        MemLimit
+		err         bool
+	}{
+		{memory: 128 << 20, want: MemLimit{Auto: true}},
+		{rss: 100 << 20, want: MemLimit{Bytes: 90 << 20}},
+		{err: true},
+	} {
+		got, err := AutoMemLimit(c.memory, c.rss)
+		if got != c.want || (err != nil) != c.err {
+			t.Errorf("AutoMemLimit(%d, %d) = %+v, %v; want %+v", c.memory, c.rss, got, err, c.want)
+		}
+	}
+	for m, want := range map[MemLimit]string{{}: "off", {Auto: true}: "auto", {Bytes: 42}: "42"} {
+		if m.String() != want {
+			t.Errorf("%+v.String() = %q, want %q", m, m.String(), want)
+		}
+	}
+}
+
+// TestJobIsOneValue: the worker's command line is -job and one JSON value;
+// a field the worker does not know is refused, not ignored.
+func TestJobIsOneValue(t *testing.T) {
+	args := Job{Kind: database.MariaDB, Strategy: "cursor", DSN: "secret"}.Args()
+	if len(args) != 2 || args[0] != "-job" || !json.Valid([]byte(args[1])) || strings.Contains(args[1], "secret") {
+		t.Errorf("Args() = %q, want -job and one JSON value without the DSN", args)
+	}
+	if _, err := parseJob([]string{"-job", `{"db":"sqlite","strategy":"cursor","bach":10}`}, io.Discard); err == nil {
+		t.Error("a misspelt field was accepted")
 	}
 }

@@ -5,16 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"runtime/debug"
 	"runtime/metrics"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/KimMachineGun/automemlimit/memlimit"
 	"gorm.io/gorm"
 
 	"iterbench/database"
@@ -84,7 +80,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		enc.Encode(m)
 	}
 	var res Result
-	if res.GoMemLimitBytes, err = setGoMemLimit(j.GoMemLimit); err != nil {
+	if res.GoMemLimitBytes, err = j.GoMemLimit.apply(); err != nil {
 		res.Error = err.Error()
 	} else if j.DSN, err = readDSN(j.DSNFile); err != nil {
 		res.Error = err.Error()
@@ -114,28 +110,6 @@ func readDSN(file string) (string, error) {
 		return "", fmt.Errorf("read the DSN: %w", err)
 	}
 	return strings.TrimSpace(string(b)), nil
-}
-
-// setGoMemLimit applies the GOMEMLIMIT setting and returns the limit in
-// force (0 for none).
-func setGoMemLimit(setting string) (uint64, error) {
-	switch setting {
-	case "", MemLimitOff:
-	case MemLimitAuto:
-		if _, err := memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithProvider(memlimit.FromCgroup)); err != nil {
-			return 0, fmt.Errorf("gomemlimit auto: %w", err)
-		}
-	default:
-		n, err := strconv.ParseInt(setting, 10, 64)
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("gomemlimit %q is neither off, auto nor a number of bytes", setting)
-		}
-		debug.SetMemoryLimit(n)
-	}
-	if l := debug.SetMemoryLimit(-1); l != math.MaxInt64 {
-		return uint64(l), nil
-	}
-	return 0, nil
 }
 
 // gcCPUSeconds returns the CPU time the garbage collector has used so far.

@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -128,26 +127,20 @@ func (f *benchFlags) limits(cfg *bench.Config) error {
 	if cfg.RSSLimit > 0 && cfg.MemoryLimit > 0 {
 		return usagef("give --memory-limit (the kernel enforces it, in containers) or --rss-limit (an emulation without Docker), not both")
 	}
+	// The one place the GOMEMLIMIT setting is resolved (worker.MemLimit).
 	switch f.goMemLimit {
 	case worker.MemLimitOff, "":
-		cfg.GoMemLimit = worker.MemLimitOff
+		cfg.GoMemLimit = worker.MemLimit{}
 	case worker.MemLimitAuto:
-		switch {
-		case cfg.MemoryLimit > 0:
-			// The worker finds its container's limit itself, as a Go
-			// program using automemlimit in a pod does.
-			cfg.GoMemLimit = worker.MemLimitAuto
-		case cfg.RSSLimit > 0:
-			cfg.GoMemLimit = strconv.FormatUint(uint64(0.9*float64(cfg.RSSLimit)), 10)
-		default:
-			return usagef("--gomemlimit auto takes 90 %% of the memory limit: give --memory-limit or --rss-limit too")
+		if cfg.GoMemLimit, err = worker.AutoMemLimit(cfg.MemoryLimit, cfg.RSSLimit); err != nil {
+			return usagef("--gomemlimit auto takes %.0f %% of the memory limit: give --memory-limit or --rss-limit too", 100*worker.MemLimitRatio)
 		}
 	default:
 		n, err := size("gomemlimit", f.goMemLimit)
 		if err != nil {
 			return usagef("--gomemlimit %q is neither off, auto nor a size such as 100MiB", f.goMemLimit)
 		}
-		cfg.GoMemLimit = strconv.FormatUint(n, 10)
+		cfg.GoMemLimit = worker.MemLimit{Bytes: n}
 	}
 	return nil
 }
