@@ -36,13 +36,12 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 	if p == nil {
 		p = NoProgress{}
 	}
-	// The bulk form, resolved once here: the workers and the results get
-	// the same one.
-	form, err := strategies.ResolveBulkForm(cfg.Kind.Dialect(), cfg.BulkForm)
-	if err != nil {
-		return nil, nil, err
+	// The bulk form: as the caller resolved it (the CLI does), else the
+	// database's default, once here, so that the workers and the results
+	// get the same one.
+	if cfg.BulkForm == "" {
+		cfg.BulkForm = strategies.DefaultBulkForm(cfg.Kind.Dialect())
 	}
-	cfg.BulkForm = form
 	s := &summary.Summary{Config: describe(ctx, db, cfg)}
 	var samples []summary.SampleRow
 

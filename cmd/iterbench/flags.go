@@ -82,9 +82,10 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	if err != nil {
 		return cfg, "", err
 	}
-	// Validated here (bad input is exit 2); bench.Run resolves the default.
-	form := strategies.BulkForm(f.bulkForm)
-	if _, err := strategies.ResolveBulkForm(kind.Dialect(), form); err != nil {
+	// Resolved here, once (bad input is exit 2): bench, the workers and the
+	// results take it as it is.
+	form, err := strategies.ResolveBulkForm(kind.Dialect(), strategies.BulkForm(f.bulkForm))
+	if err != nil {
 		return cfg, "", usageError{err}
 	}
 	out = f.out
