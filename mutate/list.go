@@ -15,7 +15,7 @@ import (
 type Entry struct {
 	// Name identifies the entry (-run selects by it).
 	Name string
-	// Promise is what the mutation breaks, in the README's words.
+	// Promise is what the mutation breaks, in the docs' words (README.md and docs/).
 	Promise string
 	// File is the file to mutate, relative to the module's root.
 	File string

@@ -1,5 +1,5 @@
 // Command mutate checks that the tests catch a list of deliberate bugs:
-// each entry of mutate/mutations.txt breaks one promise of the README with
+// each entry of mutate/mutations.txt breaks one promise of the docs (README.md and docs/) with
 // a one-line change to the code behind it and names the tests that must
 // then fail. It applies each mutation alone, runs those tests, and reports
 // the mutations no test caught. `make mutate` runs it; it is slow (every
@@ -51,7 +51,7 @@
 // literal ("…" or `…`) stands for its value, to write an empty replacement
 // ("") or one with blanks at its ends.
 //
-// Every promise the README adds gets its entry, and the issue that adds it
+// Every promise the docs add gets its entry, and the issue that adds it
 // quotes the summary line of `make mutate`.
 //
 // # What it does with each entry

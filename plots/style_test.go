@@ -8,7 +8,7 @@ import (
 )
 
 // TestOneStylePerStrategy: every registered strategy has a colour and a
-// marker of its own, as the README promises ("Each strategy keeps its
+// marker of its own, as docs/methodology.md promises ("Each strategy keeps its
 // colour and marker on every chart").
 func TestOneStylePerStrategy(t *testing.T) {
 	colours, shapes := map[string]string{}, map[string]string{}

@@ -41,7 +41,7 @@ func BulkForms(dialect string) []BulkForm {
 
 // DefaultBulkForm returns the form used when none is configured: the fastest
 // one measured for the dialect by BenchmarkBulkForms (20,000 rows of 1 KiB
-// in batches of 1000; medians of 5 counts, README "Bulk-update form"):
+// in batches of 1000; medians of 5 counts, docs/strategies.md "Bulk-update forms"):
 // SQLite values, PostgreSQL unnest, MariaDB upsert.
 func DefaultBulkForm(dialect string) BulkForm {
 	switch dialect {

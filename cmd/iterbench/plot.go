@@ -12,15 +12,23 @@ import (
 	"iterbench/summary"
 )
 
-func plotCmd(args []string, stdout, stderr io.Writer) error {
+// plotArgs parses plot's command line: one results or sweep folder.
+func plotArgs(args []string, stdout io.Writer) (string, error) {
 	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
 	if err := parse(fs, args, stdout); err != nil {
-		return err
+		return "", err
 	}
 	if fs.NArg() != 1 {
-		return usagef("plot needs one results folder, got %d arguments", fs.NArg())
+		return "", usagef("plot needs one results folder, got %d arguments", fs.NArg())
 	}
-	dir := fs.Arg(0)
+	return fs.Arg(0), nil
+}
+
+func plotCmd(args []string, stdout, stderr io.Writer) error {
+	dir, err := plotArgs(args, stdout)
+	if err != nil {
+		return err
+	}
 	if _, err := os.Stat(filepath.Join(dir, summary.SummaryFile)); err != nil {
 		// Not a run: a sweep folder, whose row counts are redrawn one by one.
 		ss, sms, serr := report.ReadSweep(dir)
@@ -52,35 +60,50 @@ func plotCmd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func compareCmd(args []string, stdout io.Writer) error {
+// newCompareFlags returns compare's flag set and its --out.
+func newCompareFlags() (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	out := fs.String("out", filepath.Join("results", report.CompareFile), "file to write the comparison to")
+	return fs, fs.String("out", filepath.Join("results", report.CompareFile), "file to write the comparison to")
+}
+
+// compareArgs parses compare's command line: the file to write and two or
+// more results folders.
+func compareArgs(args []string, stdout io.Writer) (out string, dirs []string, err error) {
+	fs, outFlag := newCompareFlags()
 	if err := parse(fs, args, stdout); err != nil {
-		return err
+		return "", nil, err
 	}
 	if fs.NArg() < 2 {
-		return usagef("compare needs at least two results folders, got %d", fs.NArg())
+		return "", nil, usagef("compare needs at least two results folders, got %d", fs.NArg())
+	}
+	return *outFlag, fs.Args(), nil
+}
+
+func compareCmd(args []string, stdout io.Writer) error {
+	out, dirs, err := compareArgs(args, stdout)
+	if err != nil {
+		return err
 	}
 	var ss []*summary.Summary
 	var rel []string
-	for _, dir := range fs.Args() {
+	for _, dir := range dirs {
 		s, _, err := summary.Read(dir)
 		if err != nil {
 			return usageError{err}
 		}
 		ss = append(ss, s)
-		r, err := filepath.Rel(filepath.Dir(*out), dir)
+		r, err := filepath.Rel(filepath.Dir(out), dir)
 		if err != nil {
 			r = dir
 		}
 		rel = append(rel, r)
 	}
-	if err := checkWritable(filepath.Dir(*out)); err != nil {
+	if err := checkWritable(filepath.Dir(out)); err != nil {
 		return usageError{err}
 	}
-	if err := outdir.WriteFile(*out, report.Compare(rel, ss)); err != nil {
+	if err := outdir.WriteFile(out, report.Compare(rel, ss)); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s\n", *out)
+	fmt.Fprintf(stdout, "wrote %s\n", out)
 	return nil
 }

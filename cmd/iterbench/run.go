@@ -25,34 +25,52 @@ import (
 	"iterbench/worker"
 )
 
-func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// newRunFlags returns run's flag set, with where its values go: the
+// benchmark's flags, --rows and --target-rows. The docs' flags table is
+// checked against it (doc_test.go).
+func newRunFlags() (*flag.FlagSet, *benchFlags, *int, *countFlag) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	var f benchFlags
+	f := new(benchFlags)
 	f.register(fs, bench.DefaultRepeats)
 	rows := rowsFlag(fs, seed.DefaultRows, "`count` of rows in the table: 50000, 5k, 1.5M")
-	var target countFlag
-	fs.Var(&target, "target-rows", "project every strategy's memory and time to a table of this `count` of rows (30M), "+
+	target := new(countFlag)
+	fs.Var(target, "target-rows", "project every strategy's memory and time to a table of this `count` of rows (30M), "+
 		"from a second measurement on a table of a quarter of --rows, and against the memory limit (default: no projection)")
 	fs.StringVar(&f.out, "out", "", "results folder (default results/<db>)")
+	return fs, f, rows, target
+}
+
+// runConfig checks run's parsed flags and returns the benchmark's
+// configuration, the results folder, and the rows of the projection's
+// second table (0: no projection). It changes nothing and runs nothing.
+func runConfig(fs *flag.FlagSet, f *benchFlags, rows, target int) (cfg bench.Config, out string, second int, err error) {
+	if err := positive(map[string]int{"rows": rows}); err != nil {
+		return cfg, "", 0, err
+	}
+	if target != 0 && target <= rows {
+		return cfg, "", 0, usagef("--target-rows %d must be larger than --rows %d: it is the size to project to", target, rows)
+	}
+	cfg, out, err = f.config(fs, "")
+	if err != nil {
+		return cfg, "", 0, err
+	}
+	cfg.Rows = rows
+	if target > 0 {
+		if second = projectionRows(cfg.Rows, cfg.Payload, cfg.Batch, target); second == 0 {
+			return cfg, "", 0, usagef("--target-rows %d: no second table size between the measured --rows %d and it to project from", target, cfg.Rows)
+		}
+	}
+	return cfg, out, second, nil
+}
+
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, f, rows, target := newRunFlags()
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	if err := positive(map[string]int{"rows": *rows}); err != nil {
-		return err
-	}
-	if target != 0 && int(target) <= *rows {
-		return usagef("--target-rows %d must be larger than --rows %d: it is the size to project to", int(target), *rows)
-	}
-	cfg, out, err := f.config(fs, "")
+	cfg, out, second, err := runConfig(fs, f, *rows, int(*target))
 	if err != nil {
 		return err
-	}
-	cfg.Rows = *rows
-	second := 0
-	if target > 0 {
-		if second = projectionRows(cfg.Rows, cfg.Payload, cfg.Batch, int(target)); second == 0 {
-			return usagef("--target-rows %d: no second table size between the measured --rows %d and it to project from", int(target), cfg.Rows)
-		}
 	}
 	db, t, launcher, err := f.connect(ctx, &cfg, max(cfg.Rows, second), stderr)
 	if err != nil {
@@ -66,7 +84,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return inputError(runErr)
 	}
 	if second > 0 && runErr == nil {
-		s.Projection, runErr = project(ctx, db, cfg, second, int(target), launcher, newProgress(stderr), stderr)
+		s.Projection, runErr = project(ctx, db, cfg, second, int(*target), launcher, newProgress(stderr), stderr)
 	}
 	t.sayReaper(stderr)
 	if err := outdir.Replace(out, nil, func(tmp string) error { return writeResults(tmp, s, samples) }); err != nil {
@@ -77,20 +95,39 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return outcomeError(runErr, []*summary.Summary{s}, out)
 }
 
-func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// newSweepFlags returns sweep's flag set, with where its values go: the
+// benchmark's flags and --rows, a list. The docs' flags table is checked
+// against it (doc_test.go).
+func newSweepFlags() (*flag.FlagSet, *benchFlags, *string) {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
-	var f benchFlags
+	f := new(benchFlags)
 	f.register(fs, 1)
 	rowsList := fs.String("rows", "10000,50000,200000,1000000", "comma-separated row counts (10k,50k,200k,1M)")
 	fs.StringVar(&f.out, "out", "", "sweep folder, one subfolder per row count (default results/sweep-<db>)")
+	return fs, f, rowsList
+}
+
+// sweepConfig checks sweep's parsed flags and returns the row counts, the
+// benchmark's configuration and the sweep folder. It changes nothing and
+// runs nothing.
+func sweepConfig(fs *flag.FlagSet, f *benchFlags, rowsList string) (sizes []int, cfg bench.Config, out string, err error) {
+	sizes, err = parseRows(rowsList)
+	if err != nil {
+		return nil, cfg, "", err
+	}
+	cfg, out, err = f.config(fs, "sweep-")
+	if err != nil {
+		return nil, cfg, "", err
+	}
+	return sizes, cfg, out, nil
+}
+
+func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, f, rowsList := newSweepFlags()
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	sizes, err := parseRows(*rowsList)
-	if err != nil {
-		return err
-	}
-	cfg, out, err := f.config(fs, "sweep-")
+	sizes, cfg, out, err := sweepConfig(fs, f, *rowsList)
 	if err != nil {
 		return err
 	}
