@@ -141,6 +141,9 @@ repeats:
 	}
 	fillTimeLost(s.Runs)
 	s.Strategies = summary.Aggregate(s.Runs, names, desc)
+	for i := range s.Strategies {
+		s.Strategies[i].Roles = RolesOf(s.Strategies[i].Name)
+	}
 	s.Complete = !interrupted && aborted == nil
 	if interrupted {
 		return s, samples, ErrInterrupted

@@ -136,6 +136,17 @@ func newPlot(s *summary.Summary, what string) *plot.Plot {
 	return p
 }
 
+// halo is a black line under the recommended strategy's own, so that it
+// stands out whatever its colour.
+func halo(xys plotter.XYs) (*plotter.Line, error) {
+	h, err := plotter.NewLine(xys)
+	if err != nil {
+		return nil, err
+	}
+	h.Color, h.Width = color.Black, vg.Points(5.5)
+	return h, nil
+}
+
 // recommended is the label of the recommended strategy.
 func recommended(name string) string { return name + " (recommended)" }
 
@@ -175,7 +186,7 @@ func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []s
 			if err != nil {
 				return nil, err
 			}
-			l.Color, l.Width = fade(colorOf(name)), vg.Points(0.6)
+			l.Color, l.Width = fade(colorOf(s, name)), vg.Points(0.6)
 			p.Add(l)
 		}
 		xys := byRepeat[bold.Repeat]
@@ -189,24 +200,31 @@ func rssOverTime(s *summary.Summary, samples []summary.SampleRow, strategies []s
 		if err != nil {
 			return nil, err
 		}
-		l.Color, l.Width = colorOf(name), vg.Points(1.8)
+		l.Color, l.Width = colorOf(s, name), vg.Points(1.8)
 		end, err := plotter.NewScatter(xys[len(xys)-1:])
 		if err != nil {
 			return nil, err
 		}
-		end.GlyphStyle = glyphOf(name)
+		end.GlyphStyle = glyphOf(s, name)
 		label := name
+		var thumbs []plot.Thumbnailer
 		if name == best {
-			l.Width = vg.Points(3.6)
+			l.Width = vg.Points(3)
 			end.GlyphStyle.Radius = vg.Points(6)
 			label = recommended(name)
+			h, err := halo(xys)
+			if err != nil {
+				return nil, err
+			}
+			p.Add(h)
+			thumbs = append(thumbs, h)
 		}
 		p.Add(l, end)
 		if bold.Stopped() {
 			label += " (" + bold.Status + ")"
 			kills = append(kills, xys[len(xys)-1])
 		}
-		p.Legend.Add(label, l, end)
+		p.Legend.Add(label, append(thumbs, l, end)...)
 	}
 	if len(kills) > 0 {
 		sc, err := plotter.NewScatter(kills)
@@ -310,7 +328,7 @@ func statBars(s *summary.Summary, best, what, ylabel string, value func(summary.
 			return nil, err
 		}
 		bar.XMin = float64(i)
-		bar.Color = colorOf(st.Name)
+		bar.Color = colorOf(s, st.Name)
 		bar.LineStyle.Width = 0
 		if st.Name == best {
 			bar.LineStyle.Color, bar.LineStyle.Width = color.Black, vg.Points(3)

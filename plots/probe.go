@@ -45,7 +45,7 @@ func probeOverTime(s *summary.Summary, best string) (*plot.Plot, error) {
 		}
 		return xy
 	}
-	add := func(label string, xy plotter.XYs, c color.Color, width vg.Length, dashes []vg.Length) error {
+	add := func(label string, xy plotter.XYs, c color.Color, width vg.Length, emphasis bool) error {
 		if len(xy) == 0 {
 			return nil
 		}
@@ -53,9 +53,19 @@ func probeOverTime(s *summary.Summary, best string) (*plot.Plot, error) {
 		if err != nil {
 			return err
 		}
-		l.Color, l.Width, l.Dashes = c, width, dashes
-		p.Add(l)
-		p.Legend.Add(label, l)
+		l.Color, l.Width = c, width
+		if emphasis {
+			h, err := halo(xy)
+			if err != nil {
+				return err
+			}
+			p.Add(h)
+			p.Add(l)
+			p.Legend.Add(label, h, l)
+		} else {
+			p.Add(l)
+			p.Legend.Add(label, l)
+		}
 		for _, pt := range xy {
 			p.Y.Max = max(p.Y.Max, pt.Y)
 			p.X.Max = max(p.X.Max, pt.X)
@@ -87,9 +97,9 @@ func probeOverTime(s *summary.Summary, best string) (*plot.Plot, error) {
 		}
 		label, width := name, vg.Points(1.6)
 		if name == best {
-			label, width = recommended(name), vg.Points(3.6)
+			label, width = recommended(name), vg.Points(3)
 		}
-		if err := add(label, line(name, r.Repeat), colorOf(name), width, nil); err != nil {
+		if err := add(label, line(name, r.Repeat), colorOf(s, name), width, name == best); err != nil {
 			return nil, err
 		}
 	}

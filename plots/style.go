@@ -2,16 +2,15 @@ package plots
 
 import (
 	"image/color"
-	"slices"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"iterbench/strategies"
+	"iterbench/summary"
 )
 
-// palette gives each strategy of the registry (strategies.All, in order)
-// its colour on every chart: Tableau 10 without its red, which marks kills
+// palette gives each strategy of the registry (strategies.All, in order,
+// as the results record it) its colour on every chart: Tableau 10 without its red, which marks kills
 // and limits only.
 var palette = []color.RGBA{
 	{31, 119, 180, 255},  // blue
@@ -42,25 +41,29 @@ var killColor = color.RGBA{214, 39, 40, 255}
 // baselineColor draws the baseline worker.
 var baselineColor = color.Gray{Y: 90}
 
-// index is a strategy's position in the registry; a name the registry does
-// not know (a renamed strategy in old results) comes after all of them.
-func index(name string) int {
-	i := slices.IndexFunc(strategies.All(), func(s strategies.Strategy) bool { return s.Name() == name })
-	if i < 0 {
-		return len(strategies.All())
+// index is a strategy's place in the registry, as the results record it
+// (summary.Roles.Order); a strategy s does not hold comes after all.
+func index(s *summary.Summary, name string) int {
+	st, ok := s.Lookup(name)
+	if !ok {
+		return len(palette)
 	}
-	return i
+	return st.Roles.Order
 }
 
 // colorOf is the colour of a strategy, the same on every chart of every run.
-func colorOf(name string) color.Color { return palette[index(name)%len(palette)] }
+func colorOf(s *summary.Summary, name string) color.Color {
+	return palette[index(s, name)%len(palette)]
+}
 
 // markerOf is the marker of a strategy, the same everywhere.
-func markerOf(name string) draw.GlyphDrawer { return markers[index(name)%len(markers)] }
+func markerOf(s *summary.Summary, name string) draw.GlyphDrawer {
+	return markers[index(s, name)%len(markers)]
+}
 
 // glyphOf is a strategy's marker in its colour.
-func glyphOf(name string) draw.GlyphStyle {
-	return draw.GlyphStyle{Color: colorOf(name), Shape: markerOf(name), Radius: vg.Points(3.5)}
+func glyphOf(s *summary.Summary, name string) draw.GlyphStyle {
+	return draw.GlyphStyle{Color: colorOf(s, name), Shape: markerOf(s, name), Radius: vg.Points(3.5)}
 }
 
 // diamondGlyph is a square standing on a corner.

@@ -89,9 +89,9 @@ func sweepChart(ss []*summary.Summary, names []string, what, ylabel string,
 		if err != nil {
 			return nil, err
 		}
-		col := colorOf(name)
+		col := colorOf(last, name)
 		l.Color, l.Width = col, vg.Points(1.5)
-		pts.GlyphStyle = glyphOf(name)
+		pts.GlyphStyle = glyphOf(last, name)
 		p.Add(l, pts)
 		p.Legend.Add(name, l, pts)
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"iterbench/analysis"
-	"iterbench/strategies"
 	"iterbench/summary"
 	"iterbench/units"
 )
@@ -83,7 +82,7 @@ func costReasons(s *summary.Summary, name string) []string {
 				"vacuum (or purge) cannot remove the dead rows of anything younger meanwhile", units.Seconds(h), units.Seconds(d)))
 		}
 	}
-	if !strategies.IsResumable(name) {
+	if !s.RolesOf(name).Resumable {
 		reason := "it cannot resume after a kill: it starts again from the first row"
 		if rr := resumeRuns(s, name); len(rr) > 0 {
 			reason += fmt.Sprintf(" (killed at %.0f %%, it redid %s rows and lost %s)", 100*s.Config.KillAt,
@@ -208,7 +207,7 @@ func costTable(s *summary.Summary) string {
 			row = append(row, w, mib(srv(func(x *summary.Server) float64 { return float64(x.WALMaxBytes) })),
 				mib(srv(func(x *summary.Server) float64 { return float64(x.SizeAfterBytes - x.SizeBeforeBytes) })))
 		}
-		row = append(row, map[bool]string{true: "yes", false: "no"}[strategies.IsResumable(st.Name)])
+		row = append(row, map[bool]string{true: "yes", false: "no"}[st.Roles.Resumable])
 		if kill {
 			if rr := resumeRuns(s, st.Name); len(rr) > 0 {
 				row = append(row, units.Thousands(int64(median(rr, func(r summary.Run) float64 { return float64(r.Resume.RowsRedone) }))),

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"iterbench/analysis"
-	"iterbench/strategies"
 	"iterbench/summary"
 	"iterbench/units"
 )
@@ -67,7 +66,7 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 		switch {
 		case st.OK < st.Runs:
 			r.Excluded[st.Name] = failures(s, st.Name)
-		case strategies.IsInDatabase(st.Name): // reported beside the ranking
+		case st.Roles.InDatabase: // reported beside the ranking
 		case killedAtTarget[st.Name] != "":
 			r.Excluded[st.Name] = killedAtTarget[st.Name]
 		case slices.Contains(growing, st.Name):
@@ -116,7 +115,7 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 	}
 	var inDB []summary.Strategy
 	for _, st := range s.Strategies {
-		if !strategies.IsInDatabase(st.Name) || st.OK != st.Runs || st.OK == 0 {
+		if !st.Roles.InDatabase || st.OK != st.Runs || st.OK == 0 {
 			continue
 		}
 		if reasons := costReasons(s, st.Name); len(reasons) > 0 {
@@ -126,7 +125,7 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 		inDB = append(inDB, st)
 	}
 	for _, st := range s.Strategies {
-		if strategies.IsInDatabase(st.Name) && st.OK == st.Runs && st.OK > 0 && r.Costs[st.Name] != "" {
+		if st.Roles.InDatabase && st.OK == st.Runs && st.OK > 0 && r.Costs[st.Name] != "" {
 			inDB = append(inDB, st) // only if none passes
 		}
 	}
@@ -149,10 +148,15 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 		r.SQL += "."
 	}
 	r.Warnings = warnings(s, sweep)
-	allBounded := len(growing) == 0
+	// "Bounded" compares strategies: it needs two that finished.
+	allBounded, finished := len(growing) == 0, 0
 	for _, st := range s.Strategies {
 		allBounded = allBounded && (st.OK == 0 || slices.Contains(bounded, st.Name))
+		if st.OK > 0 {
+			finished++
+		}
 	}
+	allBounded = allBounded && finished >= 2
 	if s.Projection == nil && len(sweep) < 2 && allBounded && !analysis.GrowthVisible(s) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("at %s rows of %s bytes (%s of documents) a strategy that held the whole table "+
 			"would still be within the %s a bounded strategy may take: growth cannot be seen at this size, so \"bounded\" "+
@@ -229,7 +233,7 @@ func warnings(s *summary.Summary, sweep []*summary.Summary) []string {
 		first, last := sweep[0], sweep[len(sweep)-1]
 		for _, st := range last.Strategies {
 			name := st.Name
-			if strategies.PagingOf(name) != strategies.OffsetPaging {
+			if st.Roles.Paging != summary.PagingOffset {
 				continue
 			}
 			a, okA := first.Lookup(name)
@@ -353,13 +357,9 @@ func (r Recommendation) Verdict() string {
 }
 
 // bulkPagers returns the results of the bulk strategies that page by OFFSET
-// and by keyset, as the strategies declare themselves (zero if not run).
+// and by keyset, as their recorded roles say (zero if not run).
 func bulkPagers(s *summary.Summary) (offset, keyset summary.Strategy) {
-	if name, ok := strategies.BulkPager(strategies.OffsetPaging); ok {
-		offset, _ = s.Lookup(name)
-	}
-	if name, ok := strategies.BulkPager(strategies.KeysetPaging); ok {
-		keyset, _ = s.Lookup(name)
-	}
+	offset, _ = s.BulkPager(summary.PagingOffset)
+	keyset, _ = s.BulkPager(summary.PagingKeyset)
 	return offset, keyset
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"iterbench/bench"
 	"iterbench/summary"
 )
 
@@ -11,6 +12,14 @@ import (
 func fakeRun(name string, rep int, peakMiB, secs float64) summary.Run {
 	return summary.Run{Strategy: name, Repeat: rep, Status: summary.StatusOK, Rows: 1000, RowsVerified: 1000,
 		PeakRSSBytes: uint64(peakMiB * (1 << 20)), KernelMaxRSSBytes: uint64(peakMiB * (1 << 20)), DurationSeconds: secs}
+}
+
+// withRoles records each strategy's roles, as bench does.
+func withRoles(ss []summary.Strategy) []summary.Strategy {
+	for i := range ss {
+		ss[i].Roles = bench.RolesOf(ss[i].Name)
+	}
+	return ss
 }
 
 func fakeSummary(rows int, limitMiB float64, runs ...summary.Run) *summary.Summary {
@@ -26,7 +35,7 @@ func fakeSummary(rows int, limitMiB float64, runs ...summary.Run) *summary.Summa
 	}
 	s := &summary.Summary{Complete: true, BaselinePeakRSSBytes: 30 << 20, Runs: runs,
 		Config: summary.Config{Database: "postgres", Rows: rows, Strategies: names, RSSLimitBytes: uint64(limitMiB * (1 << 20))}}
-	s.Strategies = summary.Aggregate(runs, names, nil)
+	s.Strategies = withRoles(summary.Aggregate(runs, names, nil))
 	return s
 }
 

@@ -17,7 +17,6 @@ import (
 	"iterbench/analysis"
 	"iterbench/outdir"
 	"iterbench/plots"
-	"iterbench/strategies"
 	"iterbench/summary"
 	"iterbench/units"
 )
@@ -224,11 +223,8 @@ func findings(s *summary.Summary, a analysis.Analysis) []string {
 			fasterClaim(s, fast, slow, nodiff)))
 	}
 	for _, st := range ok {
-		twin, ok := strategies.BulkTwinOf(st.Name)
-		if !ok {
-			continue
-		}
-		if bulk, found := s.Lookup(twin); found && bulk.OK > 0 && bulk.DurationSeconds.Median > 0 {
+		bulk, found := s.BulkTwinOf(st.Name)
+		if found && bulk.OK > 0 && bulk.DurationSeconds.Median > 0 {
 			c := compareTimes(s, bulk.Name, st.Name)
 			claim := fmt.Sprintf("%s faster, %s", times(st.DurationSeconds.Median/bulk.DurationSeconds.Median), pn(c))
 			if !significant(c) {

@@ -87,7 +87,7 @@ func TestFindings(t *testing.T) {
 		}
 		s := &summary.Summary{Complete: true, BaselinePeakRSSBytes: 10 << 20, Runs: runs,
 			Config: summary.Config{Strategies: []string{"load-all", "paging", "paging-bulk"}}}
-		s.Strategies = summary.Aggregate(runs, s.Config.Strategies, nil)
+		s.Strategies = withRoles(summary.Aggregate(runs, s.Config.Strategies, nil))
 		return s
 	}
 	joined := func(s *summary.Summary) string { return strings.Join(Findings(s, nil), "\n") }

@@ -235,8 +235,10 @@ func (r Run) RowsPerSecond() float64 {
 type Strategy struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
-	Runs        int    `json:"runs"`
-	OK          int    `json:"ok"`
+	// Roles are what the strategy declared of itself when it ran.
+	Roles Roles `json:"roles"`
+	Runs  int   `json:"runs"`
+	OK    int   `json:"ok"`
 	// PeakRSSBytes and DurationSeconds summarise the ok runs.
 	PeakRSSBytes    Stat `json:"peak_rss_bytes"`
 	DurationSeconds Stat `json:"duration_seconds"`
@@ -252,6 +254,60 @@ type Strategy struct {
 	ProbeP99Ms Stat `json:"probe_p99_ms"`
 	// Resumes counts the ok runs killed at --kill-at and started again.
 	Resumes int `json:"resumes,omitempty"`
+}
+
+// Roles are what a strategy declared of itself when it ran
+// (strategies/roles.go), recorded so that a report of these results reads
+// the same whatever strategies exist later: the rules find "the set-based
+// one" or "the bulk twin of cursor" here, never by a name.
+type Roles struct {
+	// Order is the strategy's place in the registry: its colour and marker
+	// on every chart.
+	Order int `json:"order"`
+	// Resumable: it records its progress with each batch and, started
+	// again, goes on from there.
+	Resumable bool `json:"resumable,omitempty"`
+	// InDatabase: its calculation runs in SQL and moves no row to the
+	// client.
+	InDatabase bool `json:"in_database,omitempty"`
+	// BulkOf names the per-row strategy whose writes this one batches.
+	BulkOf string `json:"bulk_of,omitempty"`
+	// Paging is how it reads page by page: PagingOffset, PagingKeyset or "".
+	Paging string `json:"paging,omitempty"`
+}
+
+// How a strategy pages (Roles.Paging).
+const (
+	PagingOffset = "offset" // LIMIT n OFFSET k: re-reads every skipped row
+	PagingKeyset = "keyset" // WHERE id > last LIMIT n: seeks
+)
+
+// RolesOf returns the recorded roles of the strategy called name.
+func (s *Summary) RolesOf(name string) Roles {
+	st, _ := s.Lookup(name)
+	return st.Roles
+}
+
+// BulkTwinOf returns the strategy of s that batches the writes of the
+// per-row strategy perRow.
+func (s *Summary) BulkTwinOf(perRow string) (Strategy, bool) {
+	for _, st := range s.Strategies {
+		if st.Roles.BulkOf == perRow {
+			return st, true
+		}
+	}
+	return Strategy{}, false
+}
+
+// BulkPager returns the bulk strategy of s (one with a per-row twin) that
+// pages as paging.
+func (s *Summary) BulkPager(paging string) (Strategy, bool) {
+	for _, st := range s.Strategies {
+		if st.Roles.BulkOf != "" && st.Roles.Paging == paging {
+			return st, true
+		}
+	}
+	return Strategy{}, false
 }
 
 // Stat is the median, minimum and maximum of a set of values.

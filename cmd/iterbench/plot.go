@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"iterbench/bench"
 	"iterbench/outdir"
 	"iterbench/report"
 	"iterbench/summary"
@@ -35,6 +36,9 @@ func plotCmd(args []string, stdout, stderr io.Writer) error {
 		if serr != nil {
 			return usageError{fmt.Errorf("%s: neither a results folder (%v) nor a sweep folder", dir, err)}
 		}
+		for _, s := range ss {
+			bench.FillRoles(s) // results written before roles were recorded
+		}
 		err := outdir.Replace(dir, outdir.KeepAll, func(tmp string) error {
 			for i, s := range ss {
 				if err := report.Write(filepath.Join(tmp, report.SweepDir(s.Config.Rows)), s, sms[i]); err != nil {
@@ -53,6 +57,7 @@ func plotCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
+	bench.FillRoles(s) // results written before roles were recorded
 	if err := outdir.Replace(dir, outdir.KeepAll, func(tmp string) error { return report.Write(tmp, s, samples) }); err != nil {
 		return err
 	}
@@ -91,6 +96,7 @@ func compareCmd(args []string, stdout io.Writer) error {
 		if err != nil {
 			return usageError{err}
 		}
+		bench.FillRoles(s) // results written before roles were recorded
 		ss = append(ss, s)
 		r, err := filepath.Rel(filepath.Dir(out), dir)
 		if err != nil {

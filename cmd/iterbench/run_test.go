@@ -40,6 +40,14 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("%s repeat %d: %s, %d rows done, %d of %d wrong: %s", r.Strategy, r.Repeat, r.Status, r.Rows, r.WrongRows, r.RowsVerified, r.Error)
 		}
 	}
+	// Each strategy's roles are recorded, so that the report reads the same
+	// whatever the registry holds later.
+	if r := s.RolesOf("keyset-bulk"); !r.Resumable || r.BulkOf != "keyset" || r.Paging != summary.PagingKeyset {
+		t.Errorf("keyset-bulk's recorded roles: %+v", r)
+	}
+	if r := s.RolesOf("set-based"); !r.InDatabase {
+		t.Errorf("set-based's recorded roles: %+v", r)
+	}
 	for _, f := range []string{"bench.txt", "REPORT.md", "rss-over-time.png", "rss-over-time-bounded.svg", "peak-rss.png", "duration.svg",
 		"probe.csv", "probe-p99.png", "probe-p99-over-time.svg"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
