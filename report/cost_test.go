@@ -41,6 +41,11 @@ func TestCostRules(t *testing.T) {
 	if got := strings.Join(r.Ranked, ","); got != "keyset-bulk,cursor-bulk,cursor" {
 		t.Errorf("Ranked = %s, want keyset-bulk first, then the others fastest first", got)
 	}
+	// The verdict says why a faster strategy is not the answer.
+	if v := r.Verdict(); !strings.Contains(v, "keyset-bulk, the fastest strategy whose memory stayed flat and that passed the cost rules") ||
+		!strings.Contains(v, "Faster, but ranked after it: cursor-bulk: it cannot resume after a kill") || strings.Contains(v, "ranked after it: cursor:") {
+		t.Errorf("verdict:\n%s\nwant keyset-bulk, and cursor-bulk (faster) named with its reason", v)
+	}
 	for name, want := range map[string]string{
 		"cursor-bulk":    "cannot resume",
 		"cursor":         "held one transaction or snapshot open for 8.50 s of its 9.00 s",

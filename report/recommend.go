@@ -38,6 +38,9 @@ type Recommendation struct {
 	// Sure, if set, says how much faster Best was than the next, with the
 	// U test's p-value.
 	Sure string
+	// FasterButCostly lists the qualifying strategies faster than Best
+	// that fail a cost rule (Costs says which), fastest first.
+	FasterButCostly []string
 	// SQL is a note on the in-database strategy, if it ran.
 	SQL string
 	// Warnings are risks drawn from the data.
@@ -104,6 +107,13 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 	}
 	if len(ok) > 0 {
 		r.Best = ok[0].Name
+	}
+	if len(pass) > 0 {
+		for _, st := range costly {
+			if st.DurationSeconds.Median < pass[0].DurationSeconds.Median {
+				r.FasterButCostly = append(r.FasterButCostly, st.Name)
+			}
+		}
 	}
 	if len(pass) > 1 || (len(pass) == 0 && len(ok) > 1) {
 		if c := compareTimes(s, ok[0].Name, ok[1].Name); !significant(c) {
@@ -338,8 +348,13 @@ func (r Recommendation) Verdict() string {
 		}
 		if c := r.Costs[r.Best]; c != "" {
 			fmt.Fprintf(&b, "; but none passed every cost rule, and for it: %s", c)
+		} else {
+			b.WriteString(" and that passed the cost rules")
 		}
 		b.WriteString(".\n")
+		for _, name := range r.FasterButCostly {
+			fmt.Fprintf(&b, "  Faster, but ranked after it: %s: %s.\n", name, r.Costs[name])
+		}
 		switch {
 		case r.Close != "":
 			fmt.Fprintf(&b, "  %s.\n", r.Close)
