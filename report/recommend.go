@@ -304,7 +304,7 @@ func (r Recommendation) Markdown() string {
 		if r.Sure != "" {
 			fmt.Fprintf(&b, "- How sure: %s.\n", r.Sure)
 		}
-		fmt.Fprintf(&b, "- Ranked, fastest first: %s.\n", strings.Join(r.Ranked, ", "))
+		fmt.Fprintf(&b, "- %s: %s.\n", rankedWords(r), strings.Join(r.Ranked, ", "))
 	} else {
 		b.WriteString("- No strategy qualified: every one failed, was killed, or used memory that kept growing.\n")
 	}
@@ -335,6 +335,17 @@ func (r Recommendation) Markdown() string {
 	return b.String()
 }
 
+// rankedWords says how Ranked is ordered: fastest first, or, when some
+// fail a cost rule, those that pass first.
+func rankedWords(r Recommendation) string {
+	for _, name := range r.Ranked {
+		if r.Costs[name] != "" && r.Costs[r.Best] == "" {
+			return "Ranked, those that pass the cost rules first, each group fastest first"
+		}
+	}
+	return "Ranked, fastest first"
+}
+
 // Verdict is the recommendation in a few plain lines, for the end of a
 // run on a terminal; REPORT.md gives the reasons.
 func (r Recommendation) Verdict() string {
@@ -362,7 +373,7 @@ func (r Recommendation) Verdict() string {
 			fmt.Fprintf(&b, "  %s.\n", r.Sure)
 		}
 		if len(r.Ranked) > 1 {
-			fmt.Fprintf(&b, "  Ranked, fastest first: %s.\n", strings.Join(r.Ranked, ", "))
+			fmt.Fprintf(&b, "  %s: %s.\n", rankedWords(r), strings.Join(r.Ranked, ", "))
 		}
 	}
 	if r.SQL != "" {
