@@ -64,6 +64,12 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 		Excluded: map[string]string{}, Costs: map[string]string{}}
 	bounded, growing := a.Bounded, a.Growing
 	killedAtTarget := projectedKilled(s)
+	// With --target-rows, the two sizes measured decide whether memory
+	// grows with the table: they outweigh one small run's shape over time.
+	steady := map[string]bool{}
+	for _, p := range analysis.Project(s) {
+		steady[p.Name] = !p.Failed && !p.Grows
+	}
 	var ok []summary.Strategy
 	for _, st := range s.Strategies {
 		switch {
@@ -72,6 +78,8 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 		case st.Roles.InDatabase: // reported beside the ranking
 		case killedAtTarget[st.Name] != "":
 			r.Excluded[st.Name] = killedAtTarget[st.Name]
+		case steady[st.Name] && (r.LimitBytes == 0 || limitPeak(s, st.Name) <= (1-Margin)*float64(r.LimitBytes)):
+			ok = append(ok, st)
 		case slices.Contains(growing, st.Name):
 			r.Excluded[st.Name] = fmt.Sprintf("its RSS was still rising during the run (median peak %s, %s the lowest)",
 				units.MiB(st.PeakRSSBytes.Median), times(st.PeakRSSBytes.Median/analysis.LowestPeak(s)))
