@@ -48,6 +48,10 @@ func projectionSection(s *summary.Summary) string {
 			continue
 		}
 		grows := fmt.Sprintf("no (p = %.3f)", p.GrowthP)
+		if p.Unbounded && p.GrowthP < analysis.AppAlpha {
+			grows = fmt.Sprintf("no: %s B/row, under %.0f %% of a document (p = %.3f)",
+				units.Thousands(int64(p.BytesPerRow)), 100*analysis.HoldShare, p.GrowthP)
+		}
 		if !p.Unbounded {
 			grows = "no (bounded)"
 		}
