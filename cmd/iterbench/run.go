@@ -35,7 +35,7 @@ func newRunFlags() (*flag.FlagSet, *benchFlags, *int, *countFlag) {
 	rows := rowsFlag(fs, seed.DefaultRows, "`count` of rows in the table: 50000, 5k, 1.5M")
 	target := new(countFlag)
 	fs.Var(target, "target-rows", "project every strategy's memory and time to a table of this `count` of rows (30M), "+
-		"from a second measurement on a table of a quarter of --rows, and against the memory limit (default: no projection)")
+		"from a second measurement at another size, and against the memory limit (default: no projection)")
 	fs.StringVar(&f.out, "out", "", "results folder (default results/<db>)")
 	return fs, f, rows, target
 }
