@@ -40,7 +40,7 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 	// database's default, once here, so that the workers and the results
 	// get the same one.
 	if cfg.BulkForm == "" {
-		cfg.BulkForm = strategies.DefaultBulkForm(cfg.Kind.Dialect())
+		cfg.BulkForm = strategies.DefaultBulkForm(cfg.Kind)
 	}
 	s := &summary.Summary{Config: describe(ctx, db, cfg)}
 	var samples []summary.SampleRow
@@ -94,7 +94,7 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 
 	var runnable []strategies.Strategy
 	for _, st := range cfg.Strategies {
-		if strategies.Supported(st, cfg.Kind.Dialect()) {
+		if strategies.Supported(st, cfg.Kind) {
 			runnable = append(runnable, st)
 		} else {
 			s.Unsupported = append(s.Unsupported, st.Name())

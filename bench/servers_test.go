@@ -31,7 +31,7 @@ func TestRunServers(t *testing.T) {
 			}
 			supported := 0
 			for _, st := range strategies.All() {
-				if strategies.Supported(st, kind.Dialect()) {
+				if strategies.Supported(st, kind) {
 					supported++
 				}
 			}
@@ -39,7 +39,7 @@ func TestRunServers(t *testing.T) {
 				t.Errorf("%d runs, %d unsupported, %d samples", len(s.Runs), len(s.Unsupported), len(samples))
 			}
 			c := s.Config
-			if c.DatabaseVersion == "" || len(c.Settings) == 0 || c.BulkForm != string(strategies.DefaultBulkForm(kind.Dialect())) {
+			if c.DatabaseVersion == "" || len(c.Settings) == 0 || c.BulkForm != string(strategies.DefaultBulkForm(kind)) {
 				t.Errorf("config: version %q, settings %v, bulk form %q", c.DatabaseVersion, c.Settings, c.BulkForm)
 			}
 			if strings.Contains(c.DSN, "iterbench-pw") {

@@ -283,6 +283,15 @@ func ModuleVersion(path string) string {
 	return "unknown"
 }
 
+// KindOf returns the kind of database db is connected to, from its GORM
+// dialector: the one place a dialector's name is read.
+func KindOf(db *gorm.DB) Kind {
+	if db.Name() == "mysql" {
+		return MariaDB
+	}
+	return Kind(db.Name())
+}
+
 // Dialect returns the GORM dialector name of kind.
 func (k Kind) Dialect() string {
 	if k == MariaDB {

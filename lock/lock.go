@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"iterbench/database"
 )
 
 // ErrHeld is returned by Acquire when another run holds the target.
@@ -60,20 +62,20 @@ const name = "iterbench"
 // advisoryKey is PostgreSQL's advisory lock key for iterbench ("iter").
 const advisoryKey = 0x69746572
 
-// Acquire takes the lock on the database db (of the given GORM dialect) for
+// Acquire takes the lock on the database db for
 // this process, described by self; sqliteFile is the database file for
 // SQLite. It returns an error wrapping ErrHeld, naming the holder, when
 // another run holds it.
 func Acquire(ctx context.Context, db *gorm.DB, sqliteFile string, self Holder) (*Lock, error) {
-	switch db.Name() {
-	case "sqlite":
+	switch database.KindOf(db) {
+	case database.SQLite:
 		return acquireFile(sqliteFile+".iterbench-lock", self)
-	case "postgres":
+	case database.Postgres:
 		return acquireServer(ctx, db, self, postgresLock)
-	case "mysql":
+	case database.MariaDB:
 		return acquireServer(ctx, db, self, mariadbLock)
 	}
-	return nil, fmt.Errorf("lock: unsupported dialect %q", db.Name())
+	return nil, fmt.Errorf("lock: unsupported database %q", database.KindOf(db))
 }
 
 // acquireFile takes an exclusive flock on path and writes self into it.

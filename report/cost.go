@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"iterbench/analysis"
+	"iterbench/database"
 	"iterbench/summary"
 	"iterbench/units"
 )
@@ -18,6 +19,13 @@ const (
 	HeldShare = 0.5
 	HeldFloor = 1.0
 )
+
+// kindOf is the kind of database s was measured on ("mysql" in early
+// results is MariaDB).
+func kindOf(s *summary.Summary) database.Kind {
+	k, _ := database.ParseKind(s.Config.Database)
+	return k
+}
 
 // okRuns returns the uninterrupted ok runs of a strategy.
 func okRuns(s *summary.Summary, name string) []summary.Run {
@@ -74,7 +82,7 @@ func costReasons(s *summary.Summary, name string) []string {
 			out = append(out, reason)
 		}
 	}
-	if s.Config.Database != "sqlite" {
+	if kindOf(s) != database.SQLite {
 		h := median(runs, held)
 		d := median(runs, func(r summary.Run) float64 { return r.DurationSeconds })
 		if h > HeldFloor && h > HeldShare*d {
@@ -133,7 +141,7 @@ func costTable(s *summary.Summary) string {
 	}
 	var b strings.Builder
 	b.WriteString("## Cost to the database and the application\n\n")
-	db := s.Config.Database
+	db := kindOf(s)
 	if p := s.IdleProbe; p != nil {
 		fmt.Fprintf(&b, "An application probe ran beside every run on connections of its own: %.0f operations per second, half point `SELECT`s "+
 			"by a random id and half single-row `UPDATE`s of `touched_at` (a column no strategy writes), each giving up after a 1 s lock wait. "+
@@ -143,9 +151,9 @@ func costTable(s *summary.Summary) string {
 	}
 	head := []string{"strategy", "probe p50", "probe p99", "p99 × idle", "probe max", "timeouts", "errors"}
 	switch db {
-	case "postgres":
+	case database.Postgres:
 		head = append(head, "longest transaction", "oldest snapshot", "WAL written", "dead rows after", "table + indexes after")
-	case "mysql", "mariadb":
+	case database.MariaDB:
 		head = append(head, "longest transaction", "redo written", "largest history list")
 	default:
 		head = append(head, "probe's longest write", "largest WAL file", "file growth")
@@ -189,13 +197,13 @@ func costTable(s *summary.Summary) string {
 		}
 		mib := func(v float64) string { return units.MiB(v) }
 		switch db {
-		case "postgres":
+		case database.Postgres:
 			row = append(row, units.Seconds(srv(func(x *summary.Server) float64 { return x.LongestTransactionSeconds })),
 				units.Seconds(srv(func(x *summary.Server) float64 { return x.OldestSnapshotSeconds })),
 				mib(srv(func(x *summary.Server) float64 { return float64(x.WALBytes) })),
 				units.Thousands(int64(srv(func(x *summary.Server) float64 { return float64(x.DeadTuplesAfter) }))),
 				mib(srv(func(x *summary.Server) float64 { return float64(x.SizeAfterBytes) })))
-		case "mysql", "mariadb":
+		case database.MariaDB:
 			row = append(row, units.Seconds(srv(func(x *summary.Server) float64 { return x.LongestTransactionSeconds })),
 				mib(srv(func(x *summary.Server) float64 { return float64(x.WALBytes) })),
 				units.Thousands(int64(srv(func(x *summary.Server) float64 { return float64(x.HistoryListMax) }))))
@@ -220,12 +228,12 @@ func costTable(s *summary.Summary) string {
 	}
 	b.WriteString("\nMedians over each strategy's uninterrupted ok runs; timeouts and errors are totals over them. ")
 	switch db {
-	case "postgres":
+	case database.Postgres:
 		b.WriteString("The longest transaction and oldest snapshot are the largest ages, read every 100 ms from `pg_stat_activity` " +
 			"(`xact_start`; a snapshot where `backend_xmin` is set), of the worker's sessions (its `application_name`). " +
 			"WAL written is the difference of `pg_current_wal_lsn()` before and after, the probe's own writes included " +
 			"(see the idle figure below); dead rows are `pg_stat_user_tables.n_dead_tup` once the worker's sessions have ended.\n")
-	case "mysql", "mariadb":
+	case database.MariaDB:
 		b.WriteString("The longest transaction is the oldest entry of `information_schema.innodb_trx` other than the probe's, " +
 			"aged from the first 100 ms reading that saw it, and no more than the time since its `trx_started`, which has whole seconds only; " +
 			"an autocommit read is one statement, timed by `information_schema.processlist.time_ms`. Redo written is the difference of " +
@@ -234,7 +242,7 @@ func costTable(s *summary.Summary) string {
 		b.WriteString("SQLite has no view of other connections' transactions; the probe's longest write is how long its `UPDATE`s waited " +
 			"for the one writer's lock. The WAL file is read every 100 ms; file growth is the database file's, before the next checkpoint.\n")
 	}
-	if srv := s.IdleServer; srv != nil && db == "postgres" && s.IdleProbe != nil {
+	if srv := s.IdleServer; srv != nil && db == database.Postgres && s.IdleProbe != nil {
 		fmt.Fprintf(&b, "\nIdle, the probe alone wrote %s of WAL in %s.\n", units.MiB(float64(srv.WALBytes)), units.Seconds(s.IdleProbe.Seconds))
 	}
 	for _, r := range s.Runs {

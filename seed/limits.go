@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"gorm.io/gorm"
+
+	"iterbench/database"
 )
 
 // MaxBatchBytes bounds the generated JSON of one seeding batch, so that the
@@ -31,19 +33,19 @@ var ErrTooLarge = errors.New("the payload is larger than the database takes in o
 // jsonb limit (255 MiB), and on MariaDB the server's max_allowed_packet
 // (one row travels in one packet), less 1 KiB for the rest of the row.
 func MaxPayload(ctx context.Context, db *gorm.DB) (int64, error) {
-	switch db.Name() {
-	case "sqlite":
+	switch database.KindOf(db) {
+	case database.SQLite:
 		return 1_000_000_000 - 1024, nil
-	case "postgres":
+	case database.Postgres:
 		return 1<<28 - 1 - 1024, nil
-	case "mysql":
+	case database.MariaDB:
 		var packet int64
 		if err := db.WithContext(ctx).Raw("SELECT @@max_allowed_packet").Scan(&packet).Error; err != nil {
 			return 0, fmt.Errorf("read max_allowed_packet: %w", err)
 		}
 		return packet - 1024, nil
 	}
-	return 0, fmt.Errorf("unsupported dialect %q", db.Name())
+	return 0, fmt.Errorf("unsupported database %q", database.KindOf(db))
 }
 
 // CheckPayload returns ErrTooLarge, with the figures, when documents of
@@ -55,7 +57,7 @@ func CheckPayload(ctx context.Context, db *gorm.DB, payload int) error {
 	}
 	if int64(payload) > limit {
 		return fmt.Errorf("%w: --payload %d bytes is more than %s takes in one value (%d bytes); give a smaller --payload",
-			ErrTooLarge, payload, db.Name(), limit)
+			ErrTooLarge, payload, database.KindOf(db), limit)
 	}
 	return nil
 }

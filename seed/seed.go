@@ -13,6 +13,7 @@ import (
 	gojson "github.com/goccy/go-json"
 	"gorm.io/gorm"
 
+	"iterbench/database"
 	"iterbench/items"
 )
 
@@ -56,15 +57,15 @@ func CreateTable(ctx context.Context, db *gorm.DB) error {
 		return err
 	}
 	var ddl string
-	switch db.Name() {
-	case "sqlite":
+	switch database.KindOf(db) {
+	case database.SQLite:
 		ddl = "CREATE TABLE " + items.Table + " (id INTEGER PRIMARY KEY, data TEXT NOT NULL, score INTEGER NOT NULL, touched_at INTEGER NOT NULL DEFAULT 0)"
-	case "postgres":
+	case database.Postgres:
 		ddl = "CREATE TABLE " + items.Table + " (id bigint PRIMARY KEY, data jsonb NOT NULL, score bigint NOT NULL, touched_at bigint NOT NULL DEFAULT 0)"
-	case "mysql":
+	case database.MariaDB:
 		ddl = "CREATE TABLE " + items.Table + " (id BIGINT PRIMARY KEY, data JSON NOT NULL, score BIGINT NOT NULL, touched_at BIGINT NOT NULL DEFAULT 0) ENGINE=InnoDB"
 	default:
-		return fmt.Errorf("create table: unsupported dialect %q", db.Name())
+		return fmt.Errorf("create table: unsupported database %q", database.KindOf(db))
 	}
 	db = db.WithContext(ctx)
 	if err := db.Exec("DROP TABLE IF EXISTS " + items.Table).Error; err != nil {
@@ -105,7 +106,7 @@ func Seed(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	}
 	method := fmt.Sprintf("prepared multi-row INSERT, %d rows per statement, one transaction", cfg.Batch)
 	var err error
-	if db.Name() == "postgres" {
+	if database.KindOf(db) == database.Postgres {
 		method = "COPY (pgx CopyFrom, binary)"
 		err = copyRows(ctx, db, cfg)
 	} else {
@@ -161,7 +162,7 @@ func insertRows(ctx context.Context, db *gorm.DB, cfg Config) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	full, err := tx.PrepareContext(ctx, insertSQL(db.Name(), cfg.Batch))
+	full, err := tx.PrepareContext(ctx, insertSQL(database.KindOf(db), cfg.Batch))
 	if err != nil {
 		return fmt.Errorf("prepare insert: %w", err)
 	}
@@ -177,7 +178,7 @@ func insertRows(ctx context.Context, db *gorm.DB, cfg Config) error {
 		}
 		stmt := full
 		if len(batch) < cfg.Batch {
-			if stmt, err = tx.PrepareContext(ctx, insertSQL(db.Name(), len(batch))); err != nil {
+			if stmt, err = tx.PrepareContext(ctx, insertSQL(database.KindOf(db), len(batch))); err != nil {
 				return fmt.Errorf("prepare insert: %w", err)
 			}
 			defer stmt.Close()
@@ -199,15 +200,15 @@ func insertRows(ctx context.Context, db *gorm.DB, cfg Config) error {
 	return nil
 }
 
-// insertSQL returns an INSERT of n rows in the dialect's placeholder style.
-func insertSQL(dialect string, n int) string {
+// insertSQL returns an INSERT of n rows in the database's placeholder style.
+func insertSQL(kind database.Kind, n int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + items.Table + " (id, data, score) VALUES ")
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		if dialect == "postgres" {
+		if kind == database.Postgres {
 			fmt.Fprintf(&b, "($%d,$%d,$%d)", 3*i+1, 3*i+2, 3*i+3)
 		} else {
 			b.WriteString("(?,?,?)")
@@ -222,16 +223,16 @@ func insertSQL(dialect string, n int) string {
 // checkpoint, so that no run shares the server with the seed's write-out.
 func Analyze(ctx context.Context, db *gorm.DB) error {
 	q := "ANALYZE " + items.Table
-	switch db.Name() {
-	case "postgres":
+	switch database.KindOf(db) {
+	case database.Postgres:
 		q = "VACUUM (ANALYZE) " + items.Table
-	case "mysql":
+	case database.MariaDB:
 		q = "ANALYZE TABLE " + items.Table
 	}
 	if err := db.WithContext(ctx).Exec(q).Error; err != nil {
 		return fmt.Errorf("analyze %s: %w", items.Table, err)
 	}
-	if db.Name() == "postgres" {
+	if database.KindOf(db) == database.Postgres {
 		// Write the seeded pages out now, so that the checkpointer does not
 		// do it during the next run (or the idle probe). It needs the
 		// pg_checkpoint role or a superuser; without, the run goes on.
@@ -247,7 +248,7 @@ func Analyze(ctx context.Context, db *gorm.DB) error {
 // undo record to purge), so Reset seeds the table afresh: no run inherits
 // the dead rows of the one before.
 func Reset(ctx context.Context, db *gorm.DB, cfg Config) error {
-	if db.Name() != "sqlite" {
+	if database.KindOf(db) != database.SQLite {
 		if _, err := Seed(ctx, db, cfg); err != nil {
 			return fmt.Errorf("reseed: %w", err)
 		}

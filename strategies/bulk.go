@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"iterbench/database"
 	"iterbench/items"
 )
 
@@ -31,40 +32,40 @@ const (
 	BulkUnnest BulkForm = "unnest"
 )
 
-// BulkForms returns the forms the dialect (a GORM dialector name) offers.
-func BulkForms(dialect string) []BulkForm {
-	if dialect == "postgres" {
+// BulkForms returns the forms a kind of database offers.
+func BulkForms(kind database.Kind) []BulkForm {
+	if kind == database.Postgres {
 		return []BulkForm{BulkValues, BulkCase, BulkUpsert, BulkUnnest}
 	}
 	return []BulkForm{BulkValues, BulkCase, BulkUpsert}
 }
 
 // DefaultBulkForm returns the form used when none is configured: the fastest
-// one measured for the dialect by BenchmarkBulkForms (20,000 rows of 1 KiB
+// one measured for the database by BenchmarkBulkForms (20,000 rows of 1 KiB
 // in batches of 1000; medians of 5 counts, docs/strategies.md "Bulk-update forms"):
 // SQLite values, PostgreSQL unnest, MariaDB upsert.
-func DefaultBulkForm(dialect string) BulkForm {
-	switch dialect {
-	case "postgres":
+func DefaultBulkForm(kind database.Kind) BulkForm {
+	switch kind {
+	case database.Postgres:
 		return BulkUnnest
-	case "mysql":
+	case database.MariaDB:
 		return BulkUpsert
 	}
 	return BulkValues
 }
 
-// ResolveBulkForm returns form, or the dialect's default when form is empty,
-// and fails when the dialect does not offer it.
-func ResolveBulkForm(dialect string, form BulkForm) (BulkForm, error) {
+// ResolveBulkForm returns form, or the database's default when form is
+// empty, and fails when the database does not offer it.
+func ResolveBulkForm(kind database.Kind, form BulkForm) (BulkForm, error) {
 	if form == "" {
-		return DefaultBulkForm(dialect), nil
+		return DefaultBulkForm(kind), nil
 	}
-	for _, f := range BulkForms(dialect) {
+	for _, f := range BulkForms(kind) {
 		if f == form {
 			return form, nil
 		}
 	}
-	return "", fmt.Errorf("bulk form %q is not available on %s", form, dialect)
+	return "", fmt.Errorf("bulk form %q is not available on %s", form, kind)
 }
 
 // BulkUpdate sets score = scores[i] on the row with id ids[i], for every i,
@@ -76,7 +77,7 @@ func BulkUpdate(ctx context.Context, db *gorm.DB, form BulkForm, ids, scores []i
 	if len(ids) == 0 {
 		return nil
 	}
-	query, args, err := bulkStatement(db.Name(), form, ids, scores)
+	query, args, err := bulkStatement(database.KindOf(db), form, ids, scores)
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func BulkUpdate(ctx context.Context, db *gorm.DB, form BulkForm, ids, scores []i
 }
 
 // bulkStatement builds the SQL text and arguments for one bulk update.
-func bulkStatement(dialect string, form BulkForm, ids, scores []int64) (string, []any, error) {
+func bulkStatement(kind database.Kind, form BulkForm, ids, scores []int64) (string, []any, error) {
 	n := len(ids)
 	var b strings.Builder
 	args := make([]any, 0, 2*n)
@@ -104,9 +105,9 @@ func bulkStatement(dialect string, form BulkForm, ids, scores []int64) (string, 
 		}
 	}
 	t := items.Table
-	pg := dialect == "postgres"
+	pg := kind == database.Postgres
 	switch {
-	case form == BulkValues && dialect == "sqlite":
+	case form == BulkValues && kind == database.SQLite:
 		b.WriteString("UPDATE " + t + " SET score = v.column2 FROM (VALUES ")
 		pairs("(?,?)", ",(?,?)")
 		b.WriteString(") AS v WHERE " + t + ".id = v.column1")
@@ -114,7 +115,7 @@ func bulkStatement(dialect string, form BulkForm, ids, scores []int64) (string, 
 		b.WriteString("UPDATE " + t + " AS t SET score = v.score FROM (VALUES ")
 		pairs("(?::bigint,?::bigint)", ",(?,?)")
 		b.WriteString(") AS v(id, score) WHERE t.id = v.id")
-	case form == BulkValues && dialect == "mysql":
+	case form == BulkValues && kind == database.MariaDB:
 		b.WriteString("UPDATE " + t + " AS t JOIN (")
 		pairs("SELECT ? AS id, ? AS score", " UNION ALL SELECT ?,?")
 		b.WriteString(") AS v ON t.id = v.id SET t.score = v.score")
@@ -137,12 +138,12 @@ func bulkStatement(dialect string, form BulkForm, ids, scores []int64) (string, 
 			args = append(args, ids[i])
 		}
 		b.WriteByte(')')
-	case form == BulkUpsert && (dialect == "sqlite" || pg):
+	case form == BulkUpsert && (kind == database.SQLite || pg):
 		// data is NOT NULL, so the (never taken) insert path needs a value.
 		b.WriteString("INSERT INTO " + t + " (id, data, score) VALUES ")
 		pairs("(?,'{}',?)", ",(?,'{}',?)")
 		b.WriteString(" ON CONFLICT (id) DO UPDATE SET score = excluded.score")
-	case form == BulkUpsert && dialect == "mysql":
+	case form == BulkUpsert && kind == database.MariaDB:
 		b.WriteString("INSERT INTO " + t + " (id, data, score) VALUES ")
 		pairs("(?,'{}',?)", ",(?,'{}',?)")
 		b.WriteString(" ON DUPLICATE KEY UPDATE score = VALUES(score)")
@@ -150,7 +151,7 @@ func bulkStatement(dialect string, form BulkForm, ids, scores []int64) (string, 
 		b.WriteString("UPDATE " + t + " AS t SET score = v.score FROM unnest(?::bigint[], ?::bigint[]) AS v(id, score) WHERE t.id = v.id")
 		args = append(args, int64Array(ids), int64Array(scores))
 	default:
-		return "", nil, fmt.Errorf("bulk form %q is not available on %s", form, dialect)
+		return "", nil, fmt.Errorf("bulk form %q is not available on %s", form, kind)
 	}
 	return b.String(), args, nil
 }

@@ -32,7 +32,7 @@ func benchBulkForms(b *testing.B, db *gorm.DB) {
 	ctx := context.Background()
 	ids := make([]int64, batch)
 	scores := make([]int64, batch)
-	for _, form := range strategies.BulkForms(db.Name()) {
+	for _, form := range strategies.BulkForms(database.KindOf(db)) {
 		b.Run(fmt.Sprintf("form=%s/batch=%d", form, batch), func(b *testing.B) {
 			// Every form starts from a freshly seeded table, without the
 			// dead rows of the form before.

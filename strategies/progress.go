@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"iterbench/database"
 	"iterbench/items"
 )
 
@@ -57,7 +58,7 @@ func loadProgress(ctx context.Context, db *gorm.DB, cfg Config, key string) (int
 // saveProgress records lastID under key, in tx.
 func saveProgress(tx *gorm.DB, key string, lastID int64) error {
 	q := "INSERT INTO " + items.ProgressTable + " (name, last_id) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET last_id = excluded.last_id"
-	if tx.Name() == "mysql" {
+	if database.KindOf(tx) == database.MariaDB {
 		q = "INSERT INTO " + items.ProgressTable + " (name, last_id) VALUES (?, ?) ON DUPLICATE KEY UPDATE last_id = VALUES(last_id)"
 	}
 	if err := tx.Exec(q, key, lastID).Error; err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"iterbench/database"
 	"iterbench/items"
 )
 
@@ -25,13 +26,13 @@ func (ServerCursor) Description() string {
 
 // Supports implements Supporter: only PostgreSQL has cursors outside
 // stored procedures.
-func (ServerCursor) Supports(dialect string) bool { return dialect == "postgres" }
+func (ServerCursor) Supports(kind database.Kind) bool { return kind == database.Postgres }
 
 // Run implements Strategy.
 func (ServerCursor) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	t := tracker{cfg: cfg}
-	if db.Name() != "postgres" {
-		return t.done(), fmt.Errorf("server-cursor is not available on %s", db.Name())
+	if kind := database.KindOf(db); kind != database.Postgres {
+		return t.done(), fmt.Errorf("server-cursor is not available on %s", kind)
 	}
 	w, err := newBatchWriter(db, cfg, &t)
 	if err != nil {

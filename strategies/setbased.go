@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"iterbench/database"
 	"iterbench/items"
 )
 
@@ -28,7 +29,7 @@ func (SetBased) Description() string {
 // Run implements Strategy.
 func (SetBased) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	t := tracker{cfg: cfg}
-	expr, err := ScoreSQL(db.Name())
+	expr, err := ScoreSQL(database.KindOf(db))
 	if err != nil {
 		return t.done(), err
 	}
@@ -60,16 +61,16 @@ func (SetBased) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error)
 	return t.done(), nil
 }
 
-// ScoreSQL returns items.Doc.Score written in the dialect's JSON functions,
+// ScoreSQL returns items.Doc.Score written in a database's JSON functions,
 // over the column data.
-func ScoreSQL(dialect string) (string, error) {
+func ScoreSQL(kind database.Kind) (string, error) {
 	var field func(path string) string
 	var tags string
-	switch dialect {
-	case "sqlite":
+	switch kind {
+	case database.SQLite:
 		field = func(path string) string { return "json_extract(data, '$." + path + "')" }
 		tags = "json_array_length(data, '$.tags')"
-	case "postgres":
+	case database.Postgres:
 		field = func(path string) string {
 			switch path {
 			case "tier":
@@ -80,11 +81,11 @@ func ScoreSQL(dialect string) (string, error) {
 			return "(data->'metrics'->>'" + path[len("metrics."):] + "')::bigint"
 		}
 		tags = "jsonb_array_length(data->'tags')"
-	case "mysql":
+	case database.MariaDB:
 		field = func(path string) string { return "CAST(JSON_VALUE(data, '$." + path + "') AS SIGNED)" }
 		tags = "JSON_LENGTH(data, '$.tags')"
 	default:
-		return "", fmt.Errorf("set-based: no JSON functions known for %s", dialect)
+		return "", fmt.Errorf("set-based: no JSON functions known for %s", kind)
 	}
 	return fmt.Sprintf("1 + 3*%s + 7*%s + 2*%s + 5*%s + 11*%s + %s + 100*%s",
 		field("metrics.views"), field("metrics.clicks"), field("metrics.likes"), field("metrics.shares"),

@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"iterbench/database"
 	"iterbench/items"
 )
 
@@ -29,7 +30,7 @@ func (SetBasedOnce) InDatabase() {}
 // Run implements Strategy.
 func (SetBasedOnce) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	t := tracker{cfg: cfg}
-	expr, err := ScoreSQL(db.Name())
+	expr, err := ScoreSQL(database.KindOf(db))
 	if err != nil {
 		return t.done(), err
 	}

@@ -73,7 +73,7 @@ func TestStrategiesSQLite(t *testing.T) {
 // refuse to run.
 func checkAll(t *testing.T, db *gorm.DB, batch int) {
 	for _, s := range strategies.All() {
-		if !strategies.Supported(s, db.Name()) {
+		if !strategies.Supported(s, database.KindOf(db)) {
 			t.Run(fmt.Sprintf("strategy=%s/unsupported", s.Name()), func(t *testing.T) {
 				if _, err := s.Run(context.Background(), db, strategies.Config{BatchSize: batch}); err == nil {
 					t.Errorf("%s ran on %s, which it says it does not support", s.Name(), db.Name())
@@ -91,7 +91,7 @@ func checkAll(t *testing.T, db *gorm.DB, batch int) {
 
 func TestBulkFormsSQLite(t *testing.T) {
 	db := openSQLite(t)
-	for _, form := range strategies.BulkForms("sqlite") {
+	for _, form := range strategies.BulkForms(database.SQLite) {
 		t.Run("form="+string(form), func(t *testing.T) {
 			checkStrategy(t, db, strategies.CursorBulk{}, 50, strategies.Config{BatchSize: 16, BulkForm: form})
 		})
@@ -113,7 +113,7 @@ func TestParse(t *testing.T) {
 	if _, err := strategies.Parse("paging,nope"); err == nil {
 		t.Error("Parse accepted an unknown name")
 	}
-	if _, err := strategies.ResolveBulkForm("sqlite", "nope"); err == nil {
+	if _, err := strategies.ResolveBulkForm(database.SQLite, "nope"); err == nil {
 		t.Error("ResolveBulkForm accepted an unknown form")
 	}
 }
@@ -139,7 +139,7 @@ func TestStrategiesServers(t *testing.T) {
 		t.Run("db="+string(kind), func(t *testing.T) {
 			db, _ := containertest.Open(t, kind)
 			checkAll(t, db, batch)
-			for _, form := range strategies.BulkForms(db.Name()) {
+			for _, form := range strategies.BulkForms(database.KindOf(db)) {
 				t.Run("form="+string(form), func(t *testing.T) {
 					checkStrategy(t, db, strategies.PagingBulk{}, 50, strategies.Config{BatchSize: 16, BulkForm: form})
 				})

@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"iterbench/database"
 	"iterbench/suggest"
 )
 
@@ -46,16 +47,15 @@ type Config struct {
 
 // Supporter is implemented by strategies that only some databases offer.
 type Supporter interface {
-	// Supports reports whether the strategy runs on the dialect (a GORM
-	// dialector name: sqlite, postgres, mysql).
-	Supports(dialect string) bool
+	// Supports reports whether the strategy runs on a kind of database.
+	Supports(kind database.Kind) bool
 }
 
-// Supported reports whether s runs on dialect: true unless s implements
-// Supporter and says no.
-func Supported(s Strategy, dialect string) bool {
+// Supported reports whether s runs on a kind of database: true unless s
+// implements Supporter and says no.
+func Supported(s Strategy, kind database.Kind) bool {
 	if sp, ok := s.(Supporter); ok {
-		return sp.Supports(dialect)
+		return sp.Supports(kind)
 	}
 	return true
 }

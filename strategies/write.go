@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"iterbench/database"
 	"iterbench/items"
 )
 
@@ -53,7 +54,7 @@ type batchWriter struct {
 }
 
 func newBatchWriter(db *gorm.DB, cfg Config, t *tracker) (*batchWriter, error) {
-	form, err := ResolveBulkForm(db.Name(), cfg.BulkForm)
+	form, err := ResolveBulkForm(database.KindOf(db), cfg.BulkForm)
 	if err != nil {
 		return nil, err
 	}

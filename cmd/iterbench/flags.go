@@ -84,7 +84,7 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	}
 	// Resolved here, once (bad input is exit 2): bench, the workers and the
 	// results take it as it is.
-	form, err := strategies.ResolveBulkForm(kind.Dialect(), strategies.BulkForm(f.bulkForm))
+	form, err := strategies.ResolveBulkForm(kind, strategies.BulkForm(f.bulkForm))
 	if err != nil {
 		return cfg, "", usageError{err}
 	}
