@@ -73,7 +73,7 @@ func TestPayloadBeyondWhatMariaDBTakes(t *testing.T) {
 	containertest.Start(t, database.MariaDB).Terminate(context.Background()) // skips without Docker or image
 	out := filepath.Join(t.TempDir(), "out")
 	code, _, stderr := runCLI(context.Background(), "run", "--db", "mariadb", "--rows", "5", "--payload", "20000000", "--out", out)
-	if code != exitUsage || !strings.Contains(stderr, "is more than mysql takes in one value") || strings.Count(stderr, "\n") != 1 {
+	if code != exitUsage || !strings.Contains(stderr, "is more than mariadb takes in one value") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("exit %d, stderr %q; want exit 2 and one line", code, stderr)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
