@@ -321,24 +321,34 @@ func checkImage(ctx context.Context, image string) error {
 		return err
 	}
 	defer cli.Close()
-	_, err = cli.ImageInspect(ctx, image)
+	pullErr, err := pullIfMissing(ctx, cli, image)
+	if err != nil {
+		return err
+	}
+	if pullErr != nil {
+		return fmt.Errorf("%w: %s is not present and could not be pulled (%v); on a machine without a registry "+
+			"build the local images with make images and set %s=iterbench/postgres and %s=iterbench/mariadb",
+			ErrNoImage, image, firstLine(pullErr.Error()), PostgresImageEnv, MariaDBImageEnv)
+	}
+	return nil
+}
+
+// pullIfMissing pulls image unless it is present. pullErr says why a
+// missing image could not be pulled; err, why Docker could not be asked.
+func pullIfMissing(ctx context.Context, api imageAPI, image string) (pullErr, err error) {
+	_, err = api.ImageInspect(ctx, image)
 	if err == nil {
-		return nil
+		return nil, nil
 	}
 	if !cerrdefs.IsNotFound(err) {
-		return fmt.Errorf("inspect image %s: %w", image, err)
+		return nil, fmt.Errorf("inspect image %s: %w", image, err)
 	}
-	pull, err := cli.ImagePull(ctx, image, client.ImagePullOptions{})
+	pull, err := api.ImagePull(ctx, image, client.ImagePullOptions{})
 	if err == nil {
 		err = pull.Wait(ctx)
 		pull.Close()
 	}
-	if err != nil {
-		return fmt.Errorf("%w: %s is not present and could not be pulled (%v); on a machine without a registry "+
-			"build the local images with make images and set %s=iterbench/postgres and %s=iterbench/mariadb",
-			ErrNoImage, image, firstLine(err.Error()), PostgresImageEnv, MariaDBImageEnv)
-	}
-	return nil
+	return err, nil
 }
 
 func firstLine(s string) string {

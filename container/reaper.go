@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 )
@@ -105,22 +104,14 @@ func decideReaper(ctx context.Context, getenv func(string) string, setenv func(s
 // reaperImageMissing returns nil when image is present or could be pulled,
 // else why it is not to be had.
 func reaperImageMissing(ctx context.Context, api imageAPI, image string) error {
-	_, err := api.ImageInspect(ctx, image)
-	if err == nil {
-		return nil
-	}
-	if !cerrdefs.IsNotFound(err) {
-		return fmt.Errorf("inspect %s: %w", image, err)
-	}
-	pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	pull, err := api.ImagePull(pctx, image, client.ImagePullOptions{})
-	if err == nil {
-		err = pull.Wait(pctx)
-		pull.Close()
-	}
+	pullErr, err := pullIfMissing(ctx, api, image)
 	if err != nil {
-		return fmt.Errorf("its image %s is not present and could not be pulled: %s", image, dockerMessage(err))
+		return err
+	}
+	if pullErr != nil {
+		return fmt.Errorf("its image %s is not present and could not be pulled: %s", image, dockerMessage(pullErr))
 	}
 	return nil
 }

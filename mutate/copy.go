@@ -9,9 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
+
+	"iterbench/outdir"
 )
 
 // tmpPrefix starts the name of the copy's folder, followed by this
@@ -39,7 +39,8 @@ func skip(rel string) bool {
 // folders without git), or with rev the files of that commit. The caller
 // removes the folder.
 func copyModule(root, rev string) (string, error) {
-	removeStale()
+	// Copies left by runs that were killed.
+	outdir.RemoveStale(os.TempDir(), tmpPrefix)
 	dst, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", tmpPrefix, os.Getpid()))
 	if err != nil {
 		return "", err
@@ -179,28 +180,4 @@ func copyFile(src, dst string) error {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
 	return out.Close()
-}
-
-// removeStale removes the copies left in the temporary folder by runs that
-// were killed (their pid no longer runs).
-func removeStale() {
-	dir := os.TempDir()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		rest, ok := strings.CutPrefix(e.Name(), tmpPrefix)
-		if !ok || !e.IsDir() {
-			continue
-		}
-		pidText, _, _ := strings.Cut(rest, "-")
-		pid, err := strconv.Atoi(pidText)
-		if err != nil || pid <= 0 || pid == os.Getpid() {
-			continue
-		}
-		if syscall.Kill(pid, 0) == syscall.ESRCH {
-			os.RemoveAll(filepath.Join(dir, e.Name()))
-		}
-	}
 }

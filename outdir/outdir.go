@@ -93,9 +93,14 @@ func Check(dir string) error {
 	case !errors.Is(err, os.ErrNotExist) && !errors.Is(err, unix.ENOTDIR):
 		return err
 	}
-	// The nearest folder that exists on the way to dir's parent: where the
-	// parent will be created, and the temporary folder beside dir.
-	probe := parent
+	return Writable(parent)
+}
+
+// Writable reports, leaving nothing behind, whether dir is, or can be
+// created as, a writable folder: the nearest folder that exists on the way
+// to it takes a probe file.
+func Writable(dir string) error {
+	probe := dir
 	for {
 		fi, err := os.Stat(probe)
 		if err == nil {
@@ -106,6 +111,9 @@ func Check(dir string) error {
 		}
 		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, unix.ENOTDIR) {
 			return err
+		}
+		if filepath.Dir(probe) == probe {
+			break
 		}
 		probe = filepath.Dir(probe)
 	}
@@ -128,14 +136,19 @@ func mounted(dir, parent string) bool {
 }
 
 // removeStale removes the temporary folders beside base that processes
-// killed before they finished (SIGKILL, the OOM killer) left behind: those
-// whose pid no longer runs.
+// killed before they finished (SIGKILL, the OOM killer) left behind.
 func removeStale(parent, base string) {
+	RemoveStale(parent, tmpPrefix+base+"-")
+}
+
+// RemoveStale removes the folders in parent named prefix, a pid, "-" and
+// anything, whose process no longer runs: temporary folders a process
+// named after itself and could not remove because it was killed.
+func RemoveStale(parent, prefix string) {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
 		return
 	}
-	prefix := tmpPrefix + base + "-"
 	for _, e := range entries {
 		rest, ok := strings.CutPrefix(e.Name(), prefix)
 		if !ok || !e.IsDir() {

@@ -60,8 +60,8 @@ func projectionSection(s *summary.Summary) string {
 		}
 		fmt.Fprintf(&b, "| %s | %s → %s | %s | %s (%s – %s) | %.2f | %s (%s – %s) |", p.Name,
 			units.MiB(p.SmallPeak.Median), units.MiB(p.Peak.Median), grows,
-			size(p.PeakMid), size(p.PeakLow), size(p.PeakHigh), p.Exponent,
-			duration(p.SecondsMid), duration(p.SecondsLow), duration(p.SecondsHigh))
+			units.Size(p.PeakMid), units.Size(p.PeakLow), units.Size(p.PeakHigh), p.Exponent,
+			units.Duration(p.SecondsMid), units.Duration(p.SecondsLow), units.Duration(p.SecondsHigh))
 		if limit > 0 {
 			fmt.Fprintf(&b, " %s |", fateWords(p.Fate(limit, Margin)))
 		}
@@ -81,25 +81,6 @@ func fateWords(f analysis.Fate) string {
 	return "uncertain"
 }
 
-// size formats bytes in MiB, or GiB from 10 GiB on.
-func size(b float64) string {
-	if b >= 10<<30 {
-		return fmt.Sprintf("%.0f GiB", b/(1<<30))
-	}
-	return units.MiB(b)
-}
-
-// duration formats seconds, in minutes or hours when long.
-func duration(s float64) string {
-	switch {
-	case s >= 2*3600:
-		return fmt.Sprintf("%.1f h", s/3600)
-	case s >= 120:
-		return fmt.Sprintf("%.0f min", s/60)
-	}
-	return units.Seconds(s)
-}
-
 // projectedKilled returns, for each strategy projected to be killed at the
 // target size under the limit, why.
 func projectedKilled(s *summary.Summary) map[string]string {
@@ -111,7 +92,7 @@ func projectedKilled(s *summary.Summary) map[string]string {
 	for _, p := range analysis.Project(s) {
 		if !p.Failed && p.Fate(limit, Margin) == analysis.Killed {
 			out[p.Name] = fmt.Sprintf("projected to need about %s at %s rows (at least %s), above the %s limit: it would be killed",
-				size(p.PeakMid), units.Thousands(int64(p.TargetRows)), size(p.PeakLow), units.MiB(limit))
+				units.Size(p.PeakMid), units.Thousands(int64(p.TargetRows)), units.Size(p.PeakLow), units.MiB(limit))
 		}
 	}
 	return out

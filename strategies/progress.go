@@ -28,17 +28,6 @@ func (ParallelKeyset) Resumable() {}
 // Resumable implements Resumable.
 func (SetBased) Resumable() {}
 
-// IsResumable reports whether the registered strategy called name can
-// resume.
-func IsResumable(name string) bool {
-	s, err := Lookup(name)
-	if err != nil {
-		return false
-	}
-	_, ok := s.(Resumable)
-	return ok
-}
-
 // loadProgress returns the last id recorded under key, or 0 when cfg does
 // not ask to resume or nothing was recorded.
 func loadProgress(ctx context.Context, db *gorm.DB, cfg Config, key string) (int64, error) {

@@ -2,7 +2,9 @@ package strategies
 
 // Roles that strategies declare, so that reports and recommendations find
 // "the set-based one" or "the bulk twin of cursor" by what a strategy says
-// of itself, never by its name: renaming a strategy changes no rule.
+// of itself, never by its name: renaming a strategy changes no rule. Results
+// record them (summary.Roles, filled by bench.RolesOf), and reports read
+// them there.
 
 // InDatabase is implemented by strategies whose calculation runs in SQL and
 // moves no row to the client: the answer only if the calculation can be
@@ -56,49 +58,3 @@ func (Keyset) PageMethod() PageMethod { return KeysetPaging }
 
 // PageMethod implements Pager.
 func (KeysetBulk) PageMethod() PageMethod { return KeysetPaging }
-
-// IsInDatabase reports whether the registered strategy called name runs in
-// the database.
-func IsInDatabase(name string) bool {
-	s, err := Lookup(name)
-	if err != nil {
-		return false
-	}
-	_, ok := s.(InDatabase)
-	return ok
-}
-
-// BulkTwinOf returns the name of the registered bulk twin of the per-row
-// strategy called perRow.
-func BulkTwinOf(perRow string) (string, bool) {
-	for _, s := range All() {
-		if b, ok := s.(BulkTwin); ok && b.BulkOf().Name() == perRow {
-			return s.Name(), true
-		}
-	}
-	return "", false
-}
-
-// PagingOf returns how the registered strategy called name pages.
-func PagingOf(name string) PageMethod {
-	s, err := Lookup(name)
-	if err != nil {
-		return NoPaging
-	}
-	if p, ok := s.(Pager); ok {
-		return p.PageMethod()
-	}
-	return NoPaging
-}
-
-// BulkPager returns the name of the registered bulk strategy that pages as
-// p: keyset-bulk for KeysetPaging.
-func BulkPager(p PageMethod) (string, bool) {
-	for _, s := range All() {
-		_, bulk := s.(BulkTwin)
-		if pg, ok := s.(Pager); ok && bulk && pg.PageMethod() == p {
-			return s.Name(), true
-		}
-	}
-	return "", false
-}

@@ -84,3 +84,23 @@ func ParseCount(s string) (int64, error) {
 	}
 	return r.Num().Int64(), nil
 }
+
+// Size formats a byte count in MiB, or in GiB from 10 GiB on: "61 GiB".
+func Size(b float64) string {
+	if b >= 10<<30 {
+		return fmt.Sprintf("%.0f GiB", b/(1<<30))
+	}
+	return MiB(b)
+}
+
+// Duration formats seconds as Seconds does, in minutes from 2 minutes on
+// and in hours from 2 hours on: "43 min", "34.1 h".
+func Duration(s float64) string {
+	switch {
+	case s >= 2*3600:
+		return fmt.Sprintf("%.1f h", s/3600)
+	case s >= 120:
+		return fmt.Sprintf("%.0f min", s/60)
+	}
+	return Seconds(s)
+}

@@ -11,6 +11,8 @@ func TestFormat(t *testing.T) {
 		{MiB(1.5 * (1 << 20)), "1.5 MiB"},
 		{Seconds(0.01234), "0.012 s"}, {Seconds(1.234), "1.23 s"}, {Seconds(12.34), "12.3 s"}, {Seconds(123.4), "123 s"},
 		{Millis(2.854), "2.85 ms"}, {Millis(13.31), "13.3 ms"}, {Millis(633.4), "633 ms"},
+		{Size(61 << 30), "61 GiB"}, {Size(1.5 * (1 << 20)), "1.5 MiB"},
+		{Duration(12.34), "12.3 s"}, {Duration(2580), "43 min"}, {Duration(34.1 * 3600), "34.1 h"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

@@ -104,8 +104,8 @@ func compareCmd(args []string, stdout io.Writer) error {
 		}
 		rel = append(rel, r)
 	}
-	if err := checkWritable(filepath.Dir(out)); err != nil {
-		return usageError{err}
+	if err := outdir.Writable(filepath.Dir(out)); err != nil {
+		return usagef("--out %s: %v", out, err)
 	}
 	if err := outdir.WriteFile(out, report.Compare(rel, ss)); err != nil {
 		return err

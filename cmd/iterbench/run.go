@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -228,8 +227,8 @@ func inputError(err error) error {
 func parseRows(list string) ([]int, error) {
 	var out []int
 	for _, part := range strings.Split(list, ",") {
-		n, err := units.ParseCount(part)
-		if err != nil || n <= 0 || n > math.MaxInt32*1024 {
+		var n countFlag
+		if err := n.Set(part); err != nil || n <= 0 {
 			return nil, usagef("--rows %q: %q is not a positive number", list, part)
 		}
 		out = append(out, int(n))
