@@ -350,6 +350,16 @@ func statBars(s *summary.Summary, best, what, ylabel string, value func(summary.
 				return nil, err
 			}
 			dots.GlyphStyle = draw.GlyphStyle{Color: color.Black, Shape: draw.CircleGlyph{}, Radius: vg.Points(1.6)}
+			if st.Name == best {
+				// On the recommended bar's black outline, each dot in a
+				// white ring, so that the repeats stay visible.
+				rings, err := plotter.NewScatter(repeats)
+				if err != nil {
+					return nil, err
+				}
+				rings.GlyphStyle = draw.GlyphStyle{Color: color.White, Shape: draw.CircleGlyph{}, Radius: vg.Points(2.8)}
+				p.Add(rings)
+			}
 			p.Add(dots)
 		}
 	}
