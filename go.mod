@@ -1,4 +1,4 @@
-module iterbench
+module github.com/iterbench/iterbench
 
 go 1.26.8
 

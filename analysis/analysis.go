@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"math"
 
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // BoundedFactor and BoundedFloor select the bounded strategies (those of the

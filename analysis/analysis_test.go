@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/summary"
 )
 
 func TestBounded(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // AppAlpha is the significance level of the probe rule, the same as the

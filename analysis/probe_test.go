@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/summary"
 )
 
 func TestFisherGreater(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // Projected is one strategy's memory and time projected to a larger table

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/summary"
 )
 
 func projRun(name string, rep int, peakMiB, secs float64) summary.Run {

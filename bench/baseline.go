@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"iterbench/rss"
-	"iterbench/units"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/rss"
+	"github.com/iterbench/iterbench/units"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // ErrLimitBelowBaseline is returned by Run when the memory limit leaves the

@@ -11,13 +11,13 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/probe"
-	"iterbench/rss"
-	"iterbench/seed"
-	"iterbench/strategies"
-	"iterbench/summary"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/probe"
+	"github.com/iterbench/iterbench/rss"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // ErrInterrupted is returned by Run when ctx was cancelled: the summary it

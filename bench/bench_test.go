@@ -12,13 +12,13 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/items"
-	"iterbench/seed"
-	"iterbench/strategies"
-	"iterbench/summary"
-	"iterbench/worker"
-	"iterbench/worker/workertest"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/worker"
+	"github.com/iterbench/iterbench/worker/workertest"
 )
 
 // TestMain builds the worker binary the tests run.

@@ -8,10 +8,10 @@ import (
 	"github.com/prometheus/procfs"
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/strategies"
-	"iterbench/summary"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // Config describes a benchmark run.

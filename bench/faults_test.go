@@ -7,10 +7,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/seed"
-	"iterbench/strategies"
-	"iterbench/summary"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // faulty names a strategy that only the worker built with the

@@ -7,11 +7,11 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/probe"
-	"iterbench/rss"
-	"iterbench/seed"
-	"iterbench/summary"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/probe"
+	"github.com/iterbench/iterbench/rss"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // Measure resets the table, runs one strategy in a worker and verifies the

@@ -7,13 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"iterbench/container"
-	"iterbench/container/containertest"
-	"iterbench/rss"
-	"iterbench/seed"
-	"iterbench/strategies"
-	"iterbench/summary"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/container"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/rss"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // calibration is the memory the calibrating worker allocates and holds.
@@ -191,7 +191,7 @@ func TestWorkerContainerCannotStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := l.Image
-	l.Image = "iterbench/worker:never-built"
+	l.Image = "github.com/iterbench/iterbench/worker:never-built"
 	run, _, err := Measure(context.Background(), db, l, cfg, "keyset-bulk", nil)
 	if err != nil {
 		t.Fatal(err)

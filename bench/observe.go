@@ -6,10 +6,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/dbcost"
-	"iterbench/probe"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/dbcost"
+	"github.com/iterbench/iterbench/probe"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // IdleSeconds is how long the idle probe runs: 1,000 operations at the

@@ -6,11 +6,11 @@ import (
 	"slices"
 	"testing"
 
-	"iterbench/container/containertest"
-	"iterbench/database"
-	"iterbench/probe"
-	"iterbench/seed"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/probe"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // BenchmarkProbeCost measures what the application probe costs the run

@@ -8,11 +8,11 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/probe"
-	"iterbench/seed"
-	"iterbench/summary"
-	"iterbench/units"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/probe"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/units"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // measureResume resets the table and runs strategy in a worker that the

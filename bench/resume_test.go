@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"iterbench/seed"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // TestKillAtResumes kills each worker once it reports half the rows and

@@ -1,8 +1,8 @@
 package bench
 
 import (
-	"iterbench/strategies"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // RolesOf returns what the registered strategy called name declares of

@@ -3,7 +3,7 @@ package bench
 import (
 	"testing"
 
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // TestFillRoles: a summary written before roles were recorded gets the

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"iterbench/container/containertest"
-	"iterbench/database"
-	"iterbench/strategies"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // TestRunServers runs every strategy in worker processes against PostgreSQL

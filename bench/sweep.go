@@ -5,8 +5,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/summary"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // Sweep runs the benchmark at each row count in sizes, in turn, and hands

@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"time"
 
-	"iterbench/rss"
-	"iterbench/units"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/rss"
+	"github.com/iterbench/iterbench/units"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // limits are what the parent enforces on a worker.

@@ -18,7 +18,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/log"
 	"github.com/testcontainers/testcontainers-go/wait"
 
-	"iterbench/database"
+	"github.com/iterbench/iterbench/database"
 )
 
 // Environment variables that name the image of each database.

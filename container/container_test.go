@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"iterbench/container"
-	"iterbench/container/containertest"
-	"iterbench/database"
+	"github.com/iterbench/iterbench/container"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/database"
 )
 
 func TestStartAndTerminate(t *testing.T) {
@@ -43,7 +43,7 @@ func TestStartAndTerminate(t *testing.T) {
 
 func TestMissingImage(t *testing.T) {
 	containertest.RequireDocker(t)
-	_, err := container.Start(context.Background(), database.Postgres, "iterbench/no-such-image:never", nil)
+	_, err := container.Start(context.Background(), database.Postgres, "github.com/iterbench/iterbench/no-such-image:never", nil)
 	if !errors.Is(err, container.ErrNoImage) {
 		t.Fatalf("err = %v, want ErrNoImage", err)
 	}

@@ -22,13 +22,13 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/log"
 
-	"iterbench/rss"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/rss"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // WorkerImage is the repository of the worker images Workers builds: one
 // tag per worker binary (the start of its SHA-256).
-const WorkerImage = "iterbench/worker"
+const WorkerImage = "github.com/iterbench/iterbench/worker"
 
 // workerPath is where the worker binary stands in its image.
 const workerPath = "/" + worker.BinaryName

@@ -14,8 +14,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // DefaultInterval is how often a Watch reads the server during a run.

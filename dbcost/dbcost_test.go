@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"iterbench/container/containertest"
-	"iterbench/database"
-	"iterbench/dbcost"
-	"iterbench/items"
-	"iterbench/seed"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/dbcost"
+	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/seed"
 )
 
 const rows = 2000

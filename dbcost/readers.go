@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"iterbench/database"
-	"iterbench/items"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // postgres reads pg_current_wal_lsn, pg_stat_activity and

@@ -17,7 +17,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/database"
+	"github.com/iterbench/iterbench/database"
 )
 
 // ErrHeld is returned by Acquire when another run holds the target.

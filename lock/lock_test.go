@@ -14,9 +14,9 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/container/containertest"
-	"iterbench/database"
-	"iterbench/lock"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/lock"
 )
 
 // checkLock takes the lock, checks that a second taker is refused with the

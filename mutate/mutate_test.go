@@ -101,48 +101,48 @@ func TestApply(t *testing.T) {
 
 // The go test -json lines of the outcomes judged.
 const (
-	buildFailed = `{"ImportPath":"iterbench/x [iterbench/x.test]","Action":"build-output","Output":"# iterbench/x\n"}
-{"ImportPath":"iterbench/x [iterbench/x.test]","Action":"build-output","Output":"x/x.go:3:2: declared and not used: err\n"}
-{"ImportPath":"iterbench/x [iterbench/x.test]","Action":"build-fail"}
-{"Action":"start","Package":"iterbench/x"}
-{"Action":"output","Package":"iterbench/x","Output":"FAIL\titerbench/x [build failed]\n"}
-{"Action":"fail","Package":"iterbench/x","Elapsed":0,"FailedBuild":"iterbench/x [iterbench/x.test]"}
+	buildFailed = `{"ImportPath":"github.com/iterbench/iterbench/x [iterbench/x.test]","Action":"build-output","Output":"# iterbench/x\n"}
+{"ImportPath":"github.com/iterbench/iterbench/x [iterbench/x.test]","Action":"build-output","Output":"x/x.go:3:2: declared and not used: err\n"}
+{"ImportPath":"github.com/iterbench/iterbench/x [iterbench/x.test]","Action":"build-fail"}
+{"Action":"start","Package":"github.com/iterbench/iterbench/x"}
+{"Action":"output","Package":"github.com/iterbench/iterbench/x","Output":"FAIL\titerbench/x [build failed]\n"}
+{"Action":"fail","Package":"github.com/iterbench/iterbench/x","Elapsed":0,"FailedBuild":"github.com/iterbench/iterbench/x [iterbench/x.test]"}
 `
-	failed = `{"Action":"start","Package":"iterbench/x"}
-{"Action":"run","Package":"iterbench/x","Test":"TestA"}
-{"Action":"output","Package":"iterbench/x","Test":"TestA","Output":"    x_test.go:9: wrong\n"}
-{"Action":"fail","Package":"iterbench/x","Test":"TestA","Elapsed":0.1}
-{"Action":"run","Package":"iterbench/x","Test":"TestB"}
-{"Action":"pass","Package":"iterbench/x","Test":"TestB","Elapsed":0.1}
-{"Action":"fail","Package":"iterbench/x","Elapsed":0.3}
+	failed = `{"Action":"start","Package":"github.com/iterbench/iterbench/x"}
+{"Action":"run","Package":"github.com/iterbench/iterbench/x","Test":"TestA"}
+{"Action":"output","Package":"github.com/iterbench/iterbench/x","Test":"TestA","Output":"    x_test.go:9: wrong\n"}
+{"Action":"fail","Package":"github.com/iterbench/iterbench/x","Test":"TestA","Elapsed":0.1}
+{"Action":"run","Package":"github.com/iterbench/iterbench/x","Test":"TestB"}
+{"Action":"pass","Package":"github.com/iterbench/iterbench/x","Test":"TestB","Elapsed":0.1}
+{"Action":"fail","Package":"github.com/iterbench/iterbench/x","Elapsed":0.3}
 `
-	passed = `{"Action":"start","Package":"iterbench/x"}
-{"Action":"run","Package":"iterbench/x","Test":"TestServers"}
-{"Action":"run","Package":"iterbench/x","Test":"TestServers/db=postgres"}
-{"Action":"output","Package":"iterbench/x","Test":"TestServers/db=postgres","Output":"    containertest.go:40: no image iterbench/postgres\n"}
-{"Action":"skip","Package":"iterbench/x","Test":"TestServers/db=postgres","Elapsed":0}
-{"Action":"run","Package":"iterbench/x","Test":"TestServers/db=sqlite"}
-{"Action":"pass","Package":"iterbench/x","Test":"TestServers/db=sqlite","Elapsed":0}
-{"Action":"pass","Package":"iterbench/x","Test":"TestServers","Elapsed":0}
-{"Action":"pass","Package":"iterbench/x","Elapsed":0.3}
+	passed = `{"Action":"start","Package":"github.com/iterbench/iterbench/x"}
+{"Action":"run","Package":"github.com/iterbench/iterbench/x","Test":"TestServers"}
+{"Action":"run","Package":"github.com/iterbench/iterbench/x","Test":"TestServers/db=postgres"}
+{"Action":"output","Package":"github.com/iterbench/iterbench/x","Test":"TestServers/db=postgres","Output":"    containertest.go:40: no image iterbench/postgres\n"}
+{"Action":"skip","Package":"github.com/iterbench/iterbench/x","Test":"TestServers/db=postgres","Elapsed":0}
+{"Action":"run","Package":"github.com/iterbench/iterbench/x","Test":"TestServers/db=sqlite"}
+{"Action":"pass","Package":"github.com/iterbench/iterbench/x","Test":"TestServers/db=sqlite","Elapsed":0}
+{"Action":"pass","Package":"github.com/iterbench/iterbench/x","Test":"TestServers","Elapsed":0}
+{"Action":"pass","Package":"github.com/iterbench/iterbench/x","Elapsed":0.3}
 `
-	allSkipped = `{"Action":"start","Package":"iterbench/x"}
-{"Action":"run","Package":"iterbench/x","Test":"TestServers"}
-{"Action":"run","Package":"iterbench/x","Test":"TestServers/db=postgres"}
-{"Action":"output","Package":"iterbench/x","Test":"TestServers/db=postgres","Output":"=== RUN   TestServers/db=postgres\n"}
-{"Action":"output","Package":"iterbench/x","Test":"TestServers/db=postgres","Output":"    containertest.go:40: no image iterbench/postgres\n"}
-{"Action":"output","Package":"iterbench/x","Test":"TestServers/db=postgres","Output":"--- SKIP: TestServers/db=postgres (0.00s)\n"}
-{"Action":"skip","Package":"iterbench/x","Test":"TestServers/db=postgres","Elapsed":0}
-{"Action":"pass","Package":"iterbench/x","Test":"TestServers","Elapsed":0}
-{"Action":"pass","Package":"iterbench/x","Elapsed":0.3}
+	allSkipped = `{"Action":"start","Package":"github.com/iterbench/iterbench/x"}
+{"Action":"run","Package":"github.com/iterbench/iterbench/x","Test":"TestServers"}
+{"Action":"run","Package":"github.com/iterbench/iterbench/x","Test":"TestServers/db=postgres"}
+{"Action":"output","Package":"github.com/iterbench/iterbench/x","Test":"TestServers/db=postgres","Output":"=== RUN   TestServers/db=postgres\n"}
+{"Action":"output","Package":"github.com/iterbench/iterbench/x","Test":"TestServers/db=postgres","Output":"    containertest.go:40: no image iterbench/postgres\n"}
+{"Action":"output","Package":"github.com/iterbench/iterbench/x","Test":"TestServers/db=postgres","Output":"--- SKIP: TestServers/db=postgres (0.00s)\n"}
+{"Action":"skip","Package":"github.com/iterbench/iterbench/x","Test":"TestServers/db=postgres","Elapsed":0}
+{"Action":"pass","Package":"github.com/iterbench/iterbench/x","Test":"TestServers","Elapsed":0}
+{"Action":"pass","Package":"github.com/iterbench/iterbench/x","Elapsed":0.3}
 `
-	noTests = `{"Action":"start","Package":"iterbench/x"}
-{"Action":"output","Package":"iterbench/x","Output":"testing: warning: no tests to run\n"}
-{"Action":"pass","Package":"iterbench/x","Elapsed":0.01}
+	noTests = `{"Action":"start","Package":"github.com/iterbench/iterbench/x"}
+{"Action":"output","Package":"github.com/iterbench/iterbench/x","Output":"testing: warning: no tests to run\n"}
+{"Action":"pass","Package":"github.com/iterbench/iterbench/x","Elapsed":0.01}
 `
-	panicked = `{"Action":"start","Package":"iterbench/x"}
-{"Action":"output","Package":"iterbench/x","Output":"panic: boom\n"}
-{"Action":"fail","Package":"iterbench/x","Elapsed":0.01}
+	panicked = `{"Action":"start","Package":"github.com/iterbench/iterbench/x"}
+{"Action":"output","Package":"github.com/iterbench/iterbench/x","Output":"panic: boom\n"}
+{"Action":"fail","Package":"github.com/iterbench/iterbench/x","Elapsed":0.01}
 `
 )
 

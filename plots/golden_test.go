@@ -9,10 +9,10 @@ import (
 
 	"gonum.org/v1/plot/cmpimg"
 
-	"iterbench/analysis"
-	"iterbench/plots"
-	"iterbench/report"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/analysis"
+	"github.com/iterbench/iterbench/plots"
+	"github.com/iterbench/iterbench/report"
+	"github.com/iterbench/iterbench/summary"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden images in testdata")

@@ -9,8 +9,8 @@ import (
 	"log"
 	"testing"
 
-	"iterbench/plots"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/plots"
+	"github.com/iterbench/iterbench/summary"
 )
 
 func fixture(t testing.TB) (*summary.Summary, []summary.SampleRow) {

@@ -10,9 +10,9 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"iterbench/analysis"
-	"iterbench/summary"
-	"iterbench/units"
+	"github.com/iterbench/iterbench/analysis"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/units"
 )
 
 // hasProbe reports whether any run of s had the application probe beside it.

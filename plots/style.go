@@ -6,7 +6,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // palette gives each strategy of the registry (strategies.All, in order,

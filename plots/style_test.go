@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"testing"
 
-	"iterbench/bench"
-	"iterbench/strategies"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/bench"
+	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // TestOneStylePerStrategy: every registered strategy has a colour and a

@@ -8,7 +8,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // SweepCharts draws a sweep, one summary per row count in increasing order:

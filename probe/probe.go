@@ -23,9 +23,9 @@ import (
 	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/items"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // Defaults of Config.

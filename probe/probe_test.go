@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"iterbench/container/containertest"
-	"iterbench/database"
-	"iterbench/items"
-	"iterbench/probe"
-	"iterbench/seed"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/probe"
+	"github.com/iterbench/iterbench/seed"
 )
 
 const rows = 300

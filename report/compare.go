@@ -11,8 +11,8 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
-	"iterbench/summary"
-	"iterbench/units"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/units"
 )
 
 // CompareFile is the name of the cross-database comparison.

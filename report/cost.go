@@ -5,10 +5,10 @@ import (
 	"math"
 	"strings"
 
-	"iterbench/analysis"
-	"iterbench/database"
-	"iterbench/summary"
-	"iterbench/units"
+	"github.com/iterbench/iterbench/analysis"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/units"
 )
 
 // The cost rules' constants.

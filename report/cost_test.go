@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"iterbench/analysis"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/analysis"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // costRun is an ok run with what the probe and the server watch saw.

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"iterbench/analysis"
-	"iterbench/summary"
-	"iterbench/units"
+	"github.com/iterbench/iterbench/analysis"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/units"
 )
 
 // projectionSection renders "Projection to N rows": each strategy's peak

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // TestProjectionInReport: with --target-rows and a limit, a strategy whose

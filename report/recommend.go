@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"iterbench/analysis"
-	"iterbench/summary"
-	"iterbench/units"
+	"github.com/iterbench/iterbench/analysis"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/units"
 )
 
 // Margin is the share of the memory limit a recommended strategy must leave

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"iterbench/bench"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/bench"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // fakeRun builds an ok run.

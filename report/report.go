@@ -14,11 +14,11 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
-	"iterbench/analysis"
-	"iterbench/outdir"
-	"iterbench/plots"
-	"iterbench/summary"
-	"iterbench/units"
+	"github.com/iterbench/iterbench/analysis"
+	"github.com/iterbench/iterbench/outdir"
+	"github.com/iterbench/iterbench/plots"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/units"
 )
 
 // File is the name of the Markdown report.

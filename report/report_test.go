@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"iterbench/plots"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/plots"
+	"github.com/iterbench/iterbench/summary"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

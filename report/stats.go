@@ -6,8 +6,8 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
-	"iterbench/summary"
-	"iterbench/units"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/units"
 )
 
 // durations returns the durations of a strategy's uninterrupted ok runs.

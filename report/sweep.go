@@ -10,10 +10,10 @@ import (
 	"strconv"
 	"strings"
 
-	"iterbench/outdir"
-	"iterbench/plots"
-	"iterbench/summary"
-	"iterbench/units"
+	"github.com/iterbench/iterbench/outdir"
+	"github.com/iterbench/iterbench/plots"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/units"
 )
 
 // SweepDir is the subfolder of a sweep folder that holds one row count.

@@ -7,7 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/database"
+	"github.com/iterbench/iterbench/database"
 )
 
 // MaxBatchBytes bounds the generated JSON of one seeding batch, so that the

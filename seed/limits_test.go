@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"iterbench/database"
+	"github.com/iterbench/iterbench/database"
 )
 
 // TestBatchesBoundedByBytes: whatever the payload, a seeding batch holds at

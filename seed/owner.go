@@ -9,7 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/items"
+	"github.com/iterbench/iterbench/items"
 )
 
 // OwnerTable marks the tables iterbench created: a row naming the table,

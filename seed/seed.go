@@ -13,8 +13,8 @@ import (
 	gojson "github.com/goccy/go-json"
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/items"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
 )
 
 // Config says what to seed.

@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"iterbench/database"
-	"iterbench/items"
-	"iterbench/seed"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/seed"
 )
 
 func TestSeedResetVerify(t *testing.T) {

@@ -7,10 +7,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/container/containertest"
-	"iterbench/database"
-	"iterbench/seed"
-	"iterbench/strategies"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/strategies"
 )
 
 // BenchmarkBulkForms writes every row's score of a 20,000-row table in

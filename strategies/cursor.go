@@ -6,7 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/items"
+	"github.com/iterbench/iterbench/items"
 )
 
 // Cursor streams the table through one open query (GORM's Rows and

@@ -5,7 +5,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/items"
+	"github.com/iterbench/iterbench/items"
 )
 
 // CursorBulk streams the table like Cursor but collects BatchSize rows and

@@ -10,7 +10,7 @@ import (
 	gojson "github.com/goccy/go-json"
 	"gorm.io/gorm"
 
-	"iterbench/items"
+	"github.com/iterbench/iterbench/items"
 )
 
 // FaultsTag is the build tag that registers the faulty strategies.

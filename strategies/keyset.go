@@ -6,7 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/items"
+	"github.com/iterbench/iterbench/items"
 )
 
 // Keyset reads the table page by page with the seek method, WHERE id > last

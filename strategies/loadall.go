@@ -6,7 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/items"
+	"github.com/iterbench/iterbench/items"
 )
 
 // LoadAll reads the whole table into memory with one query, then saves each

@@ -6,7 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/items"
+	"github.com/iterbench/iterbench/items"
 )
 
 // Paging reads the table the way Django's Paginator does: COUNT(*) first,

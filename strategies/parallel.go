@@ -7,7 +7,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 
-	"iterbench/items"
+	"github.com/iterbench/iterbench/items"
 )
 
 // ParallelKeyset splits the id range into Workers disjoint ranges and runs

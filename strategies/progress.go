@@ -7,8 +7,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/items"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
 )
 
 // Resumable is implemented by strategies that record how far they got in

@@ -6,8 +6,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/items"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
 )
 
 // ServerCursor (PostgreSQL) declares a cursor in a transaction and fetches

@@ -6,8 +6,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/items"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
 )
 
 // SetBased lets the database compute the score from the JSON itself:

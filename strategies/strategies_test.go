@@ -8,10 +8,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/container/containertest"
-	"iterbench/database"
-	"iterbench/seed"
-	"iterbench/strategies"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/strategies"
 )
 
 func openSQLite(t testing.TB) *gorm.DB {

@@ -11,8 +11,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/suggest"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/suggest"
 )
 
 // Strategy is one way of recomputing the score of every row.

@@ -6,8 +6,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/items"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
 )
 
 // saveRow recomputes one row's score and writes it with its own UPDATE

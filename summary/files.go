@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"iterbench/outdir"
+	"github.com/iterbench/iterbench/outdir"
 )
 
 // The files a results folder holds.

@@ -19,7 +19,7 @@ const (
 	// BinaryEnv, if set, names the worker executable to use.
 	BinaryEnv = "ITERBENCH_WORKER_BIN"
 	// Package is the worker's main package.
-	Package = "iterbench/cmd/iterbench-worker"
+	Package = "github.com/iterbench/iterbench/cmd/iterbench-worker"
 )
 
 // BuildArgs are the `go build` arguments of the worker binary: statically

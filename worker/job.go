@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"iterbench/database"
-	"iterbench/strategies"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/strategies"
 )
 
 // DSNEnv carries the DSN to a worker started as a local process, so that it

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"iterbench/database"
+	"github.com/iterbench/iterbench/database"
 )
 
 func TestJobArgsRoundTrip(t *testing.T) {

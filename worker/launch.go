@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"iterbench/rss"
+	"github.com/iterbench/iterbench/rss"
 )
 
 // Launcher starts worker processes. Local starts them as child processes;

@@ -14,15 +14,15 @@ func TestLeanImports(t *testing.T) {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	deps := strings.Fields(string(out))
-	for _, must := range []string{"gorm.io/gorm", "iterbench/strategies", "iterbench/database"} {
+	for _, must := range []string{"gorm.io/gorm", "github.com/iterbench/iterbench/strategies", "github.com/iterbench/iterbench/database"} {
 		if !contains(deps, must) {
 			t.Errorf("the worker does not link %s; is the dependency list read right?", must)
 		}
 	}
 	forbidden := []string{
 		"github.com/testcontainers/", "github.com/moby/", "github.com/docker/", "gonum.org/",
-		"github.com/schollz/progressbar", "iterbench/bench", "iterbench/container", "iterbench/plots",
-		"iterbench/report", "iterbench/summary", "iterbench/seed",
+		"github.com/schollz/progressbar", "github.com/iterbench/iterbench/bench", "github.com/iterbench/iterbench/container", "github.com/iterbench/iterbench/plots",
+		"github.com/iterbench/iterbench/report", "github.com/iterbench/iterbench/summary", "github.com/iterbench/iterbench/seed",
 	}
 	for _, d := range deps {
 		for _, f := range forbidden {

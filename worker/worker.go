@@ -13,10 +13,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/database"
-	"iterbench/items"
-	"iterbench/rss"
-	"iterbench/strategies"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/rss"
+	"github.com/iterbench/iterbench/strategies"
 )
 
 // Message is one line a worker writes to its stdout.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/worker"
 )
 
 func main() {

@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 
-	"iterbench/units"
+	"github.com/iterbench/iterbench/units"
 )
 
 func positive(vals map[string]int) error {

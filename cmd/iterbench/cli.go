@@ -11,9 +11,9 @@ import (
 
 	"golang.org/x/term"
 
-	"iterbench/bench"
-	"iterbench/container"
-	"iterbench/suggest"
+	"github.com/iterbench/iterbench/bench"
+	"github.com/iterbench/iterbench/container"
+	"github.com/iterbench/iterbench/suggest"
 )
 
 // Exit codes.

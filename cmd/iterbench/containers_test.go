@@ -14,10 +14,10 @@ import (
 
 	"github.com/testcontainers/testcontainers-go/log"
 
-	"iterbench/container"
-	"iterbench/container/containertest"
-	"iterbench/database"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/container"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/summary"
 )
 
 func TestRunInContainers(t *testing.T) {
@@ -87,7 +87,7 @@ func TestRunInContainers(t *testing.T) {
 func TestMissingImage(t *testing.T) {
 	containertest.RequireDocker(t)
 	out := filepath.Join(t.TempDir(), "out")
-	code, _, stderr := runCLI(context.Background(), "run", "--db", "postgres", "--image", "iterbench/never-built:0", "--out", out)
+	code, _, stderr := runCLI(context.Background(), "run", "--db", "postgres", "--image", "github.com/iterbench/iterbench/never-built:0", "--out", out)
 	if code != exitUsage || !strings.Contains(stderr, "make images") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("exit %d, stderr %q; want exit 2 and one line naming make images", code, stderr)
 	}

@@ -23,9 +23,9 @@ import (
 	"testing"
 	"time"
 
-	"iterbench/container"
-	"iterbench/strategies"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/container"
+	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // moduleRoot is the module's root, seen from this package's folder.
@@ -687,7 +687,7 @@ func TestDocWorkerBuild(t *testing.T) {
 	if !slices.Equal(args, worker.BuildArgs) {
 		t.Errorf("the Makefile's WORKER_BUILD is %q, worker.BuildArgs %q", args, worker.BuildArgs)
 	}
-	pkg := "./" + strings.TrimPrefix(worker.Package, "iterbench/")
+	pkg := "./" + strings.TrimPrefix(worker.Package, "github.com/iterbench/iterbench/")
 	out := "-o bin/" + worker.BinaryName + " "
 	built := false
 	for _, l := range strings.Split(mk, "\n") {

@@ -7,13 +7,13 @@ import (
 
 	"github.com/dustin/go-humanize"
 
-	"iterbench/bench"
-	"iterbench/items"
-	"iterbench/outdir"
-	"iterbench/probe"
-	"iterbench/seed"
-	"iterbench/strategies"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/bench"
+	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/outdir"
+	"github.com/iterbench/iterbench/probe"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // benchFlags are the flags shared by run and sweep.

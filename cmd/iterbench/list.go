@@ -9,9 +9,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"iterbench/container"
-	"iterbench/database"
-	"iterbench/strategies"
+	"github.com/iterbench/iterbench/container"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/strategies"
 )
 
 func listCmd(args []string, stdout io.Writer) error {

@@ -15,9 +15,9 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 
-	"iterbench/container"
-	"iterbench/container/containertest"
-	"iterbench/database"
+	"github.com/iterbench/iterbench/container"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/database"
 )
 
 // parentEnv makes the test binary play a parent that is then killed.

@@ -7,10 +7,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"iterbench/bench"
-	"iterbench/outdir"
-	"iterbench/report"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/bench"
+	"github.com/iterbench/iterbench/outdir"
+	"github.com/iterbench/iterbench/report"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // plotArgs parses plot's command line: one results or sweep folder.

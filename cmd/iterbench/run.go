@@ -13,15 +13,15 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/analysis"
-	"iterbench/bench"
-	"iterbench/database"
-	"iterbench/outdir"
-	"iterbench/report"
-	"iterbench/seed"
-	"iterbench/summary"
-	"iterbench/units"
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/analysis"
+	"github.com/iterbench/iterbench/bench"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/outdir"
+	"github.com/iterbench/iterbench/report"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/units"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // newRunFlags returns run's flag set, with where its values go: the

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"iterbench/strategies"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/summary"
 )
 
 func TestRunEndToEnd(t *testing.T) {

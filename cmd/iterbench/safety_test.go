@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"iterbench/database"
-	"iterbench/summary"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/summary"
 )
 
 // TestStrangersTableIsLeftAlone: --dsn on a database that holds a table of

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"iterbench/container/containertest"
-	"iterbench/database"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/database"
 )
 
 // TestPasswordNeverWritten runs against a server with a known password given

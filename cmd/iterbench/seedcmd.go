@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 
-	"iterbench/database"
-	"iterbench/items"
-	"iterbench/seed"
-	"iterbench/units"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/units"
 )
 
 // newSeedFlags returns seed's flag set, with where its values go: the

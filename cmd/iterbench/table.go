@@ -6,9 +6,9 @@ import (
 	"math"
 	"text/tabwriter"
 
-	"iterbench/report"
-	"iterbench/summary"
-	"iterbench/units"
+	"github.com/iterbench/iterbench/report"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/units"
 )
 
 // printTable prints a short table of the results.

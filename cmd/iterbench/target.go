@@ -15,11 +15,11 @@ import (
 	"golang.org/x/sys/unix"
 	"gorm.io/gorm"
 
-	"iterbench/container"
-	"iterbench/database"
-	"iterbench/lock"
-	"iterbench/seed"
-	"iterbench/units"
+	"github.com/iterbench/iterbench/container"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/lock"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/units"
 )
 
 // target is the database a command works on.

@@ -11,8 +11,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"iterbench/container"
-	"iterbench/database"
+	"github.com/iterbench/iterbench/container"
+	"github.com/iterbench/iterbench/database"
 )
 
 // RequireEnv is the environment variable that turns a missing Docker from

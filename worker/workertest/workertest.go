@@ -9,7 +9,7 @@ import (
 	"os"
 	"testing"
 
-	"iterbench/worker"
+	"github.com/iterbench/iterbench/worker"
 )
 
 // Main builds the worker into a temporary folder, points
