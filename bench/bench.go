@@ -12,6 +12,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/job"
 	"github.com/iterbench/iterbench/probe"
 	"github.com/iterbench/iterbench/rss"
 	"github.com/iterbench/iterbench/seed"
@@ -36,6 +38,15 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 	if p == nil {
 		p = NoProgress{}
 	}
+	if cfg.Job == nil {
+		var err error
+		if cfg.Job, err = job.Of(items.Job); err != nil {
+			return nil, nil, err
+		}
+	}
+	if cfg.Table != nil && cfg.ProbeRate > 0 {
+		return nil, nil, fmt.Errorf("the application probe runs on iterbench's own table only; set no probe rate for job %s", cfg.Job.Name)
+	}
 	// The bulk form: as the caller resolved it (the CLI does), else the
 	// database's default, once here, so that the workers and the results
 	// get the same one.
@@ -58,16 +69,18 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 	s.BaselinePeakRSSBytes, s.BaselineKernelMaxRSSBytes = base.RSS, max(base.HWM, base.RSS)
 	s.BaselineAnonPeakBytes, s.BaselineFilePeakBytes, s.BaselineCgroupPeakBytes = base.Anon, base.File, base.Cgroup
 
-	p.Start("seed", int64(cfg.Rows))
-	st, err := seed.Seed(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed, Progress: p.Set})
-	p.Finish()
-	if err != nil {
-		if ctx.Err() != nil {
-			return s, nil, ErrInterrupted
+	if cfg.Table == nil {
+		p.Start("seed", int64(cfg.Rows))
+		st, err := seed.Seed(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed, Progress: p.Set})
+		p.Finish()
+		if err != nil {
+			if ctx.Err() != nil {
+				return s, nil, ErrInterrupted
+			}
+			return nil, nil, fmt.Errorf("seed: %w", err)
 		}
-		return nil, nil, fmt.Errorf("seed: %w", err)
+		s.SeedSeconds, s.Config.SeedMethod = st.Duration.Seconds(), st.Method
 	}
-	s.SeedSeconds, s.Config.SeedMethod = st.Duration.Seconds(), st.Method
 
 	var pb *probe.Probe
 	if cfg.ProbeRate > 0 {
@@ -94,7 +107,7 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 
 	var runnable []strategies.Strategy
 	for _, st := range cfg.Strategies {
-		if strategies.Supported(st, cfg.Kind) {
+		if strategies.Supported(st, cfg.Kind, cfg.Job) {
 			runnable = append(runnable, st)
 		} else {
 			s.Unsupported = append(s.Unsupported, st.Name())

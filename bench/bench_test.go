@@ -205,7 +205,7 @@ func BenchmarkStrategies(b *testing.B) {
 	}
 	l := testLauncher(b)
 	for _, s := range strategies.All() {
-		if !strategies.Supported(s, database.KindOf(db)) {
+		if !strategies.Supported(s, database.KindOf(db), nil) {
 			continue
 		}
 		b.Run(fmt.Sprintf("strategy=%s/rows=%d", s.Name(), rows), func(b *testing.B) {

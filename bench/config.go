@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/job"
 	"github.com/iterbench/iterbench/strategies"
 	"github.com/iterbench/iterbench/summary"
 	"github.com/iterbench/iterbench/worker"
@@ -16,7 +17,14 @@ import (
 
 // Config describes a benchmark run.
 type Config struct {
-	Kind database.Kind
+	// Job is the backfill the strategies run; nil: iterbench's own
+	// (items.Job).
+	Job *job.Job
+	// Table, if set, is the table runs measure on, set up by the caller
+	// (a copy of a user's table, see package source); Rows must be its
+	// size. Nil: iterbench's own table, seeded with Rows generated rows.
+	Table Table
+	Kind  database.Kind
 	// DSN is what workers connect to; it is never written out with its password.
 	DSN        string
 	Rows       int
@@ -69,7 +77,7 @@ const (
 
 // job is what the worker of strategy (empty: the baseline) does under cfg.
 func (cfg Config) job(strategy string, touch uint64) worker.Job {
-	j := worker.Job{Kind: cfg.Kind, DSN: cfg.DSN, Strategy: strategy, Batch: cfg.Batch, BulkForm: cfg.BulkForm,
+	j := worker.Job{Kind: cfg.Kind, DSN: cfg.DSN, Strategy: strategy, Table: cfg.table().Name(), Job: cfg.jobName(), Batch: cfg.Batch, BulkForm: cfg.BulkForm,
 		Workers: cfg.Workers, GoMemLimit: cfg.GoMemLimit, Touch: touch}
 	if strategy == "" {
 		j.Hold = baselineHold(cfg.Interval)
@@ -130,4 +138,13 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 		}
 	}
 	return c
+}
+
+// jobName is the name of cfg's job, empty for iterbench's own (the worker
+// binary's first).
+func (cfg Config) jobName() string {
+	if cfg.Job == nil {
+		return ""
+	}
+	return cfg.Job.Name
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/iterbench/iterbench/probe"
 	"github.com/iterbench/iterbench/rss"
-	"github.com/iterbench/iterbench/seed"
 	"github.com/iterbench/iterbench/summary"
 	"github.com/iterbench/iterbench/worker"
 )
@@ -45,7 +44,7 @@ func measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 
 // reset returns the table to its seeded state.
 func reset(ctx context.Context, db *gorm.DB, cfg Config) error {
-	return seed.Reset(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed})
+	return cfg.table().Reset(ctx, db)
 }
 
 // record fills run from the worker's outcome and verifies the table.
@@ -77,7 +76,7 @@ func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out o
 	if ctx.Err() != nil {
 		return run
 	}
-	v, err := seed.Verify(ctx, db, seed.Config{Seed: cfg.DataSeed, Payload: cfg.Payload})
+	v, err := cfg.table().Verify(ctx, db)
 	if err != nil {
 		run.Status, run.Error = summary.StatusError, errors.Join(out.Err, err).Error()
 		return run
@@ -89,7 +88,7 @@ func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out o
 	}
 	if run.Status == summary.StatusOK && (v.Wrong != 0 || v.Rows != int64(cfg.Rows)) {
 		run.Status = summary.StatusError
-		run.Error = fmt.Sprintf("verification: %d of %d rows wrong (first id %d), %d expected", v.Wrong, v.Rows, v.FirstWrongID, cfg.Rows)
+		run.Error = fmt.Sprintf("verification: %d of %d rows wrong (first key %s), %d expected", v.Wrong, v.Rows, v.FirstWrong, cfg.Rows)
 		if v.AlteredData > 0 {
 			run.Error += fmt.Sprintf("; %d rows' documents were altered", v.AlteredData)
 		}

@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/probe"
-	"github.com/iterbench/iterbench/seed"
 	"github.com/iterbench/iterbench/summary"
 	"github.com/iterbench/iterbench/units"
 	"github.com/iterbench/iterbench/worker"
@@ -42,7 +41,7 @@ func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Conf
 	out := first
 	if first.KilledOnPurpose && ctx.Err() == nil {
 		var err error
-		if res.DoneAtKill, err = seed.Written(ctx, db); err != nil {
+		if res.DoneAtKill, err = cfg.table().Written(ctx, db); err != nil {
 			run.Status, run.Error = statusOf(ctx), err.Error()
 			run.Probe, _, run.Server = obs.stop(ctx)
 			return run, nil

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/iterbench/iterbench/seed"
@@ -42,11 +43,11 @@ func TestKillAtResumes(t *testing.T) {
 			if res.Resumed != c.resumable || (len(res.ResumedFrom) > 0) != c.resumable {
 				t.Errorf("resumed %v from %v, want resumed %v", res.Resumed, res.ResumedFrom, c.resumable)
 			}
-			// keyset-bulk and set-based record one key, the last id of the
+			// keyset-bulk and set-based record one key, the last key of the
 			// last batch committed: with ids 1..N, the rows the table held
 			// done at the kill (counted by the parent, not reported).
-			if last, ok := res.ResumedFrom[c.strategy]; ok && last != res.DoneAtKill {
-				t.Errorf("resumed from id %d, but %d rows were done at the kill", last, res.DoneAtKill)
+			if last, ok := res.ResumedFrom["items/"+c.strategy]; ok && string(last) != fmt.Sprintf("[%d]", res.DoneAtKill) {
+				t.Errorf("resumed from key %s, but %d rows were done at the kill", last, res.DoneAtKill)
 			}
 			if c.resumable && res.RowsRedone > int64(cfg.Batch) {
 				t.Errorf("redid %d rows, more than one batch (%d)", res.RowsRedone, cfg.Batch)

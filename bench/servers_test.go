@@ -31,7 +31,7 @@ func TestRunServers(t *testing.T) {
 			}
 			supported := 0
 			for _, st := range strategies.All() {
-				if strategies.Supported(st, kind) {
+				if strategies.Supported(st, kind, nil) {
 					supported++
 				}
 			}

@@ -38,8 +38,8 @@ type outcome struct {
 	// Progress is the last number of rows the worker reported done.
 	Progress int64
 	// ResumedFrom is the progress a worker started with Job.Resume found
-	// recorded (the last id under each key); nil when it reported none.
-	ResumedFrom map[string]int64
+	// recorded (the last key under each name); nil when it reported none.
+	ResumedFrom map[string]json.RawMessage
 	Samples     []rss.Sample
 	Wall        time.Duration
 	Exit        worker.Exit

@@ -1,6 +1,7 @@
-// Package items defines the table every strategy iterates over: its row type,
-// the JSON document each row carries, how rows are generated deterministically,
-// and the calculation whose result every strategy writes back.
+// Package items defines iterbench's own table, the CLI's job: its row type,
+// the JSON document each row carries, how rows are generated
+// deterministically, and the calculation whose result every strategy writes
+// back. Job declares it as any user declares theirs (iterbench.Job).
 package items
 
 import (
@@ -9,17 +10,56 @@ import (
 	"strconv"
 
 	gojson "github.com/goccy/go-json"
+
+	"github.com/iterbench/iterbench/job"
 )
+
+// JobName is the name of iterbench's own job.
+const JobName = "items"
+
+// Job is iterbench's own backfill, declared as a user declares theirs: read
+// each row's document, compute its score, write the score back; in SQL
+// on each database for the in-database strategies.
+var Job = job.Def[Item]{
+	Name:  JobName,
+	Table: Table,
+	Key:   []string{"id"},
+	Read:  []string{"id", "data"},
+	Write: []string{"score"},
+	Compute: func(it *Item) error {
+		s, err := Score(it.Data)
+		it.Score = s
+		return err
+	},
+	SQL: map[string]string{
+		"sqlite": "score = " + scoreSQL(func(path string) string { return "json_extract(data, '$." + path + "')" },
+			"json_array_length(data, '$.tags')"),
+		"postgres": "score = " + scoreSQL(func(path string) string {
+			switch path {
+			case "tier":
+				return "(data->>'tier')::bigint"
+			case "user.age":
+				return "(data->'user'->>'age')::bigint"
+			}
+			return "(data->'metrics'->>'" + path[len("metrics."):] + "')::bigint"
+		}, "jsonb_array_length(data->'tags')"),
+		"mariadb": "score = " + scoreSQL(func(path string) string { return "CAST(JSON_VALUE(data, '$." + path + "') AS SIGNED)" },
+			"JSON_LENGTH(data, '$.tags')"),
+	},
+}
+
+// scoreSQL returns Doc.Score written in SQL, given how the database reads a
+// field of the document at a path and the length of its tags.
+func scoreSQL(field func(path string) string, tags string) string {
+	return fmt.Sprintf("1 + 3*%s + 7*%s + 2*%s + 5*%s + 11*%s + %s + 100*%s",
+		field("metrics.views"), field("metrics.clicks"), field("metrics.likes"), field("metrics.shares"),
+		tags, field("user.age"), field("tier"))
+}
 
 // Table is the name of the table iterbench creates, fills and updates. It is
 // prefixed so that pointing iterbench at an existing server (--dsn) never
 // touches a table of the user's own.
 const Table = "iterbench_items"
-
-// ProgressTable holds the progress of resumable strategies: one row per
-// strategy (or per range of one), the last id written, recorded in the same
-// transaction as the rows.
-const ProgressTable = "iterbench_progress"
 
 // TouchedColumn is the column the application probe updates: no strategy
 // writes it and verification does not read it.

@@ -25,38 +25,59 @@ var ErrNotOurs = errors.New("table " + items.Table + " exists but iterbench did 
 // CheckOwner returns ErrNotOurs when items.Table exists without iterbench's
 // mark, and nil when it is iterbench's or does not exist.
 func CheckOwner(ctx context.Context, db *gorm.DB) error {
+	ours, err := Owned(ctx, db, items.Table)
+	if err == nil && !ours {
+		return ErrNotOurs
+	}
+	return err
+}
+
+// Owned reports whether table is iterbench's to drop and write: it does
+// not exist, or it exists with iterbench's mark in OwnerTable.
+func Owned(ctx context.Context, db *gorm.DB, table string) (bool, error) {
 	db = db.WithContext(ctx)
 	m := db.Migrator()
-	if !m.HasTable(items.Table) {
-		return nil
+	if !m.HasTable(table) {
+		return true, nil
 	}
 	if !m.HasTable(OwnerTable) {
-		return ErrNotOurs
+		return false, nil
 	}
 	var n int64
-	if err := db.Table(OwnerTable).Where("table_name = ?", items.Table).Count(&n).Error; err != nil {
-		return fmt.Errorf("read %s: %w", OwnerTable, err)
+	if err := db.Table(OwnerTable).Where("table_name = ?", table).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("read %s: %w", OwnerTable, err)
 	}
-	if n == 0 {
-		return ErrNotOurs
+	return n > 0, nil
+}
+
+// markOwned records that iterbench created items.Table.
+func markOwned(ctx context.Context, db *gorm.DB) error { return MarkOwned(ctx, db, items.Table) }
+
+// Disown removes table's mark, once iterbench has dropped it.
+func Disown(ctx context.Context, db *gorm.DB, table string) error {
+	if !db.WithContext(ctx).Migrator().HasTable(OwnerTable) {
+		return nil
+	}
+	if err := db.WithContext(ctx).Exec("DELETE FROM "+OwnerTable+" WHERE table_name = ?", table).Error; err != nil {
+		return fmt.Errorf("write %s: %w", OwnerTable, err)
 	}
 	return nil
 }
 
-// markOwned records that iterbench created items.Table.
-func markOwned(ctx context.Context, db *gorm.DB) error {
+// MarkOwned records that iterbench created table.
+func MarkOwned(ctx context.Context, db *gorm.DB, table string) error {
 	db = db.WithContext(ctx)
 	ddl := "CREATE TABLE IF NOT EXISTS " + OwnerTable + " (table_name VARCHAR(64) PRIMARY KEY, created_by VARCHAR(255) NOT NULL, created_at VARCHAR(64) NOT NULL)"
 	if err := db.Exec(ddl).Error; err != nil {
 		return fmt.Errorf("create %s: %w", OwnerTable, err)
 	}
-	if err := db.Exec("DELETE FROM "+OwnerTable+" WHERE table_name = ?", items.Table).Error; err != nil {
+	if err := db.Exec("DELETE FROM "+OwnerTable+" WHERE table_name = ?", table).Error; err != nil {
 		return fmt.Errorf("write %s: %w", OwnerTable, err)
 	}
 	host, _ := os.Hostname()
 	by := fmt.Sprintf("iterbench on %s, pid %d", host, os.Getpid())
 	if err := db.Exec("INSERT INTO "+OwnerTable+" (table_name, created_by, created_at) VALUES (?, ?, ?)",
-		items.Table, by, time.Now().UTC().Format(time.RFC3339)).Error; err != nil {
+		table, by, time.Now().UTC().Format(time.RFC3339)).Error; err != nil {
 		return fmt.Errorf("write %s: %w", OwnerTable, err)
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/iterbench/iterbench/database"
 	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/strategies"
 )
 
 // Config says what to seed.
@@ -77,18 +78,20 @@ func CreateTable(ctx context.Context, db *gorm.DB) error {
 	if err := db.Exec(ddl).Error; err != nil {
 		return fmt.Errorf("create table %s: %w", items.Table, err)
 	}
-	return clearProgress(ctx, db)
+	return ClearProgress(ctx, db)
 }
 
-// clearProgress creates items.ProgressTable if needed and empties it: no
-// run resumes from another's progress.
-func clearProgress(ctx context.Context, db *gorm.DB) error {
+// ClearProgress makes strategies.ProgressTable afresh, empty: no run
+// resumes from another's progress.
+func ClearProgress(ctx context.Context, db *gorm.DB) error {
 	db = db.WithContext(ctx)
-	if err := db.Exec("CREATE TABLE IF NOT EXISTS " + items.ProgressTable + " (name VARCHAR(100) PRIMARY KEY, last_id BIGINT NOT NULL)").Error; err != nil {
-		return fmt.Errorf("create %s: %w", items.ProgressTable, err)
+	// Dropped and made again rather than emptied: a table left by an
+	// earlier version of iterbench may have another shape.
+	if err := db.Exec("DROP TABLE IF EXISTS " + strategies.ProgressTable).Error; err != nil {
+		return fmt.Errorf("drop %s: %w", strategies.ProgressTable, err)
 	}
-	if err := db.Exec("DELETE FROM " + items.ProgressTable).Error; err != nil {
-		return fmt.Errorf("empty %s: %w", items.ProgressTable, err)
+	if err := db.Exec(strategies.ProgressDDL).Error; err != nil {
+		return fmt.Errorf("create %s: %w", strategies.ProgressTable, err)
 	}
 	return nil
 }
@@ -221,16 +224,19 @@ func insertSQL(kind database.Kind, n int) string {
 // it also vacuums it, so that every run finds the visibility map and hint
 // bits set rather than setting them on its first read, and takes a
 // checkpoint, so that no run shares the server with the seed's write-out.
-func Analyze(ctx context.Context, db *gorm.DB) error {
-	q := "ANALYZE " + items.Table
+func Analyze(ctx context.Context, db *gorm.DB) error { return AnalyzeTable(ctx, db, items.Table) }
+
+// AnalyzeTable is Analyze for any table.
+func AnalyzeTable(ctx context.Context, db *gorm.DB, table string) error {
+	q := "ANALYZE " + table
 	switch database.KindOf(db) {
 	case database.Postgres:
-		q = "VACUUM (ANALYZE) " + items.Table
+		q = "VACUUM (ANALYZE) " + table
 	case database.MariaDB:
-		q = "ANALYZE TABLE " + items.Table
+		q = "ANALYZE TABLE " + table
 	}
 	if err := db.WithContext(ctx).Exec(q).Error; err != nil {
-		return fmt.Errorf("analyze %s: %w", items.Table, err)
+		return fmt.Errorf("analyze %s: %w", table, err)
 	}
 	if database.KindOf(db) == database.Postgres {
 		// Write the seeded pages out now, so that the checkpointer does not
@@ -261,7 +267,7 @@ func Reset(ctx context.Context, db *gorm.DB, cfg Config) error {
 	if err := db.Exec("UPDATE " + items.Table + " SET score = 0").Error; err != nil {
 		return fmt.Errorf("reset scores: %w", err)
 	}
-	if err := clearProgress(ctx, db); err != nil {
+	if err := ClearProgress(ctx, db); err != nil {
 		return err
 	}
 	if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
@@ -279,8 +285,8 @@ type Verification struct {
 	Wrong int64
 	// AlteredData counts the wrong rows whose document was changed.
 	AlteredData int64
-	// FirstWrongID is the id of the first wrong row, or 0.
-	FirstWrongID int64
+	// FirstWrong is the key of the first wrong row, or empty.
+	FirstWrong string
 }
 
 // Verify streams the whole table, recomputes every row's score in Go, and
@@ -312,8 +318,8 @@ func Verify(ctx context.Context, db *gorm.DB, cfg Config) (Verification, error) 
 		}
 		if score != want || altered {
 			v.Wrong++
-			if v.FirstWrongID == 0 {
-				v.FirstWrongID = id
+			if v.FirstWrong == "" {
+				v.FirstWrong = fmt.Sprint(id)
 			}
 		}
 	}

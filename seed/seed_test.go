@@ -35,7 +35,7 @@ func TestSeedResetVerify(t *testing.T) {
 	}
 
 	v, err := seed.Verify(ctx, db, seed.Config{Seed: 3, Payload: 400})
-	if err != nil || v.Rows != 2500 || v.Wrong != 2500 || v.FirstWrongID != 1 {
+	if err != nil || v.Rows != 2500 || v.Wrong != 2500 || v.FirstWrong != "1" {
 		t.Fatalf("freshly seeded: %+v, %v; every score should be stale", v, err)
 	}
 	// Fix every row but one, then check Verify finds exactly that one.
@@ -47,7 +47,7 @@ func TestSeedResetVerify(t *testing.T) {
 		db.Model(&items.Item{ID: id}).UpdateColumn("score", s)
 	}
 	v, err = seed.Verify(ctx, db, seed.Config{Seed: 3, Payload: 400})
-	if err != nil || v.Wrong != 1 || v.FirstWrongID != 777 {
+	if err != nil || v.Wrong != 1 || v.FirstWrong != "777" {
 		t.Fatalf("after fixing all but row 777: %+v, %v", v, err)
 	}
 	if err := seed.Reset(ctx, db, seed.Config{}); err != nil {

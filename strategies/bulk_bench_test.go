@@ -30,8 +30,7 @@ func BenchmarkBulkForms(b *testing.B) {
 func benchBulkForms(b *testing.B, db *gorm.DB) {
 	const rows, batch = 20000, 1000
 	ctx := context.Background()
-	ids := make([]int64, batch)
-	scores := make([]int64, batch)
+	j := itemsJob(b)
 	for _, form := range strategies.BulkForms(database.KindOf(db)) {
 		b.Run(fmt.Sprintf("form=%s/batch=%d", form, batch), func(b *testing.B) {
 			// Every form starts from a freshly seeded table, without the
@@ -39,13 +38,19 @@ func benchBulkForms(b *testing.B, db *gorm.DB) {
 			if _, err := seed.Seed(ctx, db, seed.Config{Rows: rows, Payload: 1024, Seed: 1}); err != nil {
 				b.Fatal(err)
 			}
+			bulk, err := strategies.NewBulk(ctx, db, j, form)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var rs strategies.Batch
 			for i := 0; b.Loop(); i++ {
 				for start := 1; start <= rows; start += batch {
-					for j := range batch {
-						ids[j] = int64(start + j)
-						scores[j] = int64(i + j + 1)
+					rs.Keys, rs.Values = rs.Keys[:0], rs.Values[:0]
+					for k := range batch {
+						rs.Keys = append(rs.Keys, []any{int64(start + k)})
+						rs.Values = append(rs.Values, []any{int64(i + k + 1)})
 					}
-					if err := strategies.BulkUpdate(ctx, db, form, ids, scores); err != nil {
+					if err := bulk.Write(ctx, db, &rs); err != nil {
 						b.Fatal(err)
 					}
 				}

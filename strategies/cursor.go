@@ -6,7 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/job"
 )
 
 // Cursor streams the table through one open query (GORM's Rows and
@@ -25,38 +25,17 @@ func (Cursor) Description() string {
 // Run implements Strategy.
 func (Cursor) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	t := tracker{cfg: cfg}
-	err := stream(ctx, db, &t, func(it *items.Item) error {
-		if err := saveRow(ctx, db, it); err != nil {
-			return err
-		}
-		t.writes(1)
-		t.add(1)
-		return nil
-	})
+	save := savePage(ctx, db, cfg.Job, &t)
+	err := stream(ctx, db, cfg.Job, &t, save)
 	return t.done(), err
 }
 
-// stream runs one query over the whole table in id order and calls fn for
-// each row, reusing one Item.
-func stream(ctx context.Context, db *gorm.DB, t *tracker, fn func(*items.Item) error) error {
-	rows, err := db.WithContext(ctx).Model(&items.Item{}).Order("id").Rows()
-	if err != nil {
-		return fmt.Errorf("open cursor: %w", err)
-	}
-	defer rows.Close()
+// stream runs one query over the whole table in key order and calls fn
+// with each row, in a reused one-row page.
+func stream(ctx context.Context, db *gorm.DB, j *job.Job, t *tracker, fn func(job.Page) error) error {
 	t.reads(1)
-	var it items.Item
-	for rows.Next() {
-		it = items.Item{}
-		if err := db.ScanRows(rows, &it); err != nil {
-			return fmt.Errorf("scan row: %w", err)
-		}
-		if err := fn(&it); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read cursor: %w", err)
+	if err := j.Rows.Stream(j.Query(ctx, db).Order(j.KeyOrder()), fn); err != nil {
+		return fmt.Errorf("cursor: %w", err)
 	}
 	return nil
 }

@@ -5,7 +5,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/job"
 )
 
 // CursorBulk streams the table like Cursor but collects BatchSize rows and
@@ -23,11 +23,11 @@ func (CursorBulk) Description() string {
 // Run implements Strategy.
 func (CursorBulk) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	t := tracker{cfg: cfg}
-	w, err := newBatchWriter(db, cfg, &t)
+	w, err := newBatchWriter(ctx, db, cfg, &t)
 	if err != nil {
 		return t.done(), err
 	}
-	err = stream(ctx, db, &t, func(it *items.Item) error { return w.add(ctx, it) })
+	err = stream(ctx, db, cfg.Job, &t, func(p job.Page) error { return w.add(ctx, p, 0) })
 	if err == nil {
 		err = w.flush(ctx)
 	}

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"os"
 
-	gojson "github.com/goccy/go-json"
+	"slices"
+	"strings"
+
 	"gorm.io/gorm"
 
-	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/job"
 )
 
 // FaultsTag is the build tag that registers the faulty strategies.
@@ -23,50 +26,82 @@ func faults() []Strategy {
 	return []Strategy{FaultWrongScores{}, FaultAlterData{}, FaultPanic{}, FaultExit{}}
 }
 
-// FaultWrongScores writes a score off by one into every row and reports
-// success.
+// FaultWrongScores runs keyset-bulk and then writes the first row's
+// computed values over the last row's, and reports success: verification
+// must catch it.
 type FaultWrongScores struct{}
 
+// Name implements Strategy.
 func (FaultWrongScores) Name() string { return "fault-wrong-scores" }
+
+// Description implements Strategy.
 func (FaultWrongScores) Description() string {
-	return "test fault: writes wrong scores and reports success"
+	return "test fault: writes a wrong row and reports success"
 }
+
+// Run implements Strategy.
 func (FaultWrongScores) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	st, err := KeysetBulk{}.Run(ctx, db, cfg)
-	if err != nil {
+	if err != nil || st.Rows < 2 {
 		return st, err
 	}
-	err = db.WithContext(ctx).Exec("UPDATE " + items.Table + " SET score = score + 1").Error
-	return st, err
+	return st, swap(ctx, db, cfg.Job, cfg.Job.Write)
 }
 
-// FaultAlterData computes every score right but changes one row's
-// document (a field that does not enter the score) and reports success.
+// FaultAlterData runs keyset-bulk and then changes a column it only reads
+// in the last row, and reports success: verification must catch it.
 type FaultAlterData struct{}
 
+// Name implements Strategy.
 func (FaultAlterData) Name() string { return "fault-alter-data" }
+
+// Description implements Strategy.
 func (FaultAlterData) Description() string {
-	return "test fault: alters a document and reports success"
+	return "test fault: alters a column it only reads and reports success"
 }
+
+// Run implements Strategy.
 func (FaultAlterData) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	st, err := KeysetBulk{}.Run(ctx, db, cfg)
+	if err != nil || st.Rows < 2 {
+		return st, err
+	}
+	var readOnly []string
+	for _, c := range cfg.Job.Read {
+		if !slices.Contains(cfg.Job.Key, c) && !slices.Contains(cfg.Job.Write, c) {
+			readOnly = append(readOnly, c)
+		}
+	}
+	if len(readOnly) == 0 {
+		return st, fmt.Errorf("fault-alter-data: job %s reads no column it does not write", cfg.Job.Name)
+	}
+	return st, swap(ctx, db, cfg.Job, readOnly[:1])
+}
+
+// swap sets the columns cols of the last row in key order to the first
+// row's values.
+func swap(ctx context.Context, db *gorm.DB, j *job.Job, cols []string) error {
+	first, err := j.Rows.Find(j.Query(ctx, db).Order(j.KeyOrder()).Limit(1))
 	if err != nil {
-		return st, err
+		return err
 	}
-	var it items.Item
-	if err := db.WithContext(ctx).Order("id").First(&it).Error; err != nil {
-		return st, err
+	desc := make([]string, len(j.Key))
+	for i, k := range j.Key {
+		desc[i] = k + " DESC"
 	}
-	var d items.Doc
-	if err := gojson.Unmarshal([]byte(it.Data), &d); err != nil {
-		return st, err
-	}
-	d.Note = "altered"
-	b, err := gojson.Marshal(d)
+	last, err := j.Rows.Find(j.Query(ctx, db).Order(strings.Join(desc, ", ")).Limit(1))
 	if err != nil {
-		return st, err
+		return err
 	}
-	return st, db.WithContext(ctx).Exec("UPDATE "+items.Table+" SET data = ? WHERE id = ?", string(b), it.ID).Error
+	if err := first.Compute(0); err != nil {
+		return err
+	}
+	sets := make([]string, len(cols))
+	for i, c := range cols {
+		sets[i] = c + " = ?"
+	}
+	q := "UPDATE " + j.Table + " SET " + strings.Join(sets, ", ") + " WHERE " + database.KeyEqual(j.Key, "")
+	return db.WithContext(ctx).Exec(q, append(first.Values(0, cols), last.Key(0)...)...).Error
 }
 
 // FaultPanic panics after reporting some progress.

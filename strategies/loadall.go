@@ -5,13 +5,11 @@ import (
 	"fmt"
 
 	"gorm.io/gorm"
-
-	"github.com/iterbench/iterbench/items"
 )
 
 // LoadAll reads the whole table into memory with one query, then saves each
-// row's new score with a statement of its own. Its memory grows with the
-// table: this is the strategy that got the original backfill OOM-killed.
+// row with a statement of its own. Its memory grows with the table: this is
+// the strategy that got the original backfill OOM-killed.
 type LoadAll struct{}
 
 // Name implements Strategy.
@@ -25,11 +23,11 @@ func (LoadAll) Description() string {
 // Run implements Strategy.
 func (LoadAll) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	t := tracker{cfg: cfg}
-	var all []items.Item
-	if err := db.WithContext(ctx).Order("id").Find(&all).Error; err != nil {
+	all, err := cfg.Job.Rows.Find(cfg.Job.Query(ctx, db).Order(cfg.Job.KeyOrder()))
+	if err != nil {
 		return t.done(), fmt.Errorf("load all rows: %w", err)
 	}
 	t.reads(1)
-	err := savePage(ctx, db, &t)(all)
+	err = savePage(ctx, db, cfg.Job, &t)(all)
 	return t.done(), err
 }

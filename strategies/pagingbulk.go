@@ -15,16 +15,16 @@ func (PagingBulk) Name() string { return "paging-bulk" }
 
 // Description implements Strategy.
 func (PagingBulk) Description() string {
-	return "COUNT, then ORDER BY id LIMIT n OFFSET k page by page, write each page with one bulk UPDATE"
+	return "COUNT, then ORDER BY key LIMIT n OFFSET k page by page, write each page with one bulk UPDATE"
 }
 
 // Run implements Strategy.
 func (PagingBulk) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	t := tracker{cfg: cfg}
-	w, err := newBatchWriter(db, cfg, &t)
+	w, err := newBatchWriter(ctx, db, cfg, &t)
 	if err != nil {
 		return t.done(), err
 	}
-	err = pages(ctx, db, cfg.batch(), &t, w.writePage(ctx))
+	err = pages(ctx, db, cfg.Job, cfg.batch(), &t, w.writePage(ctx))
 	return t.done(), err
 }

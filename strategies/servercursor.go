@@ -7,7 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/job"
 )
 
 // ServerCursor (PostgreSQL) declares a cursor in a transaction and fetches
@@ -26,7 +26,7 @@ func (ServerCursor) Description() string {
 
 // Supports implements Supporter: only PostgreSQL has cursors outside
 // stored procedures.
-func (ServerCursor) Supports(kind database.Kind) bool { return kind == database.Postgres }
+func (ServerCursor) Supports(kind database.Kind, _ *job.Job) bool { return kind == database.Postgres }
 
 // Run implements Strategy.
 func (ServerCursor) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
@@ -34,23 +34,27 @@ func (ServerCursor) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, er
 	if kind := database.KindOf(db); kind != database.Postgres {
 		return t.done(), fmt.Errorf("server-cursor is not available on %s", kind)
 	}
-	w, err := newBatchWriter(db, cfg, &t)
+	w, err := newBatchWriter(ctx, db, cfg, &t)
 	if err != nil {
 		return t.done(), err
 	}
 	write := w.writePage(ctx)
+	j := cfg.Job
+	query := db.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		return j.Query(ctx, tx).Order(j.KeyOrder()).Find(&[]map[string]any{})
+	})
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("DECLARE iterbench_cur NO SCROLL CURSOR FOR SELECT id, data, score FROM " + items.Table + " ORDER BY id").Error; err != nil {
+		if err := tx.Exec("DECLARE iterbench_cur NO SCROLL CURSOR FOR " + query).Error; err != nil {
 			return fmt.Errorf("declare cursor: %w", err)
 		}
 		fetch := fmt.Sprintf("FETCH %d FROM iterbench_cur", cfg.batch())
 		for {
-			var page []items.Item
-			if err := tx.Raw(fetch).Scan(&page).Error; err != nil {
+			page, err := j.Rows.Find(tx.Raw(fetch))
+			if err != nil {
 				return fmt.Errorf("fetch: %w", err)
 			}
 			t.reads(1)
-			if len(page) == 0 {
+			if page.Len() == 0 {
 				return nil
 			}
 			// The writes go through db, not tx: another connection.

@@ -3,19 +3,20 @@ package strategies
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/job"
 )
 
-// SetBased lets the database compute the score from the JSON itself:
-// UPDATE ... SET score = <expression over data>, one statement per id range
-// of BatchSize, so that no row travels to the client, recording each
-// range's end in the same transaction so that it can resume. It is the
-// throughput limit for a calculation that can be written in SQL, in
-// batches.
+// SetBased lets the database compute the written columns itself, with the
+// job's SQL: UPDATE ... SET <the job's SQL> WHERE key in a range of
+// BatchSize rows, the range's end found by a query, so that no row travels
+// to the client, recording each range's end in the same transaction so
+// that it can resume. It is the throughput limit for a calculation that can
+// be written in SQL, in batches.
 type SetBased struct{}
 
 // Name implements Strategy.
@@ -23,71 +24,103 @@ func (SetBased) Name() string { return "set-based" }
 
 // Description implements Strategy.
 func (SetBased) Description() string {
-	return "UPDATE ... SET score = <the calculation in SQL JSON functions> WHERE id in a range of n, no row sent to the client"
+	return "UPDATE ... SET <the calculation in SQL> WHERE key in a range of n rows, no row sent to the client"
+}
+
+// Supports implements Supporter: the job must give its calculation in the
+// database's SQL.
+func (SetBased) Supports(kind database.Kind, j *job.Job) bool { return hasSQL(kind, j) }
+
+// hasSQL reports whether j gives its calculation in kind's SQL (any job:
+// nil).
+func hasSQL(kind database.Kind, j *job.Job) bool {
+	if j == nil {
+		return true
+	}
+	_, ok := j.SQL[kind]
+	return ok
+}
+
+// setClause returns j's SET clause for db's database.
+func setClause(db *gorm.DB, j *job.Job, strategy string) (string, error) {
+	kind := database.KindOf(db)
+	set, ok := j.SQL[kind]
+	if !ok {
+		return "", fmt.Errorf("%s: job %s gives no SQL for %s", strategy, j.Name, kind)
+	}
+	return set, nil
+}
+
+// scoped adds to the condition cond, when j has a Scope, that the row's key
+// is one of the scope's, and returns the argument that subquery takes.
+func scoped(ctx context.Context, db *gorm.DB, j *job.Job, cond string, args []any) (string, []any) {
+	if j.Scope == nil {
+		return cond, args
+	}
+	in := "(" + strings.Join(j.Key, ", ") + ") IN (SELECT * FROM (?) AS iterbench_scope)"
+	if cond != "" {
+		in = cond + " AND " + in
+	}
+	return in, append(args, j.Query(ctx, db).Select(j.Key))
 }
 
 // Run implements Strategy.
 func (SetBased) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	t := tracker{cfg: cfg}
-	expr, err := ScoreSQL(database.KindOf(db))
+	j := cfg.Job
+	set, err := setClause(db, j, SetBased{}.Name())
 	if err != nil {
 		return t.done(), err
 	}
-	lo, hi, err := idRange(ctx, db)
+	gt, gtArgs, err := keyBound(db, j, ">")
 	if err != nil {
 		return t.done(), err
 	}
-	t.reads(1)
-	key := SetBased{}.Name()
-	last, err := loadProgress(ctx, db, cfg, key)
+	le, leArgs, _ := keyBound(db, j, "<=")
+	name := SetBased{}.Name()
+	after, err := loadProgress(ctx, db, cfg, name)
 	if err != nil {
 		return t.done(), err
 	}
-	q := "UPDATE " + items.Table + " SET score = " + expr + " WHERE id >= ? AND id < ?"
 	n := int64(cfg.batch())
-	for from := max(lo, last+1); from <= hi; from += n {
+	for {
+		upTo, err := keyAt(ctx, db, j, after, n-1)
+		if err != nil {
+			return t.done(), err
+		}
+		t.reads(1)
+		var conds []string
+		var args []any
+		if after != nil {
+			conds, args = append(conds, gt), append(args, gtArgs(after)...)
+		}
+		if upTo != nil {
+			conds, args = append(conds, le), append(args, leArgs(upTo)...)
+		}
+		cond, args := scoped(ctx, db, j, strings.Join(conds, " AND "), args)
+		q := "UPDATE " + j.Table + " SET " + set
+		if cond != "" {
+			q += " WHERE " + cond
+		}
 		var rows int64
-		err := withProgress(ctx, db, key, from+n-1, func(tx *gorm.DB) error {
-			res := tx.Exec(q, from, from+n)
+		write := func(tx *gorm.DB) error {
+			res := tx.Exec(q, args...)
 			rows = res.RowsAffected
 			return res.Error
-		})
+		}
+		if upTo != nil {
+			err = withProgress(ctx, db, progressName(j, name), upTo, write)
+		} else {
+			err = db.WithContext(ctx).Transaction(write)
+		}
 		if err != nil {
-			return t.done(), fmt.Errorf("update ids %d..%d: %w", from, from+n-1, err)
+			return t.done(), fmt.Errorf("update keys after %v up to %v: %w", after, upTo, err)
 		}
 		t.writes(1)
 		t.add(rows)
-	}
-	return t.done(), nil
-}
-
-// ScoreSQL returns items.Doc.Score written in a database's JSON functions,
-// over the column data.
-func ScoreSQL(kind database.Kind) (string, error) {
-	var field func(path string) string
-	var tags string
-	switch kind {
-	case database.SQLite:
-		field = func(path string) string { return "json_extract(data, '$." + path + "')" }
-		tags = "json_array_length(data, '$.tags')"
-	case database.Postgres:
-		field = func(path string) string {
-			switch path {
-			case "tier":
-				return "(data->>'tier')::bigint"
-			case "user.age":
-				return "(data->'user'->>'age')::bigint"
-			}
-			return "(data->'metrics'->>'" + path[len("metrics."):] + "')::bigint"
+		if upTo == nil {
+			return t.done(), nil
 		}
-		tags = "jsonb_array_length(data->'tags')"
-	case database.MariaDB:
-		field = func(path string) string { return "CAST(JSON_VALUE(data, '$." + path + "') AS SIGNED)" }
-		tags = "JSON_LENGTH(data, '$.tags')"
-	default:
-		return "", fmt.Errorf("set-based: no JSON functions known for %s", kind)
+		after = upTo
 	}
-	return fmt.Sprintf("1 + 3*%s + 7*%s + 2*%s + 5*%s + 11*%s + %s + 100*%s",
-		field("metrics.views"), field("metrics.clicks"), field("metrics.likes"), field("metrics.shares"),
-		tags, field("user.age"), field("tier")), nil
 }

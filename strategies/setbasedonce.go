@@ -7,13 +7,13 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/job"
 )
 
 // SetBasedOnce updates the whole table in one statement, UPDATE ... SET
-// score = <expression over data>: the form a person writes first. It is one
-// transaction as long as the run: every row it has touched stays locked
-// until it ends, and a kill loses all of it.
+// <the job's SQL>: the form a person writes first. It is one transaction as
+// long as the run: every row it has touched stays locked until it ends, and
+// a kill loses all of it.
 type SetBasedOnce struct{}
 
 // Name implements Strategy.
@@ -21,20 +21,30 @@ func (SetBasedOnce) Name() string { return "set-based-once" }
 
 // Description implements Strategy.
 func (SetBasedOnce) Description() string {
-	return "one UPDATE ... SET score = <the calculation in SQL JSON functions> for the whole table, in one transaction"
+	return "one UPDATE ... SET <the calculation in SQL> for the whole table, in one transaction"
 }
 
 // InDatabase implements InDatabase.
 func (SetBasedOnce) InDatabase() {}
 
+// Supports implements Supporter: the job must give its calculation in the
+// database's SQL.
+func (SetBasedOnce) Supports(kind database.Kind, j *job.Job) bool { return hasSQL(kind, j) }
+
 // Run implements Strategy.
 func (SetBasedOnce) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	t := tracker{cfg: cfg}
-	expr, err := ScoreSQL(database.KindOf(db))
+	j := cfg.Job
+	set, err := setClause(db, j, SetBasedOnce{}.Name())
 	if err != nil {
 		return t.done(), err
 	}
-	res := db.WithContext(ctx).Exec("UPDATE " + items.Table + " SET score = " + expr)
+	q := "UPDATE " + j.Table + " SET " + set
+	cond, args := scoped(ctx, db, j, "", nil)
+	if cond != "" {
+		q += " WHERE " + cond
+	}
+	res := db.WithContext(ctx).Exec(q, args...)
 	if res.Error != nil {
 		return t.done(), fmt.Errorf("update every row: %w", res.Error)
 	}

@@ -10,9 +10,21 @@ import (
 
 	"github.com/iterbench/iterbench/container/containertest"
 	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/job"
 	"github.com/iterbench/iterbench/seed"
 	"github.com/iterbench/iterbench/strategies"
 )
+
+// itemsJob is iterbench's own job, which these tests run.
+func itemsJob(t testing.TB) *job.Job {
+	t.Helper()
+	j, err := job.Of(items.Job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
 
 func openSQLite(t testing.TB) *gorm.DB {
 	t.Helper()
@@ -37,6 +49,7 @@ func checkStrategy(t *testing.T, db *gorm.DB, s strategies.Strategy, rows int, c
 		}
 	}
 	var last int64
+	cfg.Job = itemsJob(t)
 	cfg.Progress = func(done int64) {
 		if done < last {
 			t.Errorf("progress went back from %d to %d", last, done)
@@ -58,7 +71,7 @@ func checkStrategy(t *testing.T, db *gorm.DB, s strategies.Strategy, rows int, c
 		t.Fatal(err)
 	}
 	if v.Rows != int64(rows) || v.Wrong != 0 {
-		t.Errorf("%s: after the run %d rows, %d wrong (first id %d)", s.Name(), v.Rows, v.Wrong, v.FirstWrongID)
+		t.Errorf("%s: after the run %d rows, %d wrong (first key %s)", s.Name(), v.Rows, v.Wrong, v.FirstWrong)
 	}
 }
 
@@ -73,9 +86,9 @@ func TestStrategiesSQLite(t *testing.T) {
 // refuse to run.
 func checkAll(t *testing.T, db *gorm.DB, batch int) {
 	for _, s := range strategies.All() {
-		if !strategies.Supported(s, database.KindOf(db)) {
+		if !strategies.Supported(s, database.KindOf(db), nil) {
 			t.Run(fmt.Sprintf("strategy=%s/unsupported", s.Name()), func(t *testing.T) {
-				if _, err := s.Run(context.Background(), db, strategies.Config{BatchSize: batch}); err == nil {
+				if _, err := s.Run(context.Background(), db, strategies.Config{Job: itemsJob(t), BatchSize: batch}); err == nil {
 					t.Errorf("%s ran on %s, which it says it does not support", s.Name(), db.Name())
 				}
 			})
@@ -180,7 +193,7 @@ func TestCursorWritesOnSecondConnection(t *testing.T) {
 					t.Fatal(err)
 				}
 				sqlDB, _ := db.DB()
-				if _, err := c.s.Run(ctx, db, strategies.Config{BatchSize: 10}); err != nil {
+				if _, err := c.s.Run(ctx, db, strategies.Config{Job: itemsJob(t), BatchSize: 10}); err != nil {
 					t.Fatal(err)
 				}
 				if got := sqlDB.Stats().OpenConnections; got != c.conns {

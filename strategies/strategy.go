@@ -1,6 +1,6 @@
-// Package strategies holds the ways iterbench iterates over the items table
-// and rewrites every row's score. Each strategy lives in a file of its own;
-// All lists them in the order reports show them.
+// Package strategies holds the ways iterbench iterates over a job's table
+// (see package job) and rewrites every row's written columns. Each strategy
+// lives in a file of its own; All lists them in the order reports show them.
 package strategies
 
 import (
@@ -12,22 +12,25 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/job"
 	"github.com/iterbench/iterbench/suggest"
 )
 
-// Strategy is one way of recomputing the score of every row.
+// Strategy is one way of recomputing the written columns of every row.
 type Strategy interface {
 	// Name is the short name used on the command line and in results.
 	Name() string
 	// Description says in one line what the strategy does.
 	Description() string
-	// Run rewrites the score of every row of items.Table, reporting
-	// progress through cfg.Progress, and returns what it did.
+	// Run rewrites the written columns of every row of cfg.Job's table,
+	// reporting progress through cfg.Progress, and returns what it did.
 	Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error)
 }
 
 // Config holds the settings shared by all strategies.
 type Config struct {
+	// Job is the backfill to run; it is required.
+	Job *job.Job
 	// BatchSize is the number of rows read per page or written per bulk
 	// statement. Zero means DefaultBatchSize.
 	BatchSize int
@@ -45,17 +48,19 @@ type Config struct {
 	Progress func(done int64)
 }
 
-// Supporter is implemented by strategies that only some databases offer.
+// Supporter is implemented by strategies that only some databases, or only
+// some jobs, offer.
 type Supporter interface {
-	// Supports reports whether the strategy runs on a kind of database.
-	Supports(kind database.Kind) bool
+	// Supports reports whether the strategy runs j on a kind of database;
+	// j may be nil, asking about the database alone.
+	Supports(kind database.Kind, j *job.Job) bool
 }
 
-// Supported reports whether s runs on a kind of database: true unless s
-// implements Supporter and says no.
-func Supported(s Strategy, kind database.Kind) bool {
+// Supported reports whether s runs j (nil: any job) on a kind of
+// database: true unless s implements Supporter and says no.
+func Supported(s Strategy, kind database.Kind, j *job.Job) bool {
 	if sp, ok := s.(Supporter); ok {
-		return sp.Supports(kind)
+		return sp.Supports(kind, j)
 	}
 	return true
 }
@@ -65,7 +70,7 @@ const DefaultBatchSize = 1000
 
 // Stats is what a strategy reports about its run.
 type Stats struct {
-	// Rows is the number of rows whose score was written.
+	// Rows is the number of rows written.
 	Rows int64 `json:"rows"`
 	// Reads is the number of read queries issued.
 	Reads int64 `json:"reads"`

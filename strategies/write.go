@@ -3,33 +3,43 @@ package strategies
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/job"
 )
 
-// saveRow recomputes one row's score and writes it with its own UPDATE
-// statement, the way an ORM's save() does.
-func saveRow(ctx context.Context, db *gorm.DB, it *items.Item) error {
-	score, err := items.Score(it.Data)
-	if err != nil {
-		return fmt.Errorf("row %d: %w", it.ID, err)
+// rowUpdate is the statement that writes one row's written columns, the way
+// an ORM's save() does: UPDATE t SET a = ?, b = ? WHERE key = ?.
+func rowUpdate(j *job.Job) string {
+	sets := make([]string, len(j.Write))
+	for i, w := range j.Write {
+		sets[i] = w + " = ?"
 	}
-	it.Score = score
-	if err := db.WithContext(ctx).Model(it).UpdateColumn("score", score).Error; err != nil {
-		return fmt.Errorf("update row %d: %w", it.ID, err)
+	return "UPDATE " + j.Table + " SET " + strings.Join(sets, ", ") + " WHERE " + database.KeyEqual(j.Key, "")
+}
+
+// saveRow computes row i of p and writes it with its own UPDATE statement.
+func saveRow(ctx context.Context, db *gorm.DB, j *job.Job, update string, p job.Page, i int) error {
+	if err := p.Compute(i); err != nil {
+		return fmt.Errorf("row %v: %w", p.Key(i), err)
+	}
+	key := p.Key(i)
+	if err := db.WithContext(ctx).Exec(update, append(p.Values(i, j.Write), key...)...).Error; err != nil {
+		return fmt.Errorf("update row %v: %w", key, err)
 	}
 	return nil
 }
 
 // savePage returns a page callback that saves every row of the page with
 // its own UPDATE.
-func savePage(ctx context.Context, db *gorm.DB, t *tracker) func([]items.Item) error {
-	return func(page []items.Item) error {
-		for i := range page {
-			if err := saveRow(ctx, db, &page[i]); err != nil {
+func savePage(ctx context.Context, db *gorm.DB, j *job.Job, t *tracker) func(job.Page) error {
+	update := rowUpdate(j)
+	return func(p job.Page) error {
+		for i := range p.Len() {
+			if err := saveRow(ctx, db, j, update, p, i); err != nil {
 				return err
 			}
 			t.writes(1)
@@ -39,38 +49,34 @@ func savePage(ctx context.Context, db *gorm.DB, t *tracker) func([]items.Item) e
 	}
 }
 
-// batchWriter collects recomputed scores and writes them with one bulk
+// batchWriter collects computed rows and writes them with one bulk
 // statement per full batch.
 type batchWriter struct {
-	db     *gorm.DB
-	form   BulkForm
-	size   int
-	ids    []int64
-	scores []int64
-	t      *tracker
-	// progress, if set, is the key under which each flush records the last
-	// id it wrote, in the same transaction (ids must come in order).
+	db    *gorm.DB
+	bulk  *Bulk
+	size  int
+	batch Batch
+	t     *tracker
+	// progress, if set, is the name under which each flush records the last
+	// key it wrote, in the same transaction (keys must come in order).
 	progress string
 }
 
-func newBatchWriter(db *gorm.DB, cfg Config, t *tracker) (*batchWriter, error) {
-	form, err := ResolveBulkForm(database.KindOf(db), cfg.BulkForm)
+func newBatchWriter(ctx context.Context, db *gorm.DB, cfg Config, t *tracker) (*batchWriter, error) {
+	bulk, err := NewBulk(ctx, db, cfg.Job, cfg.BulkForm)
 	if err != nil {
 		return nil, err
 	}
-	n := cfg.batch()
-	return &batchWriter{db: db, form: form, size: n, ids: make([]int64, 0, n), scores: make([]int64, 0, n), t: t}, nil
+	return &batchWriter{db: db, bulk: bulk, size: cfg.batch(), t: t}, nil
 }
 
-// add recomputes it's score and queues it, flushing when the batch is full.
-func (w *batchWriter) add(ctx context.Context, it *items.Item) error {
-	score, err := items.Score(it.Data)
-	if err != nil {
-		return fmt.Errorf("row %d: %w", it.ID, err)
+// add computes row i of p and queues it, flushing when the batch is full.
+func (w *batchWriter) add(ctx context.Context, p job.Page, i int) error {
+	if err := p.Compute(i); err != nil {
+		return fmt.Errorf("row %v: %w", p.Key(i), err)
 	}
-	w.ids = append(w.ids, it.ID)
-	w.scores = append(w.scores, score)
-	if len(w.ids) >= w.size {
+	w.batch.Add(w.bulk, p, i)
+	if w.batch.Len() >= w.size {
 		return w.flush(ctx)
 	}
 	return nil
@@ -78,10 +84,10 @@ func (w *batchWriter) add(ctx context.Context, it *items.Item) error {
 
 // writePage returns a page callback that queues every row of the page and
 // writes them with one statement.
-func (w *batchWriter) writePage(ctx context.Context) func([]items.Item) error {
-	return func(page []items.Item) error {
-		for i := range page {
-			if err := w.add(ctx, &page[i]); err != nil {
+func (w *batchWriter) writePage(ctx context.Context) func(job.Page) error {
+	return func(p job.Page) error {
+		for i := range p.Len() {
+			if err := w.add(ctx, p, i); err != nil {
 				return err
 			}
 		}
@@ -89,15 +95,16 @@ func (w *batchWriter) writePage(ctx context.Context) func([]items.Item) error {
 	}
 }
 
-// flush writes the queued scores, if any.
+// flush writes the queued rows, if any.
 func (w *batchWriter) flush(ctx context.Context) error {
-	if len(w.ids) == 0 {
+	n := w.batch.Len()
+	if n == 0 {
 		return nil
 	}
-	write := func(db *gorm.DB) error { return BulkUpdate(ctx, db, w.form, w.ids, w.scores) }
+	write := func(db *gorm.DB) error { return w.bulk.Write(ctx, db, &w.batch) }
 	var err error
 	if w.progress != "" {
-		err = withProgress(ctx, w.db, w.progress, w.ids[len(w.ids)-1], write)
+		err = withProgress(ctx, w.db, w.progress, w.batch.Keys[n-1], write)
 	} else {
 		err = write(w.db)
 	}
@@ -105,7 +112,7 @@ func (w *batchWriter) flush(ctx context.Context) error {
 		return err
 	}
 	w.t.writes(1)
-	w.t.add(int64(len(w.ids)))
-	w.ids, w.scores = w.ids[:0], w.scores[:0]
+	w.t.add(int64(n))
+	w.batch.Reset()
 	return nil
 }

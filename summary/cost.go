@@ -2,6 +2,7 @@ package summary
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -78,9 +79,11 @@ type Resume struct {
 	// when there was none and it started again from the first row.
 	Resumed bool `json:"resumed"`
 	// ResumedFrom is the progress the second worker found recorded as it
-	// started: the last id written under each key (the strategy's name, or
-	// one key per range of parallel-keyset).
-	ResumedFrom map[string]int64 `json:"resumed_from,omitempty"`
+	// started: the last key written (a JSON array of the key's values; a
+	// bare id in results written before keys had several columns) under
+	// each name (the job's and the strategy's, or one per range of
+	// parallel-keyset).
+	ResumedFrom map[string]json.RawMessage `json:"resumed_from,omitempty"`
 	// RowsRedone is the rows written twice.
 	RowsRedone int64 `json:"rows_redone"`
 	// FirstSeconds and SecondSeconds are the two workers' lifetimes.

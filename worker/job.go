@@ -48,7 +48,13 @@ type Job struct {
 	DSNFile string `json:"dsn_file,omitempty"`
 	// Strategy is the strategy to run; empty for the baseline worker, which
 	// only opens the database and holds it for Hold.
-	Strategy string              `json:"strategy,omitempty"`
+	Strategy string `json:"strategy,omitempty"`
+	// Job names the job the strategy runs, among those the worker binary
+	// knows; empty: its first (the worker binary's own, items).
+	Job string `json:"job,omitempty"`
+	// Table, if set, is the table the job works on instead of its own (the
+	// copy iterbench measures on).
+	Table    string              `json:"table,omitempty"`
 	Batch    int                 `json:"batch,omitempty"`
 	BulkForm strategies.BulkForm `json:"bulk_form,omitempty"`
 	Workers  int                 `json:"workers,omitempty"`

@@ -11,10 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/job"
 	"github.com/iterbench/iterbench/rss"
 	"github.com/iterbench/iterbench/strategies"
 )
@@ -43,10 +41,10 @@ type Start struct {
 // recorded before it (by a worker that was killed): what its strategy, if
 // resumable, continues from.
 type Resume struct {
-	// Progress is the last id recorded under each key of
-	// items.ProgressTable (one per strategy, or per range of one); empty
-	// when nothing was recorded.
-	Progress map[string]int64 `json:"progress"`
+	// Progress is the last key recorded under each name of
+	// strategies.ProgressTable (one per strategy, or per range of one), as
+	// a JSON array; empty when nothing was recorded.
+	Progress map[string]json.RawMessage `json:"progress"`
 }
 
 // Result is what a worker reports when it finishes.
@@ -65,9 +63,10 @@ type Result struct {
 }
 
 // Main is the worker process's entry point: it runs the job its command line
-// describes and reports progress and its result as JSON lines on stdout. It
-// returns the process exit code.
-func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// describes (one of jobs: a strategy of it, or the baseline) and reports
+// progress and its result as JSON lines on stdout. It returns the process
+// exit code.
+func Main(ctx context.Context, jobs job.Set, args []string, stdout, stderr io.Writer) int {
 	j, err := parseJob(args, stderr)
 	if err != nil {
 		return 2
@@ -86,7 +85,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		res.Error = err.Error()
 	} else {
 		send(Message{Start: &Start{GoMemLimitBytes: res.GoMemLimitBytes}})
-		res = run(ctx, j, res, send)
+		res = run(ctx, jobs, j, res, send)
 	}
 	if u, err := rss.Self(); err == nil {
 		res.HWM = u.HWM
@@ -125,7 +124,7 @@ func gcCPUSeconds() float64 {
 // run runs j's strategy (or the baseline's hold) and returns res with what
 // it did; send reports the progress found recorded, if j resumes, and the
 // rows done as the strategy goes.
-func run(ctx context.Context, j Job, res Result, send func(Message)) Result {
+func run(ctx context.Context, jobs job.Set, j Job, res Result, send func(Message)) Result {
 	db, err := database.OpenAs(ctx, j.Kind, j.DSN, database.WorkerApp)
 	if err != nil {
 		res.Error = err.Error()
@@ -148,8 +147,16 @@ func run(ctx context.Context, j Job, res Result, send func(Message)) Result {
 		res.Error = err.Error()
 		return res
 	}
+	bj, err := jobs.Lookup(j.Job)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	if j.Table != "" {
+		bj = bj.WithTable(j.Table)
+	}
 	if j.Resume {
-		found, err := recordedProgress(ctx, db)
+		found, err := strategies.Recorded(ctx, db)
 		if err != nil {
 			res.Error = err.Error()
 			return res
@@ -158,29 +165,12 @@ func run(ctx context.Context, j Job, res Result, send func(Message)) Result {
 	}
 	progress := func(done int64) { send(Message{Progress: &done}) }
 	start := time.Now()
-	res.Stats, err = s.Run(ctx, db, strategies.Config{BatchSize: j.Batch, BulkForm: j.BulkForm, Workers: j.Workers, Resume: j.Resume, Progress: progress})
+	res.Stats, err = s.Run(ctx, db, strategies.Config{Job: bj, BatchSize: j.Batch, BulkForm: j.BulkForm, Workers: j.Workers, Resume: j.Resume, Progress: progress})
 	res.DurationSeconds = time.Since(start).Seconds()
 	if err != nil {
 		res.Error = err.Error()
 	}
 	return res
-}
-
-// recordedProgress returns what items.ProgressTable holds: the last id
-// recorded under each key.
-func recordedProgress(ctx context.Context, db *gorm.DB) (map[string]int64, error) {
-	var rows []struct {
-		Name   string
-		LastID int64
-	}
-	if err := db.WithContext(ctx).Raw("SELECT name, last_id FROM " + items.ProgressTable).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("read the recorded progress: %w", err)
-	}
-	found := make(map[string]int64, len(rows))
-	for _, r := range rows {
-		found[r.Name] = r.LastID
-	}
-	return found, nil
 }
 
 // touch allocates n bytes and writes every page of them, so that all of

@@ -14,6 +14,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/iterbench/iterbench/items"
+	"github.com/iterbench/iterbench/job"
 	"github.com/iterbench/iterbench/worker"
 )
 
@@ -22,7 +24,11 @@ func main() {
 	// The MySQL driver logs every refused connection to stderr; the worker
 	// reports its own errors.
 	mysql.SetLogger(stdlog.New(io.Discard, "", 0))
-	code := worker.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	own, err := job.Of(items.Job)
+	if err != nil {
+		panic(err) // items.Job is declared right
+	}
+	code := worker.Main(ctx, job.Set{own}, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

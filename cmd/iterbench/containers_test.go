@@ -58,8 +58,8 @@ func TestRunInContainers(t *testing.T) {
 				switch res := r.Resume; {
 				case res.DoneAtKill < 750 || res.DoneAtKill >= 1500:
 					t.Errorf("%s: killed with %d rows done, want from 750", r.Strategy, res.DoneAtKill)
-				case r.Strategy == "keyset-bulk" && (!res.Resumed || res.ResumedFrom["keyset-bulk"] != res.DoneAtKill || res.RowsRedone > 100):
-					// Its second worker found the last id of the last batch
+				case r.Strategy == "keyset-bulk" && (!res.Resumed || string(res.ResumedFrom["items/keyset-bulk"]) != fmt.Sprintf("[%d]", res.DoneAtKill) || res.RowsRedone > 100):
+					// Its second worker found the last key of the last batch
 					// committed: with ids 1..N, the rows done at the kill.
 					t.Errorf("keyset-bulk: resumed %v from %v with %d rows done at the kill, %d rows redone", res.Resumed, res.ResumedFrom, res.DoneAtKill, res.RowsRedone)
 				case r.Strategy == "cursor" && (res.Resumed || len(res.ResumedFrom) != 0 || res.RowsRedone != res.DoneAtKill):

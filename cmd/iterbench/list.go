@@ -23,7 +23,7 @@ func listCmd(args []string, stdout io.Writer) error {
 	for _, s := range strategies.All() {
 		var only []string
 		for _, k := range database.Kinds() {
-			if strategies.Supported(s, k) {
+			if strategies.Supported(s, k, nil) {
 				only = append(only, string(k))
 			}
 		}

@@ -1,0 +1,68 @@
+package database
+
+import (
+	"fmt"
+	"strings"
+)
+
+// KeyBound returns the condition "the key (cols) op (?, ?, …)" in a
+// database's SQL, and the arguments it takes for a key's values: the
+// row-value comparison (a, b) > (?, ?) on PostgreSQL and SQLite, which
+// both use as an index range; on MariaDB, whose optimizer does not, the same
+// comparison written out, a > ? OR (a = ? AND b > ?). op is one of >, >=,
+// < and <=. A key of one column is always col op ?.
+func KeyBound(kind Kind, cols []string, op string) (cond string, args func(vals []any) []any, err error) {
+	if len(cols) == 0 {
+		return "", nil, fmt.Errorf("a key needs at least one column")
+	}
+	switch op {
+	case ">", ">=", "<", "<=":
+	default:
+		return "", nil, fmt.Errorf("key bound: unknown operator %q", op)
+	}
+	same := func(vals []any) []any { return vals }
+	if len(cols) == 1 {
+		return cols[0] + " " + op + " ?", same, nil
+	}
+	if kind != MariaDB {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+		return "(" + strings.Join(cols, ", ") + ") " + op + " (" + marks + ")", same, nil
+	}
+	// a op' ? OR (a = ? AND b op' ?) OR … (a = ? AND … AND z op ?), where
+	// op' is op without its equality: only the last column may be equal.
+	strict := op[:1]
+	var terms []string
+	for i := range cols {
+		var t []string
+		for _, c := range cols[:i] {
+			t = append(t, c+" = ?")
+		}
+		o := strict
+		if i == len(cols)-1 {
+			o = op
+		}
+		t = append(t, cols[i]+" "+o+" ?")
+		terms = append(terms, "("+strings.Join(t, " AND ")+")")
+	}
+	expanded := func(vals []any) []any {
+		out := make([]any, 0, len(vals)*(len(vals)+1)/2)
+		for i := range vals {
+			out = append(out, vals[:i+1]...)
+		}
+		return out
+	}
+	return "(" + strings.Join(terms, " OR ") + ")", expanded, nil
+}
+
+// KeyEqual returns "a = ? AND b = ?" for a key's columns, qualified by
+// alias when it is not empty.
+func KeyEqual(cols []string, alias string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		if alias != "" {
+			c = alias + "." + c
+		}
+		parts[i] = c + " = ?"
+	}
+	return strings.Join(parts, " AND ")
+}
