@@ -60,7 +60,11 @@ func CheckKey(ctx context.Context, db *gorm.DB, j *job.Job) error {
 	}
 	for _, k := range j.Key {
 		if cols[k].Nullable {
-			return fmt.Errorf("job %s: key column %s of %s allows NULL; a key must be NOT NULL", j.Name, k, j.Table)
+			hint := ""
+			if database.KindOf(db) == database.SQLite {
+				hint = " (SQLite lets a PRIMARY KEY column that is not INTEGER hold NULL: declare it NOT NULL, gorm:\"not null\")"
+			}
+			return fmt.Errorf("job %s: key column %s of %s allows NULL; a key must be NOT NULL%s", j.Name, k, j.Table, hint)
 		}
 	}
 	keys := strings.Join(j.Key, ", ")

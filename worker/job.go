@@ -38,6 +38,10 @@ const (
 // JobFlag is the worker's one command-line flag: the job, as JSON.
 const JobFlag = "job"
 
+// JobEnv, in a worker's environment, holds its job instead of the -job
+// flag (see Local.Args).
+const JobEnv = "ITERBENCH_WORKER_JOB"
+
 // Job is what one worker does. It reaches the worker as one JSON value
 // (Args), all of it but the DSN.
 type Job struct {

@@ -66,6 +66,10 @@ type Exit struct {
 type Local struct {
 	// Path is the worker executable.
 	Path string
+	// Args, if set, are its arguments, and the job goes in $ITERBENCH_WORKER_JOB
+	// (JobEnv) instead of -job: a test binary that is also the worker (see
+	// iterbench.Main) takes the flags that select its benchmark.
+	Args []string
 	dir  string // the copy's folder, removed by Close
 }
 
@@ -99,6 +103,10 @@ func (l *Local) Close() error {
 func (l *Local) Start(ctx context.Context, j Job) (Process, error) {
 	cmd := exec.Command(l.Path, j.Args()...)
 	cmd.Env = append(os.Environ(), DSNEnv+"="+j.DSN)
+	if l.Args != nil {
+		cmd = exec.Command(l.Path, l.Args...)
+		cmd.Env = append(os.Environ(), DSNEnv+"="+j.DSN, JobEnv+"="+j.Args()[1])
+	}
 	// A process group of its own: a Ctrl-C in the terminal reaches only the
 	// parent, which then stops the worker itself; and the worker dies with
 	// the parent.

@@ -1,0 +1,254 @@
+package iterbench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/iterbench/iterbench/bench"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/job"
+	"github.com/iterbench/iterbench/report"
+	"github.com/iterbench/iterbench/seed"
+	"github.com/iterbench/iterbench/source"
+	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/worker"
+)
+
+// Options says where and how Bench measures a job: what the CLI's flags
+// say for its own table.
+type Options struct {
+	// DB is the kind of database: "sqlite" (the default), "postgres" or
+	// "mariadb". Without a DSN it must be "sqlite": a file in a temporary
+	// folder.
+	DB string
+	// DSN, if set, is the database to connect to; its kind is DB, or
+	// guessed from the DSN's form. Its password is never written out.
+	DSN string
+	// Rows is the number of rows: those Seed inserts into a fresh table,
+	// or, without Seed, the first Rows rows of the job's table in key order
+	// (0: all of them) copied for the measurement.
+	Rows int
+	// Seed, if set, fills the job's table, which iterbench creates from T
+	// (it must not exist yet) and drops at the end, with rows rows.
+	// Without Seed the job's table must exist: it is only read.
+	Seed func(ctx context.Context, db *gorm.DB, rows int) error
+	// Strategies names the strategies to compare; empty: every one that
+	// runs the job on the database.
+	Strategies []string
+	// Repeats is the number of passes of every strategy; default 3.
+	Repeats int
+	// Batch is the batch size; default 1000.
+	Batch int
+	// BulkForm is the bulk-update form ("values", "case", "upsert",
+	// "unnest"); empty: the database's fastest.
+	BulkForm string
+	// Workers is parallel-keyset's number of workers; default 4.
+	Workers int
+	// RSSLimit, if not zero, kills a worker whose resident memory crosses
+	// it (bytes), as a container's memory limit would.
+	RSSLimit uint64
+	// Timeout, if not zero, stops a pass that runs longer.
+	Timeout time.Duration
+	// Out, if set, is the folder the results are written to (replaced as
+	// a whole): summary.json, samples.csv, REPORT.md and the charts.
+	Out string
+}
+
+// Main runs the tests of a test binary that calls Bench, and is also how
+// that binary runs as a worker: call it from TestMain.
+//
+//	func TestMain(m *testing.M) { iterbench.Main(m) }
+func Main(m *testing.M) {
+	code := m.Run()
+	if os.Getenv(worker.JobEnv) != "" {
+		// Started as a worker, but no Bench took the job.
+		fmt.Fprintf(os.Stderr, "iterbench worker: the benchmark that started this worker did not call iterbench.Bench\n")
+		os.Exit(2)
+	}
+	os.Exit(code)
+}
+
+// Bench compares the strategies on j, one sub-benchmark per strategy
+// (strategy=keyset-bulk …), each pass in a worker process of its own; see
+// the package documentation. It fails b when a pass fails or a row is
+// wrong.
+func Bench[T any](b *testing.B, def Job[T], opts Options) {
+	j, err := job.Of(def)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if text := os.Getenv(worker.JobEnv); text != "" {
+		// This process is a worker the parent Bench started: run the pass
+		// and leave, before the testing package reports anything.
+		code := worker.Main(b.Context(), job.Set{j}, []string{"-" + worker.JobFlag, text}, os.Stdout, os.Stderr)
+		os.Exit(code)
+	}
+	s, err := compare(b.Context(), b, def, j, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range s.Config.Strategies {
+		var runs []summary.Run
+		for _, r := range s.Runs {
+			if r.Strategy == name {
+				runs = append(runs, r)
+			}
+		}
+		if len(runs) == 0 {
+			continue
+		}
+		b.Run("strategy="+name, func(b *testing.B) {
+			var secs, peaks, rates []float64
+			for _, r := range runs {
+				if r.Status != summary.StatusOK {
+					b.Errorf("%s: pass %d: %s: %s", name, r.Repeat, r.Status, r.Error)
+					continue
+				}
+				secs, peaks = append(secs, r.DurationSeconds), append(peaks, float64(r.PeakRSSBytes))
+				if r.DurationSeconds > 0 {
+					rates = append(rates, float64(r.Rows)/r.DurationSeconds)
+				}
+			}
+			if len(secs) == 0 {
+				return
+			}
+			b.ReportMetric(summary.NewStat(secs).Median*1e9, "ns/op")
+			b.ReportMetric(summary.NewStat(peaks).Median, "peak-RSS-bytes")
+			b.ReportMetric(summary.NewStat(rates).Median, "rows/s")
+		})
+	}
+}
+
+// compare sets up the job's table (seeded, or the user's), measures every
+// strategy on a copy of it, writes the results into opts.Out and cleans
+// up what it created.
+func compare[T any](ctx context.Context, tb testing.TB, def Job[T], j *job.Job, opts Options) (s *summary.Summary, err error) {
+	kind, dsn, err := target(tb, opts)
+	if err != nil {
+		return nil, err
+	}
+	db, err := database.Open(ctx, kind, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer database.Close(db)
+	if opts.Seed != nil {
+		ours, err := seed.Owned(ctx, db, j.Table)
+		if err != nil {
+			return nil, err
+		}
+		if !ours || db.Migrator().HasTable(j.Table) {
+			return nil, fmt.Errorf("job %s: table %s exists; with Options.Seed iterbench creates the table itself (drop it, or give no Seed to measure a copy of it)", j.Name, j.Table)
+		}
+		if err := seed.MarkOwned(ctx, db, j.Table); err != nil {
+			return nil, err
+		}
+		defer func() {
+			derr := db.WithContext(context.WithoutCancel(ctx)).Exec("DROP TABLE IF EXISTS " + j.Table).Error
+			err = errors.Join(err, derr, seed.Disown(context.WithoutCancel(ctx), db, j.Table))
+		}()
+		var zero T
+		if err := db.WithContext(ctx).Table(j.Table).AutoMigrate(&zero); err != nil {
+			return nil, fmt.Errorf("job %s: create %s: %w", j.Name, j.Table, err)
+		}
+		if err := opts.Seed(ctx, db, opts.Rows); err != nil {
+			return nil, fmt.Errorf("job %s: seed: %w", j.Name, err)
+		}
+	}
+	if err := source.CheckKey(ctx, db, j); err != nil {
+		return nil, err
+	}
+	copied := source.New(j, 0)
+	if opts.Seed == nil {
+		copied.Rows = opts.Rows
+	}
+	defer func() { err = errors.Join(err, copied.Drop(context.WithoutCancel(ctx), db)) }()
+	if err := copied.Reset(ctx, db); err != nil {
+		return nil, err
+	}
+	var ss []strategies.Strategy
+	if len(opts.Strategies) == 0 {
+		ss = strategies.All()
+	} else if ss, err = strategies.Parse(strings.Join(opts.Strategies, ",")); err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	l, err := worker.NewLocal(exe)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	l.Args = []string{"-test.run=^$", "-test.bench=" + benchPattern(tb.Name()), "-test.benchtime=1x", "-test.count=1"}
+	cfg := bench.Config{
+		Job: j, Table: copied, Kind: kind, DSN: dsn, Rows: int(copied.Copied()),
+		Batch: opts.Batch, BulkForm: strategies.BulkForm(opts.BulkForm), Workers: opts.Workers,
+		Repeats: opts.Repeats, Strategies: ss, Interval: bench.DefaultInterval,
+		RSSLimit: opts.RSSLimit, Timeout: opts.Timeout, ShuffleSeed: 1, DataSeed: 1,
+	}
+	if cfg.Repeats == 0 {
+		cfg.Repeats = bench.DefaultRepeats
+	}
+	if cfg.Batch == 0 {
+		cfg.Batch = strategies.DefaultBatchSize
+	}
+	s, samples, err := bench.Run(ctx, db, cfg, l, nil)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Out != "" {
+		if err := os.MkdirAll(opts.Out, 0o755); err != nil {
+			return nil, err
+		}
+		if err := summary.Write(opts.Out, s, samples); err != nil {
+			return nil, err
+		}
+		if err := report.Write(opts.Out, s, samples); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// target returns the database to measure on.
+func target(tb testing.TB, opts Options) (database.Kind, string, error) {
+	kind, err := database.SQLite, error(nil)
+	switch {
+	case opts.DB != "":
+		kind, err = database.ParseKind(opts.DB)
+	case opts.DSN != "":
+		kind, err = database.KindOfDSN(opts.DSN)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("Options: %w", err)
+	}
+	if opts.DSN != "" {
+		return kind, opts.DSN, nil
+	}
+	if kind != database.SQLite {
+		return "", "", fmt.Errorf("Options: DB %s needs a DSN", kind)
+	}
+	return kind, filepath.Join(tb.TempDir(), "iterbench.db"), nil
+}
+
+// benchPattern is the -test.bench pattern that selects exactly the
+// benchmark called name (with its sub-benchmarks' parts).
+func benchPattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
+}
