@@ -128,6 +128,15 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 	case cfg.RSSLimit > 0:
 		c.LimitEnforcedBy = summary.EnforcedBySampler
 	}
+	if cfg.Table != nil && cfg.Job != nil {
+		j := cfg.Job
+		c.Job = &summary.Job{Name: j.Name, Table: j.Table, Copy: cfg.Table.Name(), Key: j.Key, Read: j.Read, Write: j.Write, Scoped: j.Scope != nil}
+		for _, k := range database.Kinds() {
+			if _, ok := j.SQL[k]; ok {
+				c.Job.SQL = append(c.Job.SQL, string(k))
+			}
+		}
+	}
 	c.Driver, c.DriverVersion = database.Driver(cfg.Kind)
 	c.DatabaseVersion, _ = database.Version(ctx, db)
 	c.Settings, _ = database.Settings(ctx, db)

@@ -66,3 +66,22 @@ func KeyEqual(cols []string, alias string) string {
 	}
 	return strings.Join(parts, " AND ")
 }
+
+// Quote returns the identifier name quoted for a kind of database:
+// backticks on MariaDB, double quotes elsewhere, so that a column named
+// like a keyword (lines, order, key) can be used.
+func Quote(kind Kind, name string) string {
+	if kind == MariaDB {
+		return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// QuoteAll quotes every name.
+func QuoteAll(kind Kind, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = Quote(kind, n)
+	}
+	return out
+}

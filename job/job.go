@@ -74,15 +74,21 @@ func (j *Job) WithTable(table string) *Job {
 
 // Query returns a query over j's table and scope, reading the columns Read.
 func (j *Job) Query(ctx context.Context, db *gorm.DB) *gorm.DB {
-	q := db.WithContext(ctx).Table(j.Table).Select(j.Read)
+	q := db.WithContext(ctx).Table(j.Table).Select(strings.Join(database.QuoteAll(database.KindOf(db), j.Read), ", "))
 	if j.Scope != nil {
 		q = q.Scopes(j.Scope)
 	}
 	return q
 }
 
-// KeyOrder is the ORDER BY of j's key.
-func (j *Job) KeyOrder() string { return strings.Join(j.Key, ", ") }
+// KeyOrder is the ORDER BY of j's key on db's database.
+func (j *Job) KeyOrder(db *gorm.DB) string {
+	return strings.Join(database.QuoteAll(database.KindOf(db), j.Key), ", ")
+}
+
+// KeyColumns is j's key columns, quoted for db's database, joined by
+// commas: what a SELECT of the key lists.
+func (j *Job) KeyColumns(db *gorm.DB) string { return j.KeyOrder(db) }
 
 // Def is the generic form of a job, as iterbench.Job[T] declares it.
 type Def[T any] struct {

@@ -175,7 +175,8 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 		}
 	}
 	allBounded = allBounded && finished >= 2
-	if s.Projection == nil && len(sweep) < 2 && allBounded && !analysis.GrowthVisible(s) {
+	// A user's job records no document size to judge growth by.
+	if s.Config.Job == nil && s.Projection == nil && len(sweep) < 2 && allBounded && !analysis.GrowthVisible(s) {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("at %s rows of %s bytes (%s of documents) a strategy that held the whole table "+
 			"would still be within the %s a bounded strategy may take: growth cannot be seen at this size, so \"bounded\" "+
 			"and \"flat\" say little here; measure more rows, or project to your table's size with --target-rows.",

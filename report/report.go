@@ -76,10 +76,21 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 		b.WriteString("\n" + p)
 	}
 	b.WriteString("\n## Measurements\n\n")
-	fmt.Fprintf(&b, "Every row's `score` recomputed from its JSON document (%s bytes each) and written back, "+
-		"by %d strategies, %d repeat(s) each, in an order shuffled per repeat (shuffle seed %d). "+
+	if j := c.Job; j != nil {
+		scope := "Every row"
+		if j.Scoped {
+			scope = "Every row in the job's scope"
+		}
+		fmt.Fprintf(&b, "Job `%s`: %s of `%s` (key %s) read (%s), its %s computed in Go and written back, "+
+			"on a copy (`%s`) made afresh from `%s` before every run, which was only read; ",
+			j.Name, scope, j.Table, strings.Join(j.Key, ", "), strings.Join(j.Read, ", "), strings.Join(j.Write, ", "), j.Copy, j.Table)
+	} else {
+		fmt.Fprintf(&b, "Every row's `score` recomputed from its JSON document (%s bytes each) and written back, ",
+			units.Thousands(int64(c.PayloadBytes)))
+	}
+	fmt.Fprintf(&b, "by %d strategies, %d repeat(s) each, in an order shuffled per repeat (shuffle seed %d). "+
 		"Each run is a worker process of its own whose RSS was sampled every %s; every row was verified after every run.\n\n",
-		units.Thousands(int64(c.PayloadBytes)), len(s.Strategies), c.Repeats, c.ShuffleSeed, seconds(c.IntervalSeconds))
+		len(s.Strategies), c.Repeats, c.ShuffleSeed, seconds(c.IntervalSeconds))
 	fmt.Fprintf(&b, "- Database: %s %s, driver %s %s, GORM %s\n", c.Database, c.DatabaseVersion, c.Driver, c.DriverVersion, c.GORMVersion)
 	if len(c.Settings) > 0 {
 		keys := make([]string, 0, len(c.Settings))
@@ -94,7 +105,9 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 		fmt.Fprintf(&b, "- Settings: %s\n", strings.Join(kv, ", "))
 	}
 	fmt.Fprintf(&b, "- Batch size %d; bulk-update form `%s`\n", c.BatchSize, c.BulkForm)
-	fmt.Fprintf(&b, "- Seeding %s rows took %s (%s)\n", units.Thousands(int64(c.Rows)), units.Seconds(s.SeedSeconds), c.SeedMethod)
+	if c.SeedMethod != "" {
+		fmt.Fprintf(&b, "- Seeding %s rows took %s (%s)\n", units.Thousands(int64(c.Rows)), units.Seconds(s.SeedSeconds), c.SeedMethod)
+	}
 	fmt.Fprintf(&b, "- Baseline (a worker that only connects): %s sampled peak", units.MiB(float64(s.BaselinePeakRSSBytes)))
 	if s.BaselineAnonPeakBytes > 0 {
 		fmt.Fprintf(&b, " (%s anonymous, %s file-backed)", units.MiB(float64(s.BaselineAnonPeakBytes)), units.MiB(float64(s.BaselineFilePeakBytes)))

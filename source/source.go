@@ -67,8 +67,8 @@ func CheckKey(ctx context.Context, db *gorm.DB, j *job.Job) error {
 			return fmt.Errorf("job %s: key column %s of %s allows NULL; a key must be NOT NULL%s", j.Name, k, j.Table, hint)
 		}
 	}
-	keys := strings.Join(j.Key, ", ")
-	rs, err := db.WithContext(ctx).Raw("SELECT " + keys + " FROM " + j.Table + " GROUP BY " + keys + " HAVING COUNT(*) > 1 LIMIT 1").Rows()
+	keys := j.KeyColumns(db)
+	rs, err := db.WithContext(ctx).Raw("SELECT " + keys + " FROM " + database.Quote(database.KindOf(db), j.Table) + " GROUP BY " + keys + " HAVING COUNT(*) > 1 LIMIT 1").Rows()
 	if err != nil {
 		return fmt.Errorf("job %s: check that the key is unique: %w", j.Name, err)
 	}
@@ -78,7 +78,7 @@ func CheckKey(ctx context.Context, db *gorm.DB, j *job.Job) error {
 		if err != nil {
 			return fmt.Errorf("job %s: check that the key is unique: %w", j.Name, err)
 		}
-		return fmt.Errorf("job %s: key (%s) of %s is not unique: %v appears more than once", j.Name, keys, j.Table, k)
+		return fmt.Errorf("job %s: key (%s) of %s is not unique: %v appears more than once", j.Name, strings.Join(j.Key, ", "), j.Table, k)
 	}
 	return rs.Err()
 }
@@ -96,7 +96,8 @@ func (t *Table) Reset(ctx context.Context, db *gorm.DB) error {
 	if err := database.CreateLike(ctx, db, t.Job.Table, name); err != nil {
 		return err
 	}
-	q := "INSERT INTO " + name + " SELECT * FROM " + t.Job.Table + " ORDER BY " + t.Job.KeyOrder()
+	kind := database.KindOf(db)
+	q := "INSERT INTO " + database.Quote(kind, name) + " SELECT * FROM " + database.Quote(kind, t.Job.Table) + " ORDER BY " + t.Job.KeyOrder(db)
 	if t.Rows > 0 {
 		q += fmt.Sprintf(" LIMIT %d", t.Rows)
 	}
@@ -140,19 +141,20 @@ func (t *Table) Verify(ctx context.Context, db *gorm.DB) (seed.Verification, err
 	all := *j
 	all.Scope = nil
 	lim := func(q *gorm.DB) *gorm.DB {
-		q = q.Order(j.KeyOrder())
+		q = q.Order(j.KeyOrder(db))
 		if t.Rows > 0 {
 			q = q.Limit(t.Rows)
 		}
 		return q
 	}
-	src := pull(j.Rows, lim(all.Query(ctx, db).Select(cols)))
+	sel := strings.Join(database.QuoteAll(database.KindOf(db), cols), ", ")
+	src := pull(j.Rows, lim(all.Query(ctx, db).Select(sel)))
 	defer src.stop()
-	cp := pull(j.Rows, lim(all.WithTable(t.Name()).Query(ctx, db).Select(cols)))
+	cp := pull(j.Rows, lim(all.WithTable(t.Name()).Query(ctx, db).Select(sel)))
 	defer cp.stop()
 	var inScope *puller
 	if j.Scope != nil {
-		inScope = pull(j.Rows, lim(j.Query(ctx, db).Select(cols)))
+		inScope = pull(j.Rows, lim(j.Query(ctx, db).Select(sel)))
 		defer inScope.stop()
 	}
 	wrong := func(key []any, altered bool) {

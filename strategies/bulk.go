@@ -178,9 +178,14 @@ func (b *Bulk) cast(c string) string {
 
 // statement builds the SQL text and arguments for one bulk update.
 func (b *Bulk) statement(batch *Batch) (string, []any, error) {
-	j, t, n := b.job, b.job.Table, batch.Len()
+	j, n := b.job, batch.Len()
 	keys, write := j.Key, j.Write
 	both := slices.Concat(keys, write)
+	// Names as the SQL text writes them: quoted, so that a column named
+	// like a keyword works.
+	q := func(name string) string { return database.Quote(b.kind, name) }
+	qs := func(names []string) string { return strings.Join(database.QuoteAll(b.kind, names), ", ") }
+	t := q(j.Table)
 	var s strings.Builder
 	args := make([]any, 0, n*len(both))
 	// tuples writes, for each row, its key and written values as
@@ -208,7 +213,7 @@ func (b *Bulk) statement(batch *Batch) (string, []any, error) {
 	on := func(left, right string) string {
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = left + k + " = " + right + k
+			parts[i] = left + q(k) + " = " + right + q(k)
 		}
 		return strings.Join(parts, " AND ")
 	}
@@ -220,7 +225,7 @@ func (b *Bulk) statement(batch *Batch) (string, []any, error) {
 			if c > 0 {
 				s.WriteString(", ")
 			}
-			fmt.Fprintf(&s, "%s = v.column%d", w, len(keys)+c+1)
+			fmt.Fprintf(&s, "%s = v.column%d", q(w), len(keys)+c+1)
 		}
 		s.WriteString(" FROM (VALUES ")
 		tuples(",", func(string) string { return "?" })
@@ -229,12 +234,12 @@ func (b *Bulk) statement(batch *Batch) (string, []any, error) {
 			if i > 0 {
 				s.WriteString(" AND ")
 			}
-			fmt.Fprintf(&s, "%s.%s = v.column%d", t, k, i+1)
+			fmt.Fprintf(&s, "%s.%s = v.column%d", t, q(k), i+1)
 		}
 	case b.form == BulkValues && pg:
-		s.WriteString("UPDATE " + t + " AS t SET " + assign(write, "", "v.") + " FROM (VALUES ")
+		s.WriteString("UPDATE " + t + " AS t SET " + assign(b.kind, write, "", "v.") + " FROM (VALUES ")
 		tuples(",", func(col string) string { return "?" + b.cast(col) })
-		s.WriteString(") AS v(" + strings.Join(both, ", ") + ") WHERE " + on("t.", "v."))
+		s.WriteString(") AS v(" + qs(both) + ") WHERE " + on("t.", "v."))
 	case b.form == BulkValues && b.kind == database.MariaDB:
 		s.WriteString("UPDATE " + t + " AS t JOIN (")
 		for i := range n {
@@ -244,38 +249,38 @@ func (b *Bulk) statement(batch *Batch) (string, []any, error) {
 					if c > 0 {
 						s.WriteString(", ")
 					}
-					s.WriteString("? AS " + col)
+					s.WriteString("? AS " + q(col))
 				}
 			} else {
 				s.WriteString(" UNION ALL SELECT " + strings.TrimSuffix(strings.Repeat("?,", len(both)), ","))
 			}
 			args = append(append(args, batch.Keys[i]...), batch.Values[i]...)
 		}
-		s.WriteString(") AS v ON " + on("t.", "v.") + " SET " + assign(write, "t.", "v."))
+		s.WriteString(") AS v ON " + on("t.", "v.") + " SET " + assign(b.kind, write, "t.", "v."))
 	case b.form == BulkCase:
 		s.WriteString("UPDATE " + t + " SET ")
 		for c, w := range write {
 			if c > 0 {
 				s.WriteString(", ")
 			}
-			s.WriteString(w + " = CASE")
+			s.WriteString(q(w) + " = CASE")
 			if len(keys) == 1 {
-				s.WriteString(" " + keys[0])
+				s.WriteString(" " + q(keys[0]))
 			}
 			for i := range n {
 				if len(keys) == 1 {
 					s.WriteString(" WHEN ? THEN ?" + b.cast(w))
 				} else {
-					s.WriteString(" WHEN " + database.KeyEqual(keys, "") + " THEN ?" + b.cast(w))
+					s.WriteString(" WHEN " + database.KeyEqual(database.QuoteAll(b.kind, keys), "") + " THEN ?" + b.cast(w))
 				}
 				args = append(append(args, batch.Keys[i]...), batch.Values[i][c])
 			}
 			s.WriteString(" END")
 		}
 		if len(keys) == 1 {
-			s.WriteString(" WHERE " + keys[0] + " IN (")
+			s.WriteString(" WHERE " + q(keys[0]) + " IN (")
 		} else {
-			s.WriteString(" WHERE (" + strings.Join(keys, ", ") + ") IN (")
+			s.WriteString(" WHERE (" + qs(keys) + ") IN (")
 		}
 		for i := range n {
 			if i > 0 {
@@ -295,7 +300,7 @@ func (b *Bulk) statement(batch *Batch) (string, []any, error) {
 			fills = append(fills, c)
 		}
 		slices.Sort(fills)
-		s.WriteString("INSERT INTO " + t + " (" + strings.Join(slices.Concat(both, b.extra, fills), ", ") + ") VALUES ")
+		s.WriteString("INSERT INTO " + t + " (" + qs(slices.Concat(both, b.extra, fills)) + ") VALUES ")
 		for i := range n {
 			if i > 0 {
 				s.WriteByte(',')
@@ -325,13 +330,13 @@ func (b *Bulk) statement(batch *Batch) (string, []any, error) {
 				if c > 0 {
 					s.WriteString(", ")
 				}
-				s.WriteString(w + " = VALUES(" + w + ")")
+				s.WriteString(q(w) + " = VALUES(" + q(w) + ")")
 			}
 		} else {
-			s.WriteString(" ON CONFLICT (" + strings.Join(keys, ", ") + ") DO UPDATE SET " + assign(write, "", "excluded."))
+			s.WriteString(" ON CONFLICT (" + qs(keys) + ") DO UPDATE SET " + assign(b.kind, write, "", "excluded."))
 		}
 	case b.form == BulkUnnest && pg:
-		s.WriteString("UPDATE " + t + " AS t SET " + assign(write, "", "v.") + " FROM unnest(")
+		s.WriteString("UPDATE " + t + " AS t SET " + assign(b.kind, write, "", "v.") + " FROM unnest(")
 		for c, col := range both {
 			if c > 0 {
 				s.WriteString(", ")
@@ -347,18 +352,19 @@ func (b *Bulk) statement(batch *Batch) (string, []any, error) {
 			}
 			args = append(args, arr)
 		}
-		s.WriteString(") AS v(" + strings.Join(both, ", ") + ") WHERE " + on("t.", "v."))
+		s.WriteString(") AS v(" + qs(both) + ") WHERE " + on("t.", "v."))
 	default:
 		return "", nil, fmt.Errorf("bulk form %q is not available on %s", b.form, b.kind)
 	}
 	return s.String(), args, nil
 }
 
-// assign returns "a = fromA, b = fromB" for columns cols, the left side
-// prefixed with to, the right with from.
-func assign(cols []string, to, from string) string {
+// assign returns "a = fromA, b = fromB" for columns cols (quoted for
+// kind), the left side prefixed with to, the right with from.
+func assign(kind database.Kind, cols []string, to, from string) string {
 	parts := make([]string, len(cols))
 	for i, c := range cols {
+		c = database.Quote(kind, c)
 		parts[i] = to + c + " = " + from + c
 	}
 	return strings.Join(parts, ", ")

@@ -34,7 +34,7 @@ func (Cursor) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 // with each row, in a reused one-row page.
 func stream(ctx context.Context, db *gorm.DB, j *job.Job, t *tracker, fn func(job.Page) error) error {
 	t.reads(1)
-	if err := j.Rows.Stream(j.Query(ctx, db).Order(j.KeyOrder()), fn); err != nil {
+	if err := j.Rows.Stream(j.Query(ctx, db).Order(j.KeyOrder(db)), fn); err != nil {
 		return fmt.Errorf("cursor: %w", err)
 	}
 	return nil

@@ -81,13 +81,13 @@ func (FaultAlterData) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, 
 // swap sets the columns cols of the last row in key order to the first
 // row's values.
 func swap(ctx context.Context, db *gorm.DB, j *job.Job, cols []string) error {
-	first, err := j.Rows.Find(j.Query(ctx, db).Order(j.KeyOrder()).Limit(1))
+	first, err := j.Rows.Find(j.Query(ctx, db).Order(j.KeyOrder(db)).Limit(1))
 	if err != nil {
 		return err
 	}
 	desc := make([]string, len(j.Key))
 	for i, k := range j.Key {
-		desc[i] = k + " DESC"
+		desc[i] = database.Quote(database.KindOf(db), k) + " DESC"
 	}
 	last, err := j.Rows.Find(j.Query(ctx, db).Order(strings.Join(desc, ", ")).Limit(1))
 	if err != nil {
@@ -96,11 +96,12 @@ func swap(ctx context.Context, db *gorm.DB, j *job.Job, cols []string) error {
 	if err := first.Compute(0); err != nil {
 		return err
 	}
+	kind := database.KindOf(db)
 	sets := make([]string, len(cols))
 	for i, c := range cols {
-		sets[i] = c + " = ?"
+		sets[i] = database.Quote(kind, c) + " = ?"
 	}
-	q := "UPDATE " + j.Table + " SET " + strings.Join(sets, ", ") + " WHERE " + database.KeyEqual(j.Key, "")
+	q := "UPDATE " + database.Quote(kind, j.Table) + " SET " + strings.Join(sets, ", ") + " WHERE " + database.KeyEqual(database.QuoteAll(kind, j.Key), "")
 	return db.WithContext(ctx).Exec(q, append(first.Values(0, cols), last.Key(0)...)...).Error
 }
 

@@ -78,7 +78,7 @@ func keysetPages(ctx context.Context, db *gorm.DB, j *job.Job, size int, after, 
 		if upTo != nil {
 			q = q.Where(le, leArgs(upTo)...)
 		}
-		page, err := j.Rows.Find(q.Order(j.KeyOrder()).Limit(size))
+		page, err := j.Rows.Find(q.Order(j.KeyOrder(db)).Limit(size))
 		if err != nil {
 			return fmt.Errorf("read page after key %v: %w", after, err)
 		}
@@ -100,5 +100,6 @@ func keysetPages(ctx context.Context, db *gorm.DB, j *job.Job, size int, after, 
 
 // keyBound is database.KeyBound for j's key on db's database.
 func keyBound(db *gorm.DB, j *job.Job, op string) (string, func([]any) []any, error) {
-	return database.KeyBound(database.KindOf(db), j.Key, op)
+	kind := database.KindOf(db)
+	return database.KeyBound(kind, database.QuoteAll(kind, j.Key), op)
 }

@@ -23,7 +23,7 @@ func (LoadAll) Description() string {
 // Run implements Strategy.
 func (LoadAll) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	t := tracker{cfg: cfg}
-	all, err := cfg.Job.Rows.Find(cfg.Job.Query(ctx, db).Order(cfg.Job.KeyOrder()))
+	all, err := cfg.Job.Rows.Find(cfg.Job.Query(ctx, db).Order(cfg.Job.KeyOrder(db)))
 	if err != nil {
 		return t.done(), fmt.Errorf("load all rows: %w", err)
 	}

@@ -39,7 +39,7 @@ func pages(ctx context.Context, db *gorm.DB, j *job.Job, size int, t *tracker, f
 	}
 	t.reads(1)
 	for offset := 0; int64(offset) < total; offset += size {
-		page, err := j.Rows.Find(j.Query(ctx, db).Order(j.KeyOrder()).Limit(size).Offset(offset))
+		page, err := j.Rows.Find(j.Query(ctx, db).Order(j.KeyOrder(db)).Limit(size).Offset(offset))
 		if err != nil {
 			return fmt.Errorf("read page at offset %d: %w", offset, err)
 		}

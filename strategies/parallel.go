@@ -102,7 +102,7 @@ func boundaries(ctx context.Context, db *gorm.DB, j *job.Job, n int, t *tracker)
 // keyAt returns the key of the row offset rows after the first row past
 // after (nil: from the first row), in key order, or nil when there is none.
 func keyAt(ctx context.Context, db *gorm.DB, j *job.Job, after []any, offset int64) ([]any, error) {
-	q := j.Query(ctx, db).Select(j.Key)
+	q := j.Query(ctx, db).Select(j.KeyColumns(db))
 	if after != nil {
 		gt, args, err := keyBound(db, j, ">")
 		if err != nil {
@@ -110,7 +110,7 @@ func keyAt(ctx context.Context, db *gorm.DB, j *job.Job, after []any, offset int
 		}
 		q = q.Where(gt, args(after)...)
 	}
-	rs, err := q.Order(j.KeyOrder()).Offset(int(offset)).Limit(1).Rows()
+	rs, err := q.Order(j.KeyOrder(db)).Offset(int(offset)).Limit(1).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("find the boundary row at %d: %w", offset, err)
 	}

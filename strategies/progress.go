@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -44,6 +45,11 @@ func progressName(j *job.Job, key string) string { return j.Name + "/" + key }
 // loadProgress returns the last key recorded under key, typed as j's key
 // columns, or nil when cfg does not ask to resume or nothing was recorded.
 func loadProgress(ctx context.Context, db *gorm.DB, cfg Config, key string) ([]any, error) {
+	// Made here if missing, so that a strategy runs on any database; the
+	// harness makes it afresh before every run.
+	if err := db.WithContext(ctx).Exec(strings.Replace(ProgressDDL, "CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1)).Error; err != nil {
+		return nil, fmt.Errorf("create %s: %w", ProgressTable, err)
+	}
 	if !cfg.Resume {
 		return nil, nil
 	}

@@ -41,7 +41,7 @@ func (ServerCursor) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, er
 	write := w.writePage(ctx)
 	j := cfg.Job
 	query := db.ToSQL(func(tx *gorm.DB) *gorm.DB {
-		return j.Query(ctx, tx).Order(j.KeyOrder()).Find(&[]map[string]any{})
+		return j.Query(ctx, tx).Order(j.KeyOrder(db)).Find(&[]map[string]any{})
 	})
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("DECLARE iterbench_cur NO SCROLL CURSOR FOR " + query).Error; err != nil {

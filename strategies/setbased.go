@@ -57,11 +57,11 @@ func scoped(ctx context.Context, db *gorm.DB, j *job.Job, cond string, args []an
 	if j.Scope == nil {
 		return cond, args
 	}
-	in := "(" + strings.Join(j.Key, ", ") + ") IN (SELECT * FROM (?) AS iterbench_scope)"
+	in := "(" + j.KeyColumns(db) + ") IN (SELECT * FROM (?) AS iterbench_scope)"
 	if cond != "" {
 		in = cond + " AND " + in
 	}
-	return in, append(args, j.Query(ctx, db).Select(j.Key))
+	return in, append(args, j.Query(ctx, db).Select(j.KeyColumns(db)))
 }
 
 // Run implements Strategy.
@@ -98,7 +98,7 @@ func (SetBased) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error)
 			conds, args = append(conds, le), append(args, leArgs(upTo)...)
 		}
 		cond, args := scoped(ctx, db, j, strings.Join(conds, " AND "), args)
-		q := "UPDATE " + j.Table + " SET " + set
+		q := "UPDATE " + database.Quote(database.KindOf(db), j.Table) + " SET " + set
 		if cond != "" {
 			q += " WHERE " + cond
 		}

@@ -39,7 +39,7 @@ func (SetBasedOnce) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, er
 	if err != nil {
 		return t.done(), err
 	}
-	q := "UPDATE " + j.Table + " SET " + set
+	q := "UPDATE " + database.Quote(database.KindOf(db), j.Table) + " SET " + set
 	cond, args := scoped(ctx, db, j, "", nil)
 	if cond != "" {
 		q += " WHERE " + cond

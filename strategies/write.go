@@ -13,12 +13,12 @@ import (
 
 // rowUpdate is the statement that writes one row's written columns, the way
 // an ORM's save() does: UPDATE t SET a = ?, b = ? WHERE key = ?.
-func rowUpdate(j *job.Job) string {
+func rowUpdate(kind database.Kind, j *job.Job) string {
 	sets := make([]string, len(j.Write))
 	for i, w := range j.Write {
-		sets[i] = w + " = ?"
+		sets[i] = database.Quote(kind, w) + " = ?"
 	}
-	return "UPDATE " + j.Table + " SET " + strings.Join(sets, ", ") + " WHERE " + database.KeyEqual(j.Key, "")
+	return "UPDATE " + database.Quote(kind, j.Table) + " SET " + strings.Join(sets, ", ") + " WHERE " + database.KeyEqual(database.QuoteAll(kind, j.Key), "")
 }
 
 // saveRow computes row i of p and writes it with its own UPDATE statement.
@@ -36,7 +36,7 @@ func saveRow(ctx context.Context, db *gorm.DB, j *job.Job, update string, p job.
 // savePage returns a page callback that saves every row of the page with
 // its own UPDATE.
 func savePage(ctx context.Context, db *gorm.DB, j *job.Job, t *tracker) func(job.Page) error {
-	update := rowUpdate(j)
+	update := rowUpdate(database.KindOf(db), j)
 	return func(p job.Page) error {
 		for i := range p.Len() {
 			if err := saveRow(ctx, db, j, update, p, i); err != nil {

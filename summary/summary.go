@@ -118,14 +118,17 @@ type Config struct {
 	ServerCommand string  `json:"server_command,omitempty"`
 	StartSeconds  float64 `json:"container_start_seconds,omitempty"`
 	BulkForm      string  `json:"bulk_form"`
-	Rows          int     `json:"rows"`
-	BatchSize     int     `json:"batch_size"`
-	PayloadBytes  int     `json:"payload_bytes"`
-	DataSeed      uint64  `json:"data_seed"`
-	SeedMethod    string  `json:"seed_method,omitempty"`
-	Repeats       int     `json:"repeats"`
-	Workers       int     `json:"workers,omitempty"`
-	RSSLimitBytes uint64  `json:"rss_limit_bytes,omitempty"`
+	// Job describes a user's job (see iterbench.Job), measured on a copy
+	// of its table; nil for iterbench's own table.
+	Job           *Job   `json:"job,omitempty"`
+	Rows          int    `json:"rows"`
+	BatchSize     int    `json:"batch_size"`
+	PayloadBytes  int    `json:"payload_bytes"`
+	DataSeed      uint64 `json:"data_seed"`
+	SeedMethod    string `json:"seed_method,omitempty"`
+	Repeats       int    `json:"repeats"`
+	Workers       int    `json:"workers,omitempty"`
+	RSSLimitBytes uint64 `json:"rss_limit_bytes,omitempty"`
 	// MemoryLimitBytes is the containers' memory limit (--memory-limit).
 	MemoryLimitBytes uint64 `json:"memory_limit_bytes,omitempty"`
 	// LimitEnforcedBy says what enforced the limit: EnforcedByKernel or
@@ -417,4 +420,24 @@ func StrategyNames(ss []*Summary) []string {
 		}
 	}
 	return names
+}
+
+// Job describes the backfill a user's results measured.
+type Job struct {
+	// Name is the job's name.
+	Name string `json:"name"`
+	// Table is the source table, only read.
+	Table string `json:"table"`
+	// Copy is the table the strategies wrote, made afresh from Table
+	// before every run.
+	Copy string `json:"copy"`
+	// Key, Read and Write are the job's key, the columns it reads, and
+	// those it computes and writes.
+	Key   []string `json:"key"`
+	Read  []string `json:"read"`
+	Write []string `json:"write"`
+	// Scoped is set when the job backfills only the rows of a scope.
+	Scoped bool `json:"scoped,omitempty"`
+	// SQL lists the databases the job gives its calculation in SQL for.
+	SQL []string `json:"sql,omitempty"`
 }
