@@ -37,6 +37,31 @@ func Columns(ctx context.Context, db *gorm.DB, table string) (map[string]Column,
 		_, c.HasDefault = t.DefaultValue()
 		out[c.Name] = c
 	}
+	if KindOf(db) == SQLite {
+		// A table's only primary-key column declared INTEGER is the rowid,
+		// which cannot be NULL, whatever the declaration says.
+		var info []struct {
+			Name string
+			Type string
+			PK   int
+		}
+		if err := db.WithContext(ctx).Raw("SELECT name, type, pk FROM pragma_table_info(?)", table).Scan(&info).Error; err != nil {
+			return nil, fmt.Errorf("read the columns of %s: %w", table, err)
+		}
+		pks := 0
+		for _, i := range info {
+			if i.PK > 0 {
+				pks++
+			}
+		}
+		for _, i := range info {
+			if i.PK > 0 && pks == 1 && strings.EqualFold(i.Type, "integer") {
+				c := out[i.Name]
+				c.Nullable = false
+				out[i.Name] = c
+			}
+		}
+	}
 	return out, nil
 }
 

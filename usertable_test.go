@@ -1,0 +1,164 @@
+package iterbench_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/iterbench/iterbench"
+	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/source"
+)
+
+func TestMain(m *testing.M) { iterbench.Main(m) }
+
+// customer is a row of a table of the user's own, which iterbench may
+// read but never write.
+type customer struct {
+	ID    int64   `gorm:"primaryKey;autoIncrement:false"`
+	Email string  `gorm:"not null;size:100"`
+	Nick  *string `gorm:"size:100"`
+	Score int64   `gorm:"not null;default:0;index"`
+}
+
+func (customer) TableName() string { return "customers" }
+
+// customers recomputes each customer's score from the email's length.
+var customers = iterbench.Job[customer]{
+	Name:    "customers",
+	Read:    []string{"id", "email"},
+	Write:   []string{"score"},
+	Compute: func(c *customer) error { c.Score = int64(len(c.Email)) + 1; return nil },
+	SQL: map[string]string{
+		"sqlite":   "score = length(email) + 1",
+		"postgres": "score = length(email) + 1",
+		"mariadb":  "score = CHAR_LENGTH(email) + 1",
+	},
+}
+
+// Environment of BenchmarkUserTable, set by TestUserTable.
+const (
+	dsnEnv = "ITERBENCH_TEST_USER_DSN"
+	keyEnv = "ITERBENCH_TEST_USER_KEY"
+)
+
+// BenchmarkUserTable measures the customers job on the table at
+// $ITERBENCH_TEST_USER_DSN, keyed by $ITERBENCH_TEST_USER_KEY (default: the
+// primary key); TestUserTable runs it in a child process.
+func BenchmarkUserTable(b *testing.B) {
+	dsn := os.Getenv(dsnEnv)
+	if dsn == "" {
+		b.Skip("run by TestUserTable")
+	}
+	j := customers
+	if k := os.Getenv(keyEnv); k != "" {
+		j.Key = []string{k}
+	}
+	iterbench.Bench(b, j, iterbench.Options{DSN: dsn, Repeats: 1, Batch: 100,
+		Strategies: []string{"keyset-bulk", "cursor", "set-based"}})
+}
+
+// TestUserTable points iterbench at a table of the user's own, by DSN: it
+// must measure on a copy, leave the table exactly as it was, drop the copy,
+// and refuse a key that is not unique or allows NULL in one line.
+func TestUserTable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts workers")
+	}
+	dsns := map[database.Kind]func(t *testing.T) string{
+		database.SQLite: func(t *testing.T) string { return filepath.Join(t.TempDir(), "user.db") },
+	}
+	for _, k := range []database.Kind{database.Postgres, database.MariaDB} {
+		dsns[k] = func(t *testing.T) string { return containertest.Start(t, k).DSN }
+	}
+	for _, kind := range database.Kinds() {
+		t.Run("db="+string(kind), func(t *testing.T) {
+			ctx := context.Background()
+			dsn := dsns[kind](t)
+			db, err := database.Open(ctx, kind, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer database.Close(db)
+			if err := db.AutoMigrate(&customer{}); err != nil {
+				t.Fatal(err)
+			}
+			var rows []customer
+			for i := range 1234 {
+				nick := fmt.Sprintf("n%d", i)
+				rows = append(rows, customer{ID: int64(i + 1), Email: fmt.Sprintf("user%d@%s.example", i%500, strings.Repeat("x", i%500%17)), Nick: &nick})
+			}
+			if err := db.CreateInBatches(&rows, 200).Error; err != nil {
+				t.Fatal(err)
+			}
+			before := checksum(t, db)
+
+			out := runUserTable(t, dsn, "", 0)
+			for _, s := range []string{"keyset-bulk", "cursor", "set-based"} {
+				if !regexp.MustCompile(`(?m)^BenchmarkUserTable/strategy=` + s + `-\d+\s+1\s+\d+ ns/op\s+[1-9]\d* peak-RSS-bytes`).MatchString(out) {
+					t.Errorf("no result line for %s:\n%s", s, out)
+				}
+			}
+			if after := checksum(t, db); after != before {
+				t.Errorf("the user's table changed: checksum %s before, %s after", before, after)
+			}
+			if db.Migrator().HasTable(source.CopyPrefix + "customers") {
+				t.Errorf("the copy %s was left behind", source.CopyPrefix+"customers")
+			}
+
+			// A key that is not unique, and one that allows NULL: refused
+			// in one line naming the column, before anything is copied.
+			for key, want := range map[string]string{
+				"email": `job customers: key \(email\) of customers is not unique: \[user\d+@x*\.example\] appears more than once`,
+				"nick":  `job customers: key column nick of customers allows NULL; a key must be NOT NULL`,
+			} {
+				out := runUserTable(t, dsn, key, 1)
+				if !regexp.MustCompile(`(?m)^\s+bench\.go:\d+: ` + want).MatchString(out) {
+					t.Errorf("key %s: want the line %q, got:\n%s", key, want, out)
+				}
+				if db.Migrator().HasTable(source.CopyPrefix + "customers") {
+					t.Errorf("key %s: a copy was made", key)
+				}
+			}
+			if after := checksum(t, db); after != before {
+				t.Errorf("the user's table changed: checksum %s before, %s after", before, after)
+			}
+		})
+	}
+}
+
+// runUserTable runs BenchmarkUserTable in a child process and returns its
+// output, failing t unless it exits with code.
+func runUserTable(t *testing.T, dsn, key string, code int) string {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$", "-test.bench=^BenchmarkUserTable$", "-test.benchtime=1x")
+	cmd.Env = append(os.Environ(), dsnEnv+"="+dsn, keyEnv+"="+key)
+	b, err := cmd.CombinedOutput()
+	if got := cmd.ProcessState.ExitCode(); got != code {
+		t.Fatalf("BenchmarkUserTable (key %q) exited with %d (%v), want %d:\n%s", key, got, err, code, b)
+	}
+	return string(b)
+}
+
+// checksum hashes every row of customers, in key order.
+func checksum(t *testing.T, db *gorm.DB) string {
+	t.Helper()
+	var all []customer
+	if err := db.Order("id").Find(&all).Error; err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	for _, c := range all {
+		fmt.Fprintf(h, "%d|%s|%v|%d\n", c.ID, c.Email, *c.Nick, c.Score)
+	}
+	return fmt.Sprintf("%d rows, %x", len(all), h.Sum(nil)[:8])
+}
