@@ -47,7 +47,7 @@ func TestFaultyWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"fault-wrong-scores": "verification: 2000 of 2000 rows wrong",
+		"fault-wrong-scores": "verification: 1 of 2000 rows wrong (first key 2000)",
 		"fault-alter-data":   "1 rows' documents were altered",
 		"fault-panic":        "panic: fault-panic: a deliberate panic in the strategy",
 		"fault-exit":         "fault-exit: leaving without a word on stdout",

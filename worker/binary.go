@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 )
 
@@ -18,9 +19,38 @@ const (
 	BinaryName = "iterbench-worker"
 	// BinaryEnv, if set, names the worker executable to use.
 	BinaryEnv = "ITERBENCH_WORKER_BIN"
+	// Module is iterbench's module path.
+	Module = "github.com/iterbench/iterbench"
 	// Package is the worker's main package.
-	Package = "github.com/iterbench/iterbench/cmd/iterbench-worker"
+	Package = Module + "/cmd/iterbench-worker"
 )
+
+// moduleVersion returns the version of iterbench's module this executable
+// was built from, when it was built from a published version (go install
+// …@v1.2.3, or a dependency of another module), and "" when built from a
+// source checkout ("(devel)").
+func moduleVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	v := ""
+	if bi.Main.Path == Module {
+		v = bi.Main.Version
+	}
+	for _, d := range bi.Deps {
+		if d.Path == Module {
+			v = d.Version
+			if d.Replace != nil {
+				v = d.Replace.Version
+			}
+		}
+	}
+	if v == "(devel)" {
+		return ""
+	}
+	return v
+}
 
 // BuildArgs are the `go build` arguments of the worker binary: statically
 // linked (cgo's SQLite included), so that an image holding nothing but this
@@ -66,8 +96,10 @@ func Find(ctx context.Context, status io.Writer) (string, error) {
 	return p, nil
 }
 
-// Build builds the worker from the module's source (the current folder must
-// be inside the module) into dir and returns its path; extraTags are added
+// Build builds the worker into dir: with go install …@version from the
+// module proxy when this executable was built from a published version of
+// iterbench, else from the module's source (the current folder must be
+// inside a module that has it), and returns its path; extraTags are added
 // to the build tags (tests build a worker with deliberately faulty
 // strategies so). Concurrent builds into one folder do not disturb each
 // other: each writes a file of its own and renames it into place.
@@ -82,15 +114,29 @@ func Build(ctx context.Context, dir string, extraTags ...string) (string, error)
 	if len(extraTags) > 0 {
 		args[2] += "," + strings.Join(extraTags, ",")
 	}
-	args = append(args, "-o", tmp.Name(), Package)
-	cmd := exec.CommandContext(ctx, "go", args...)
+	built := tmp.Name()
+	cmd := exec.CommandContext(ctx, "go", append(args, "-o", built, Package)...)
+	if v := moduleVersion(); v != "" {
+		// No source checkout: build the worker of this very version from
+		// the module proxy, as go install does, into a folder of its own.
+		bin, err := os.MkdirTemp(dir, ".bin-")
+		if err != nil {
+			return "", fmt.Errorf("build the worker: %w", err)
+		}
+		defer os.RemoveAll(bin)
+		args[0] = "install"
+		cmd = exec.CommandContext(ctx, "go", append(args, Package+"@"+v)...)
+		cmd.Dir = bin
+		cmd.Env = append(os.Environ(), "GOBIN="+bin)
+		built = filepath.Join(bin, BinaryName)
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build %s: %v: %s", Package, err, strings.TrimSpace(out.String()))
+		return "", fmt.Errorf("go %s %s: %v: %s", args[0], Package, err, strings.TrimSpace(out.String()))
 	}
 	p := filepath.Join(dir, BinaryName)
-	if err := os.Rename(tmp.Name(), p); err != nil {
+	if err := os.Rename(built, p); err != nil {
 		return "", fmt.Errorf("build the worker: %w", err)
 	}
 	return p, nil
