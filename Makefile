@@ -74,7 +74,7 @@ kill-at: build
 # alternately (needs Docker); kept in results/bench/probe-cost.txt.
 probe-cost:
 	mkdir -p results/bench
-	ITERBENCH_BENCH_ROWS=$(ROWS) $(GO) test -run '^$$' -bench BenchmarkProbeCost -benchtime 8x -timeout 60m ./bench \
+	ITERBENCH_BENCH_ROWS=$(ROWS) $(GO) test -run '^$$' -bench BenchmarkProbeCost -benchtime 8x -timeout 60m ./internal/bench \
 		| tee results/bench/probe-cost.txt.tmp
 	mv results/bench/probe-cost.txt.tmp results/bench/probe-cost.txt
 
@@ -89,7 +89,7 @@ images:
 	images/build.sh mariadb
 
 # A chart that differs from its golden image is kept beside it as
-# plots/testdata/golden/NAME.got.png (ignored by git).
+# internal/plots/testdata/golden/NAME.got.png (ignored by git).
 test:
 	$(GO) test -race -count=1 -timeout 60m ./...
 
@@ -103,7 +103,7 @@ mutate:
 # kept (benchstat-readable) in results/bench/strategies.txt.
 bench:
 	mkdir -p results/bench
-	ITERBENCH_BENCH_ROWS=$(ROWS) $(GO) test -run '^$$' -bench BenchmarkStrategies -benchtime 1x -count $(REPEATS) -timeout 60m ./bench \
+	ITERBENCH_BENCH_ROWS=$(ROWS) $(GO) test -run '^$$' -bench BenchmarkStrategies -benchtime 1x -count $(REPEATS) -timeout 60m ./internal/bench \
 		| tee results/bench/strategies.txt.tmp
 	mv results/bench/strategies.txt.tmp results/bench/strategies.txt
 

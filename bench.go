@@ -13,15 +13,15 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/iterbench/iterbench/bench"
-	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/job"
-	"github.com/iterbench/iterbench/report"
-	"github.com/iterbench/iterbench/seed"
-	"github.com/iterbench/iterbench/source"
-	"github.com/iterbench/iterbench/strategies"
-	"github.com/iterbench/iterbench/summary"
-	"github.com/iterbench/iterbench/worker"
+	"github.com/iterbench/iterbench/internal/bench"
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/job"
+	"github.com/iterbench/iterbench/internal/report"
+	"github.com/iterbench/iterbench/internal/seed"
+	"github.com/iterbench/iterbench/internal/source"
+	"github.com/iterbench/iterbench/internal/strategies"
+	"github.com/iterbench/iterbench/internal/summary"
+	"github.com/iterbench/iterbench/internal/worker"
 )
 
 // Options says where and how Bench measures a job: what the CLI's flags

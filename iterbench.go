@@ -33,7 +33,7 @@
 package iterbench
 
 import (
-	"github.com/iterbench/iterbench/job"
+	"github.com/iterbench/iterbench/internal/job"
 )
 
 // Job is a backfill over rows of type T, a GORM model: for every row of

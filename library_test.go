@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/internal/summary"
 )
 
 // TestYourModule does what a team adopting iterbench does: a module of its

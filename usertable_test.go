@@ -14,9 +14,9 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench"
-	"github.com/iterbench/iterbench/container/containertest"
-	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/source"
+	"github.com/iterbench/iterbench/internal/container/containertest"
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/source"
 )
 
 func TestMain(m *testing.M) { iterbench.Main(m) }

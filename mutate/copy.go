@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/iterbench/iterbench/outdir"
+	"github.com/iterbench/iterbench/internal/outdir"
 )
 
 // tmpPrefix starts the name of the copy's folder, followed by this

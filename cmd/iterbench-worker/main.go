@@ -14,9 +14,9 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/iterbench/iterbench/items"
-	"github.com/iterbench/iterbench/job"
-	"github.com/iterbench/iterbench/worker"
+	"github.com/iterbench/iterbench/internal/items"
+	"github.com/iterbench/iterbench/internal/job"
+	"github.com/iterbench/iterbench/internal/worker"
 )
 
 func main() {

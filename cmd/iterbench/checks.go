@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 
-	"github.com/iterbench/iterbench/units"
+	"github.com/iterbench/iterbench/internal/units"
 )
 
 func positive(vals map[string]int) error {

@@ -11,9 +11,9 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/iterbench/iterbench/bench"
-	"github.com/iterbench/iterbench/container"
-	"github.com/iterbench/iterbench/suggest"
+	"github.com/iterbench/iterbench/internal/bench"
+	"github.com/iterbench/iterbench/internal/container"
+	"github.com/iterbench/iterbench/internal/suggest"
 )
 
 // Exit codes.

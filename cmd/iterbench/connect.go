@@ -9,10 +9,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/iterbench/iterbench/bench"
-	"github.com/iterbench/iterbench/container"
-	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/worker"
+	"github.com/iterbench/iterbench/internal/bench"
+	"github.com/iterbench/iterbench/internal/container"
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/worker"
 )
 
 // connect checks that a table of maxRows fits where it will live, opens the

@@ -14,10 +14,10 @@ import (
 
 	"github.com/testcontainers/testcontainers-go/log"
 
-	"github.com/iterbench/iterbench/container"
-	"github.com/iterbench/iterbench/container/containertest"
-	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/internal/container"
+	"github.com/iterbench/iterbench/internal/container/containertest"
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/summary"
 )
 
 func TestRunInContainers(t *testing.T) {

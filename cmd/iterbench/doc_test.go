@@ -23,9 +23,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iterbench/iterbench/container"
-	"github.com/iterbench/iterbench/strategies"
-	"github.com/iterbench/iterbench/worker"
+	"github.com/iterbench/iterbench/internal/container"
+	"github.com/iterbench/iterbench/internal/strategies"
+	"github.com/iterbench/iterbench/internal/worker"
 )
 
 // moduleRoot is the module's root, seen from this package's folder.

@@ -7,13 +7,13 @@ import (
 
 	"github.com/dustin/go-humanize"
 
-	"github.com/iterbench/iterbench/bench"
-	"github.com/iterbench/iterbench/items"
-	"github.com/iterbench/iterbench/outdir"
-	"github.com/iterbench/iterbench/probe"
-	"github.com/iterbench/iterbench/seed"
-	"github.com/iterbench/iterbench/strategies"
-	"github.com/iterbench/iterbench/worker"
+	"github.com/iterbench/iterbench/internal/bench"
+	"github.com/iterbench/iterbench/internal/items"
+	"github.com/iterbench/iterbench/internal/outdir"
+	"github.com/iterbench/iterbench/internal/probe"
+	"github.com/iterbench/iterbench/internal/seed"
+	"github.com/iterbench/iterbench/internal/strategies"
+	"github.com/iterbench/iterbench/internal/worker"
 )
 
 // benchFlags are the flags shared by run and sweep.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iterbench/iterbench/worker"
+	"github.com/iterbench/iterbench/internal/worker"
 )
 
 // TestGoInstall does what a user without a source checkout does: go

@@ -19,7 +19,7 @@ import (
 	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
 
-	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/internal/summary"
 )
 
 // playCLIEnv makes TestPlayCLI run iterbench's main with the arguments

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/iterbench/iterbench/container"
-	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/strategies"
+	"github.com/iterbench/iterbench/internal/container"
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/strategies"
 )
 
 func listCmd(args []string, stdout io.Writer) error {

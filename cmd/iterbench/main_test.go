@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iterbench/iterbench/worker/workertest"
+	"github.com/iterbench/iterbench/internal/worker/workertest"
 )
 
 // TestMain builds the worker binary the runs use. Started with

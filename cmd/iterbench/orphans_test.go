@@ -15,9 +15,9 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 
-	"github.com/iterbench/iterbench/container"
-	"github.com/iterbench/iterbench/container/containertest"
-	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/internal/container"
+	"github.com/iterbench/iterbench/internal/container/containertest"
+	"github.com/iterbench/iterbench/internal/database"
 )
 
 // parentEnv makes the test binary play a parent that is then killed.

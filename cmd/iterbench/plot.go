@@ -7,10 +7,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/iterbench/iterbench/bench"
-	"github.com/iterbench/iterbench/outdir"
-	"github.com/iterbench/iterbench/report"
-	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/internal/bench"
+	"github.com/iterbench/iterbench/internal/outdir"
+	"github.com/iterbench/iterbench/internal/report"
+	"github.com/iterbench/iterbench/internal/summary"
 )
 
 // plotArgs parses plot's command line: one results or sweep folder.

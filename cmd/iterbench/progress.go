@@ -6,7 +6,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/iterbench/iterbench/bench"
+	"github.com/iterbench/iterbench/internal/bench"
 )
 
 // newProgress returns a progress bar on w when w is a terminal, and no

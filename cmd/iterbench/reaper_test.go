@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iterbench/iterbench/container"
-	"github.com/iterbench/iterbench/container/containertest"
+	"github.com/iterbench/iterbench/internal/container"
+	"github.com/iterbench/iterbench/internal/container/containertest"
 )
 
 // cliEnv makes the test binary run as iterbench (see TestMain).

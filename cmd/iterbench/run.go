@@ -13,15 +13,15 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/iterbench/iterbench/analysis"
-	"github.com/iterbench/iterbench/bench"
-	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/outdir"
-	"github.com/iterbench/iterbench/report"
-	"github.com/iterbench/iterbench/seed"
-	"github.com/iterbench/iterbench/summary"
-	"github.com/iterbench/iterbench/units"
-	"github.com/iterbench/iterbench/worker"
+	"github.com/iterbench/iterbench/internal/analysis"
+	"github.com/iterbench/iterbench/internal/bench"
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/outdir"
+	"github.com/iterbench/iterbench/internal/report"
+	"github.com/iterbench/iterbench/internal/seed"
+	"github.com/iterbench/iterbench/internal/summary"
+	"github.com/iterbench/iterbench/internal/units"
+	"github.com/iterbench/iterbench/internal/worker"
 )
 
 // newRunFlags returns run's flag set, with where its values go: the

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iterbench/iterbench/strategies"
-	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/internal/strategies"
+	"github.com/iterbench/iterbench/internal/summary"
 )
 
 func TestRunEndToEnd(t *testing.T) {

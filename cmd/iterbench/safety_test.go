@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/summary"
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/summary"
 )
 
 // TestStrangersTableIsLeftAlone: --dsn on a database that holds a table of

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iterbench/iterbench/container/containertest"
-	"github.com/iterbench/iterbench/database"
+	"github.com/iterbench/iterbench/internal/container/containertest"
+	"github.com/iterbench/iterbench/internal/database"
 )
 
 // TestPasswordNeverWritten runs against a server with a known password given

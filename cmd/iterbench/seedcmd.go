@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/items"
-	"github.com/iterbench/iterbench/seed"
-	"github.com/iterbench/iterbench/units"
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/items"
+	"github.com/iterbench/iterbench/internal/seed"
+	"github.com/iterbench/iterbench/internal/units"
 )
 
 // newSeedFlags returns seed's flag set, with where its values go: the

@@ -6,9 +6,9 @@ import (
 	"math"
 	"text/tabwriter"
 
-	"github.com/iterbench/iterbench/report"
-	"github.com/iterbench/iterbench/summary"
-	"github.com/iterbench/iterbench/units"
+	"github.com/iterbench/iterbench/internal/report"
+	"github.com/iterbench/iterbench/internal/summary"
+	"github.com/iterbench/iterbench/internal/units"
 )
 
 // printTable prints a short table of the results.

@@ -15,11 +15,11 @@ import (
 	"golang.org/x/sys/unix"
 	"gorm.io/gorm"
 
-	"github.com/iterbench/iterbench/container"
-	"github.com/iterbench/iterbench/database"
-	"github.com/iterbench/iterbench/lock"
-	"github.com/iterbench/iterbench/seed"
-	"github.com/iterbench/iterbench/units"
+	"github.com/iterbench/iterbench/internal/container"
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/lock"
+	"github.com/iterbench/iterbench/internal/seed"
+	"github.com/iterbench/iterbench/internal/units"
 )
 
 // target is the database a command works on.

@@ -1,0 +1,180 @@
+// Package bench measures strategies: it seeds the table, runs each strategy
+// in a worker process of its own while sampling the worker's RSS, verifies
+// every row afterwards, and assembles the results.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+
+	"gorm.io/gorm"
+
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/items"
+	"github.com/iterbench/iterbench/internal/job"
+	"github.com/iterbench/iterbench/internal/probe"
+	"github.com/iterbench/iterbench/internal/rss"
+	"github.com/iterbench/iterbench/internal/seed"
+	"github.com/iterbench/iterbench/internal/strategies"
+	"github.com/iterbench/iterbench/internal/summary"
+	"github.com/iterbench/iterbench/internal/worker"
+)
+
+// ErrInterrupted is returned by Run when ctx was cancelled: the summary it
+// returns alongside holds what was measured until then.
+var ErrInterrupted = errors.New("interrupted")
+
+// Run measures the baseline worker, seeds the table in db, then runs every
+// strategy Repeats times (in a shuffled order per repeat), each in its own
+// worker started by l, verifying the table after every run. A run that fails
+// is recorded with status error and the benchmark goes on, unless the table
+// cannot even be reset for the next run (the server has gone away): then Run
+// stops and returns what it has, marked incomplete, with that error. When
+// ctx is cancelled, Run returns what it has, marked incomplete, and
+// ErrInterrupted.
+func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Progress) (*summary.Summary, []summary.SampleRow, error) {
+	if p == nil {
+		p = NoProgress{}
+	}
+	if cfg.Job == nil {
+		var err error
+		if cfg.Job, err = job.Of(items.Job); err != nil {
+			return nil, nil, err
+		}
+	}
+	if cfg.Table != nil && cfg.ProbeRate > 0 {
+		return nil, nil, fmt.Errorf("the application probe runs on iterbench's own table only; set no probe rate for job %s", cfg.Job.Name)
+	}
+	// The bulk form: as the caller resolved it (the CLI does), else the
+	// database's default, once here, so that the workers and the results
+	// get the same one.
+	if cfg.BulkForm == "" {
+		cfg.BulkForm = strategies.DefaultBulkForm(cfg.Kind)
+	}
+	s := &summary.Summary{Config: describe(ctx, db, cfg)}
+	var samples []summary.SampleRow
+
+	base, err := Baseline(ctx, l, cfg, 0)
+	if ctx.Err() != nil {
+		return s, nil, ErrInterrupted
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkLimit(cfg, base); err != nil {
+		return nil, nil, err
+	}
+	s.BaselinePeakRSSBytes, s.BaselineKernelMaxRSSBytes = base.RSS, max(base.HWM, base.RSS)
+	s.BaselineAnonPeakBytes, s.BaselineFilePeakBytes, s.BaselineCgroupPeakBytes = base.Anon, base.File, base.Cgroup
+
+	if cfg.Table == nil {
+		p.Start("seed", int64(cfg.Rows))
+		st, err := seed.Seed(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed, Progress: p.Set})
+		p.Finish()
+		if err != nil {
+			if ctx.Err() != nil {
+				return s, nil, ErrInterrupted
+			}
+			return nil, nil, fmt.Errorf("seed: %w", err)
+		}
+		s.SeedSeconds, s.Config.SeedMethod = st.Duration.Seconds(), st.Method
+	}
+
+	var pb *probe.Probe
+	if cfg.ProbeRate > 0 {
+		pb, err = probe.Open(ctx, cfg.Kind, cfg.DSN, probe.Config{Rate: cfg.ProbeRate, Rows: int64(cfg.Rows), Seed: cfg.DataSeed})
+		if err != nil {
+			return nil, nil, err
+		}
+		defer pb.Close()
+		if cfg.Kind == database.SQLite {
+			// Empty the write-ahead log seeding filled, as before every run.
+			if err := reset(ctx, db, cfg); err != nil {
+				return nil, nil, err
+			}
+		}
+		p.Start("idle probe", IdleSeconds)
+		var ws []summary.ProbeWindow
+		s.IdleProbe, ws, s.IdleServer = idle(ctx, db, cfg, pb)
+		p.Finish()
+		s.ProbeWindows = append(s.ProbeWindows, ws...)
+		if ctx.Err() != nil {
+			return s, nil, ErrInterrupted
+		}
+	}
+
+	var runnable []strategies.Strategy
+	for _, st := range cfg.Strategies {
+		if strategies.Supported(st, cfg.Kind, cfg.Job) {
+			runnable = append(runnable, st)
+		} else {
+			s.Unsupported = append(s.Unsupported, st.Name())
+		}
+	}
+	names := strategies.Names(runnable)
+	desc := map[string]string{}
+	for _, st := range runnable {
+		desc[st.Name()] = st.Description()
+	}
+	interrupted := false
+	var aborted error
+repeats:
+	for rep := 1; rep <= cfg.Repeats; rep++ {
+		for i, strat := range Order(runnable, cfg.ShuffleSeed, rep) {
+			p.Start(fmt.Sprintf("%d/%d %s", rep, cfg.Repeats, strat.Name()), int64(cfg.Rows))
+			run, smp, ws, err := measure(ctx, db, l, cfg, strat.Name(), p.Set, pb)
+			p.Finish()
+			run.Repeat, run.Order = rep, i+1
+			s.Runs = append(s.Runs, run)
+			for _, x := range smp {
+				samples = append(samples, sampleRow(run.Strategy, rep, x))
+			}
+			for _, w := range ws {
+				w.Strategy, w.Repeat = run.Strategy, rep
+				s.ProbeWindows = append(s.ProbeWindows, w)
+			}
+			if err == nil && run.Status != summary.StatusInterrupted && cfg.KillAt > 0 {
+				p.Start(fmt.Sprintf("%d/%d %s, killed at %.0f %%", rep, cfg.Repeats, strat.Name(), 100*cfg.KillAt), int64(cfg.Rows))
+				run, err = measureResume(ctx, db, l, cfg, strat.Name(), p.Set, pb)
+				p.Finish()
+				run.Repeat, run.Order = rep, i+1
+				s.Runs = append(s.Runs, run)
+			}
+			if run.Status == summary.StatusInterrupted {
+				interrupted = true
+				break repeats
+			}
+			if err != nil {
+				aborted = fmt.Errorf("stopped after %d runs: %w", len(s.Runs), err)
+				break repeats
+			}
+		}
+	}
+	fillTimeLost(s.Runs)
+	s.Strategies = summary.Aggregate(s.Runs, names, desc)
+	for i := range s.Strategies {
+		s.Strategies[i].Roles = RolesOf(s.Strategies[i].Name)
+	}
+	s.Complete = !interrupted && aborted == nil
+	if interrupted {
+		return s, samples, ErrInterrupted
+	}
+	return s, samples, aborted
+}
+
+// Order returns the strategies in the order repeat rep runs them: a
+// shuffle determined by seed and rep.
+func Order(ss []strategies.Strategy, seed uint64, rep int) []strategies.Strategy {
+	out := append([]strategies.Strategy(nil), ss...)
+	r := rand.New(rand.NewPCG(seed, uint64(rep)))
+	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// sampleRow is one line of samples.csv.
+func sampleRow(strategy string, rep int, x rss.Sample) summary.SampleRow {
+	return summary.SampleRow{Strategy: strategy, Repeat: rep, T: x.T.Seconds(), RSS: x.Usage.RSS, HWM: x.Usage.HWM,
+		Anon: x.Usage.Anon, File: x.Usage.File, Cgroup: x.Usage.Cgroup.Charge, WorkingSet: x.Usage.Cgroup.WorkingSet}
+}

@@ -1,0 +1,159 @@
+package bench
+
+import (
+	"context"
+	"runtime"
+	"time"
+
+	"github.com/prometheus/procfs"
+	"gorm.io/gorm"
+
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/job"
+	"github.com/iterbench/iterbench/internal/strategies"
+	"github.com/iterbench/iterbench/internal/summary"
+	"github.com/iterbench/iterbench/internal/worker"
+)
+
+// Config describes a benchmark run.
+type Config struct {
+	// Job is the backfill the strategies run; nil: iterbench's own
+	// (items.Job).
+	Job *job.Job
+	// Table, if set, is the table runs measure on, set up by the caller
+	// (a copy of a user's table, see package source); Rows must be its
+	// size. Nil: iterbench's own table, seeded with Rows generated rows.
+	Table Table
+	Kind  database.Kind
+	// DSN is what workers connect to; it is never written out with its password.
+	DSN        string
+	Rows       int
+	Batch      int
+	Payload    int
+	DataSeed   uint64
+	Repeats    int
+	Strategies []strategies.Strategy
+	// BulkForm overrides the database's default bulk-update form.
+	BulkForm strategies.BulkForm
+	// Interval is the RSS sampling interval.
+	Interval time.Duration
+	// ShuffleSeed selects the order of strategies in each repeat.
+	ShuffleSeed uint64
+	// Workers is the worker count of parallel strategies.
+	Workers int
+	// RSSLimit, if not zero, kills a worker whose RSS crosses it (bytes):
+	// the parent's emulation of a memory limit (--rss-limit).
+	RSSLimit uint64
+	// MemoryLimit, if not zero, is the memory limit of the containers the
+	// launcher runs workers in (--memory-limit): the kernel enforces it.
+	// Run only records it; the launcher applies it.
+	MemoryLimit uint64
+	// GoMemLimit is the workers' GOMEMLIMIT.
+	GoMemLimit worker.MemLimit
+	// Timeout, if not zero, stops a worker that runs longer.
+	Timeout time.Duration
+	// ProbeRate, if not zero, is the rate (operations per second) of the
+	// application probe that runs beside every run (see package probe).
+	ProbeRate float64
+	// MaxAppP99 is recorded for the recommendation (--max-app-p99); zero:
+	// 10 × the idle probe's p99, at least 50 ms.
+	MaxAppP99 time.Duration
+	// KillAt, if not zero, adds to each repeat a second run of every
+	// strategy, killed once it reports this share of the rows and started
+	// again (see measureResume).
+	KillAt float64
+	// Image, ServerCommand and StartSeconds describe the container the
+	// server runs in, if iterbench started one.
+	Image         string
+	ServerCommand string
+	StartSeconds  float64
+}
+
+// Defaults for Config fields.
+const (
+	DefaultRepeats  = 3
+	DefaultInterval = 10 * time.Millisecond
+)
+
+// job is what the worker of strategy (empty: the baseline) does under cfg.
+func (cfg Config) job(strategy string, touch uint64) worker.Job {
+	j := worker.Job{Kind: cfg.Kind, DSN: cfg.DSN, Strategy: strategy, Table: cfg.table().Name(), Job: cfg.jobName(), Batch: cfg.Batch, BulkForm: cfg.BulkForm,
+		Workers: cfg.Workers, GoMemLimit: cfg.GoMemLimit, Touch: touch}
+	if strategy == "" {
+		j.Hold = baselineHold(cfg.Interval)
+	}
+	return j
+}
+
+// limits are what the parent enforces on cfg's strategy workers.
+func (cfg Config) limits() limits {
+	return limits{Interval: cfg.Interval, RSS: cfg.RSSLimit, Timeout: cfg.Timeout, Memory: cfg.MemoryLimit}
+}
+
+// describe is the one conversion of cfg into the results' configuration
+// (summary.Config), with what the database says of itself.
+func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
+	c := summary.Config{
+		Database:         string(cfg.Kind),
+		DSN:              database.Redact(cfg.DSN),
+		GORMVersion:      database.ModuleVersion("gorm.io/gorm"),
+		Image:            cfg.Image,
+		ServerCommand:    cfg.ServerCommand,
+		StartSeconds:     cfg.StartSeconds,
+		Rows:             cfg.Rows,
+		BatchSize:        cfg.Batch,
+		PayloadBytes:     cfg.Payload,
+		DataSeed:         cfg.DataSeed,
+		Repeats:          cfg.Repeats,
+		Workers:          cfg.Workers,
+		RSSLimitBytes:    cfg.RSSLimit,
+		MemoryLimitBytes: cfg.MemoryLimit,
+		GoMemLimit:       cfg.GoMemLimit.String(),
+		TimeoutSeconds:   cfg.Timeout.Seconds(),
+		ProbeRate:        cfg.ProbeRate,
+		MaxAppP99Ms:      float64(cfg.MaxAppP99) / float64(time.Millisecond),
+		KillAt:           cfg.KillAt,
+		Strategies:       strategies.Names(cfg.Strategies),
+		IntervalSeconds:  cfg.Interval.Seconds(),
+		ShuffleSeed:      cfg.ShuffleSeed,
+		GoVersion:        runtime.Version(),
+		OS:               runtime.GOOS,
+		Arch:             runtime.GOARCH,
+		CPUs:             runtime.NumCPU(),
+		StartedAt:        time.Now().UTC().Truncate(time.Second),
+	}
+	switch {
+	case cfg.MemoryLimit > 0:
+		c.LimitEnforcedBy = summary.EnforcedByKernel
+	case cfg.RSSLimit > 0:
+		c.LimitEnforcedBy = summary.EnforcedBySampler
+	}
+	if cfg.Table != nil && cfg.Job != nil {
+		j := cfg.Job
+		c.Job = &summary.Job{Name: j.Name, Table: j.Table, Copy: cfg.Table.Name(), Key: j.Key, Read: j.Read, Write: j.Write, Scoped: j.Scope != nil}
+		for _, k := range database.Kinds() {
+			if _, ok := j.SQL[k]; ok {
+				c.Job.SQL = append(c.Job.SQL, string(k))
+			}
+		}
+	}
+	c.Driver, c.DriverVersion = database.Driver(cfg.Kind)
+	c.DatabaseVersion, _ = database.Version(ctx, db)
+	c.Settings, _ = database.Settings(ctx, db)
+	c.BulkForm = string(cfg.BulkForm)
+	if fs, err := procfs.NewDefaultFS(); err == nil {
+		if info, err := fs.CPUInfo(); err == nil && len(info) > 0 {
+			c.CPUModel = info[0].ModelName
+		}
+	}
+	return c
+}
+
+// jobName is the name of cfg's job, empty for iterbench's own (the worker
+// binary's first).
+func (cfg Config) jobName() string {
+	if cfg.Job == nil {
+		return ""
+	}
+	return cfg.Job.Name
+}

@@ -1,0 +1,104 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/iterbench/iterbench/internal/probe"
+	"github.com/iterbench/iterbench/internal/rss"
+	"github.com/iterbench/iterbench/internal/summary"
+	"github.com/iterbench/iterbench/internal/worker"
+)
+
+// Measure resets the table, runs one strategy in a worker and verifies the
+// table. Failures of the strategy, its worker or the verification are
+// recorded in the returned Run; the error is non-nil only when the table
+// could not be reset, so that no run could happen.
+func Measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, strategy string, progress func(int64)) (summary.Run, []rss.Sample, error) {
+	run, samples, _, err := measure(ctx, db, l, cfg, strategy, progress, nil)
+	return run, samples, err
+}
+
+// measure is Measure with the server's cost watched and, if pb is not nil,
+// the application probe running beside the worker; it also returns the
+// probe's windows.
+func measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, strategy string, progress func(int64),
+	pb *probe.Probe) (summary.Run, []rss.Sample, []summary.ProbeWindow, error) {
+	run := summary.Run{Strategy: strategy, Status: summary.StatusOK, WrongRows: -1}
+	if err := reset(ctx, db, cfg); err != nil {
+		run.Status, run.Error = statusOf(ctx), err.Error()
+		if ctx.Err() != nil {
+			return run, nil, nil, nil
+		}
+		return run, nil, nil, err
+	}
+	obs := observe(ctx, db, cfg, pb)
+	out := spawn(ctx, l, cfg.job(strategy, 0), cfg.limits(), progress)
+	var ws []summary.ProbeWindow
+	run.Probe, ws, run.Server = obs.stop(ctx)
+	return record(ctx, db, cfg, run, out), out.Samples, ws, nil
+}
+
+// reset returns the table to its seeded state.
+func reset(ctx context.Context, db *gorm.DB, cfg Config) error {
+	return cfg.table().Reset(ctx, db)
+}
+
+// record fills run from the worker's outcome and verifies the table.
+func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out outcome) summary.Run {
+	run.Rows, run.Reads, run.Writes = max(out.Stats.Rows, out.Progress), out.Stats.Reads, out.Stats.Writes
+	pk := rss.PeaksOf(out.Samples)
+	run.PeakRSSBytes, run.KernelMaxRSSBytes = pk.RSS, max(pk.HWM, out.HWM)
+	run.AnonPeakBytes, run.FilePeakBytes = pk.Anon, pk.File
+	run.CgroupPeakBytes, run.CgroupWorkingSetPeakBytes = pk.Cgroup, pk.WorkingSet
+	run.RusageMaxRSSBytes = out.Exit.MaxRSS
+	run.ExitCode, run.OOMKilled = out.Exit.Code, out.Exit.OOMKilled
+	run.GoMemLimitBytes, run.GCCPUSeconds = out.GoMemLimitBytes, out.GCCPUSeconds
+	run.DurationSeconds, run.WallSeconds = out.DurationSeconds, out.Wall.Seconds()
+	if !out.Reported {
+		run.DurationSeconds = run.WallSeconds
+	}
+	run.Samples = len(out.Samples)
+	switch {
+	case out.Err == nil:
+	case out.OOMKilled:
+		run.Status, run.Error, run.KilledAtSeconds = summary.StatusOOMKilled, out.Err.Error(), out.KilledAt.Seconds()
+	case out.Killed:
+		run.Status, run.Error, run.KilledAtSeconds = summary.StatusKilled, out.Err.Error(), out.KilledAt.Seconds()
+	case out.TimedOut:
+		run.Status, run.Error = summary.StatusTimeout, out.Err.Error()
+	default:
+		run.Status, run.Error = statusOf(ctx), out.Err.Error()
+	}
+	if ctx.Err() != nil {
+		return run
+	}
+	v, err := cfg.table().Verify(ctx, db)
+	if err != nil {
+		run.Status, run.Error = summary.StatusError, errors.Join(out.Err, err).Error()
+		return run
+	}
+	run.RowsVerified, run.WrongRows = v.Rows, v.Wrong
+	if out.Killed || out.OOMKilled || out.TimedOut {
+		// What the table holds is the exact count of rows done.
+		run.Rows = v.Rows - v.Wrong
+	}
+	if run.Status == summary.StatusOK && (v.Wrong != 0 || v.Rows != int64(cfg.Rows)) {
+		run.Status = summary.StatusError
+		run.Error = fmt.Sprintf("verification: %d of %d rows wrong (first key %s), %d expected", v.Wrong, v.Rows, v.FirstWrong, cfg.Rows)
+		if v.AlteredData > 0 {
+			run.Error += fmt.Sprintf("; %d rows' documents were altered", v.AlteredData)
+		}
+	}
+	return run
+}
+
+func statusOf(ctx context.Context) string {
+	if ctx.Err() != nil {
+		return summary.StatusInterrupted
+	}
+	return summary.StatusError
+}

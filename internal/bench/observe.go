@@ -1,0 +1,77 @@
+package bench
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/dbcost"
+	"github.com/iterbench/iterbench/internal/probe"
+	"github.com/iterbench/iterbench/internal/summary"
+)
+
+// IdleSeconds is how long the idle probe runs: 1,000 operations at the
+// default rate, enough for a p99.
+const IdleSeconds = 5
+
+// observation is the application probe and the server cost watch running
+// beside one run.
+type observation struct {
+	probe *probe.Running
+	watch *dbcost.Watch
+	err   error
+}
+
+// observe starts watching the server and, if p is not nil, the probe.
+func observe(ctx context.Context, db *gorm.DB, cfg Config, p *probe.Probe) *observation {
+	o := &observation{}
+	cc := dbcost.Config{Kind: cfg.Kind, SQLitePath: database.SQLitePath(cfg.DSN)}
+	if p != nil {
+		cc.Exclude = p.SessionIDs()
+	}
+	o.watch, o.err = dbcost.Start(ctx, db, cc)
+	if p != nil {
+		o.probe = p.Start(ctx)
+	}
+	return o
+}
+
+// stop ends the observation and returns what it saw: the probe's results
+// and windows (nil without a probe) and the server's cost (nil when it
+// could not be read at all; its error, if any, is in Server.Error).
+func (o *observation) stop(ctx context.Context) (*summary.Probe, []summary.ProbeWindow, *summary.Server) {
+	var pr *summary.Probe
+	var ws []summary.ProbeWindow
+	if o.probe != nil {
+		res, w := o.probe.Stop()
+		pr, ws = &res, w
+	}
+	if o.watch == nil {
+		if o.err == nil || ctx.Err() != nil {
+			return pr, ws, nil
+		}
+		return pr, ws, &summary.Server{Error: o.err.Error()}
+	}
+	srv, err := o.watch.Stop(ctx)
+	if err != nil && ctx.Err() == nil {
+		srv.Error = err.Error()
+	}
+	return pr, ws, &srv
+}
+
+// idle runs the probe and the server watch with no strategy beside them,
+// for the reference.
+func idle(ctx context.Context, db *gorm.DB, cfg Config, p *probe.Probe) (*summary.Probe, []summary.ProbeWindow, *summary.Server) {
+	o := observe(ctx, db, cfg, p)
+	select {
+	case <-ctx.Done():
+	case <-time.After(IdleSeconds * time.Second):
+	}
+	pr, ws, srv := o.stop(ctx)
+	for i := range ws {
+		ws[i].Strategy = summary.IdleStrategy
+	}
+	return pr, ws, srv
+}

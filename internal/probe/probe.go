@@ -1,0 +1,357 @@
+// Package probe plays a small application beside a backfill: at a fixed
+// rate it reads one row by a random id or updates one row's touched_at
+// column, on connections of its own with a 1 s lock-wait limit, and records
+// how long each operation took from the moment it was due. Measuring from
+// when an operation was due, not from when a connection was free to send it,
+// counts the time spent queued behind a blocked operation (no coordinated
+// omission), as an application's users would feel it.
+package probe
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
+	"gorm.io/gorm"
+
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/items"
+	"github.com/iterbench/iterbench/internal/summary"
+)
+
+// Defaults of Config.
+const (
+	DefaultRate       = 200
+	DefaultConns      = 8
+	DefaultWriteShare = 0.5
+	DefaultLockWait   = time.Second
+	DefaultWindow     = 250 * time.Millisecond
+)
+
+// Config describes the application the probe plays.
+type Config struct {
+	// Rate is the operations started per second.
+	Rate float64
+	// Rows is the table's row count: ids are drawn from 1..Rows.
+	Rows int64
+	// Conns is the probe's connection pool size (DefaultConns).
+	Conns int
+	// WriteShare is the share of operations that are UPDATEs
+	// (DefaultWriteShare).
+	WriteShare float64
+	// LockWait is how long an operation waits for a lock before it gives up
+	// (DefaultLockWait): lock_timeout, innodb_lock_wait_timeout, SQLite's
+	// busy timeout.
+	LockWait time.Duration
+	// Window is the span of the latency windows (DefaultWindow).
+	Window time.Duration
+	// Seed makes the ids and the mix of operations repeatable.
+	Seed uint64
+}
+
+func (c Config) withDefaults() Config {
+	if c.Conns <= 0 {
+		c.Conns = DefaultConns
+	}
+	if c.WriteShare <= 0 {
+		c.WriteShare = DefaultWriteShare
+	}
+	if c.LockWait <= 0 {
+		c.LockWait = DefaultLockWait
+	}
+	if c.Window <= 0 {
+		c.Window = DefaultWindow
+	}
+	return c
+}
+
+// Probe holds the probe's connections.
+type Probe struct {
+	cfg     Config
+	kind    database.Kind
+	db      *gorm.DB
+	conns   []*sql.Conn
+	ids     []int64
+	read    string
+	write   string
+	starts  uint64
+	running bool
+}
+
+// Open connects the probe's pool to the database at dsn and prepares its
+// connections: each has the lock-wait limit set, and its session id (on
+// PostgreSQL and MariaDB) is in SessionIDs.
+func Open(ctx context.Context, kind database.Kind, dsn string, cfg Config) (*Probe, error) {
+	cfg = cfg.withDefaults()
+	if cfg.Rate <= 0 || cfg.Rows <= 0 {
+		return nil, fmt.Errorf("probe: rate %v and rows %d must be positive", cfg.Rate, cfg.Rows)
+	}
+	db, err := database.OpenAs(ctx, kind, dsn, database.ProbeApp)
+	if err != nil {
+		return nil, fmt.Errorf("probe: %w", err)
+	}
+	p := &Probe{cfg: cfg, kind: kind, db: db}
+	sqlDB, err := db.DB()
+	if err != nil {
+		database.Close(db)
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(cfg.Conns)
+	setup, idQuery := sessionSetup(kind, cfg.LockWait)
+	for range cfg.Conns {
+		c, err := sqlDB.Conn(ctx)
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("probe: connect: %w", err)
+		}
+		p.conns = append(p.conns, c)
+		for _, q := range setup {
+			if _, err := c.ExecContext(ctx, q); err != nil {
+				p.Close()
+				return nil, fmt.Errorf("probe: %s: %w", q, err)
+			}
+		}
+		if idQuery != "" {
+			var id int64
+			if err := c.QueryRowContext(ctx, idQuery).Scan(&id); err != nil {
+				p.Close()
+				return nil, fmt.Errorf("probe: session id: %w", err)
+			}
+			p.ids = append(p.ids, id)
+		}
+	}
+	arg := "?"
+	if kind == database.Postgres {
+		arg = "$1"
+	}
+	p.read = "SELECT score FROM " + items.Table + " WHERE id = " + arg
+	p.write = "UPDATE " + items.Table + " SET " + items.TouchedColumn + " = " + items.TouchedColumn + " + 1 WHERE id = " + arg
+	// Warm every connection up, so that the first measured operations do
+	// not pay for preparing and planning the statements: a read of the
+	// first row and an update of no row (id 0 does not exist).
+	for _, c := range p.conns {
+		var score int64
+		if err := c.QueryRowContext(ctx, p.read, 1).Scan(&score); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			p.Close()
+			return nil, fmt.Errorf("probe: read: %w", err)
+		}
+		if _, err := c.ExecContext(ctx, p.write, 0); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("probe: update: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// sessionSetup returns the statements that set a connection's lock-wait
+// limit, and the query of its session id.
+func sessionSetup(kind database.Kind, wait time.Duration) (setup []string, idQuery string) {
+	switch kind {
+	case database.Postgres:
+		return []string{fmt.Sprintf("SET lock_timeout = '%dms'", wait.Milliseconds())}, "SELECT pg_backend_pid()"
+	case database.MariaDB:
+		s := max(1, int(wait.Round(time.Second).Seconds())) // whole seconds only
+		return []string{fmt.Sprintf("SET SESSION innodb_lock_wait_timeout = %d", s),
+			fmt.Sprintf("SET SESSION lock_wait_timeout = %d", s)}, "SELECT CONNECTION_ID()"
+	}
+	return []string{fmt.Sprintf("PRAGMA busy_timeout = %d", wait.Milliseconds())}, ""
+}
+
+// SessionIDs are the server's ids of the probe's sessions (PostgreSQL
+// backend pids, MariaDB connection ids); none on SQLite.
+func (p *Probe) SessionIDs() []int64 { return slices.Clone(p.ids) }
+
+// Close closes the probe's connections.
+func (p *Probe) Close() error {
+	for _, c := range p.conns {
+		c.Close()
+	}
+	return database.Close(p.db)
+}
+
+// op is one operation, due at a time.
+type op struct {
+	due   time.Time
+	id    int64
+	write bool
+}
+
+// Running is a probe at work; Stop ends it.
+type Running struct {
+	p      *Probe
+	start  time.Time
+	stop   chan struct{}
+	queue  chan op
+	wg     sync.WaitGroup
+	ctx    context.Context
+	mu     sync.Mutex
+	hist   *hdrhistogram.Histogram
+	res    summary.Probe
+	window [][]float64
+	wtouts []int
+}
+
+// Start begins playing the application; call Stop to end it. One probe
+// runs one application at a time.
+func (p *Probe) Start(ctx context.Context) *Running {
+	if p.running {
+		panic("probe: Start while running")
+	}
+	p.running = true
+	p.starts++
+	r := &Running{p: p, start: time.Now(), stop: make(chan struct{}), queue: make(chan op, 1<<16), ctx: ctx,
+		hist: hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 3)}
+	r.res.RatePerSecond = p.cfg.Rate
+	for _, c := range p.conns {
+		r.wg.Add(1)
+		go r.serve(c)
+	}
+	go r.schedule(rand.New(rand.NewPCG(p.cfg.Seed, p.starts)))
+	return r
+}
+
+// schedule sends operations at the configured rate until Stop, each marked
+// with when it was due.
+func (r *Running) schedule(rnd *rand.Rand) {
+	defer close(r.queue)
+	period := time.Duration(float64(time.Second) / r.p.cfg.Rate)
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		due := r.start.Add(time.Duration(i) * period)
+		t.Reset(time.Until(due))
+		select {
+		case <-r.stop:
+			return
+		case <-r.ctx.Done():
+			return
+		case <-t.C:
+		}
+		o := op{due: due, id: 1 + rnd.Int64N(r.p.cfg.Rows), write: rnd.Float64() < r.p.cfg.WriteShare}
+		select {
+		case r.queue <- o:
+		default: // a backlog of 65,536 operations: count it, do not block the clock
+			r.record(o, time.Since(due), errBacklog)
+		}
+	}
+}
+
+var errBacklog = errors.New("probe backlog full")
+
+// serve runs operations on one connection.
+func (r *Running) serve(c *sql.Conn) {
+	defer r.wg.Done()
+	for o := range r.queue {
+		var err error
+		if o.write {
+			_, err = c.ExecContext(r.ctx, r.p.write, o.id)
+		} else {
+			var score int64
+			err = c.QueryRowContext(r.ctx, r.p.read, o.id).Scan(&score)
+		}
+		if r.ctx.Err() != nil {
+			continue
+		}
+		r.record(o, time.Since(o.due), err)
+	}
+}
+
+// record adds one operation's latency and outcome.
+func (r *Running) record(o op, lat time.Duration, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hist.RecordValue(max(1, lat.Microseconds()))
+	r.res.Ops++
+	ms := float64(lat) / float64(time.Millisecond)
+	if o.write {
+		r.res.WriteMaxMs = max(r.res.WriteMaxMs, ms)
+	}
+	w := int(o.due.Sub(r.start) / r.p.cfg.Window)
+	for len(r.window) <= w {
+		r.window = append(r.window, nil)
+		r.wtouts = append(r.wtouts, 0)
+	}
+	r.window[w] = append(r.window[w], ms)
+	switch {
+	case err == nil:
+	case LockTimeout(err):
+		r.res.Timeouts++
+		r.wtouts[w]++
+	default:
+		r.res.Errors++
+	}
+}
+
+// Seen returns the operations done and timed out so far.
+func (r *Running) Seen() (ops, timeouts int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.res.Ops, r.res.Timeouts
+}
+
+// Stop ends the application, waits for the operations already due, and
+// returns what the probe saw, with its latency per window (their T from
+// the start of the probe; the caller names strategy and repeat).
+func (r *Running) Stop() (summary.Probe, []summary.ProbeWindow) {
+	close(r.stop)
+	r.wg.Wait()
+	r.p.running = false
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res := r.res
+	res.Seconds = time.Since(r.start).Seconds()
+	if res.Ops > 0 {
+		res.P50Ms = float64(r.hist.ValueAtQuantile(50)) / 1000
+		res.P99Ms = float64(r.hist.ValueAtQuantile(99)) / 1000
+		res.MaxMs = float64(r.hist.Max()) / 1000
+	}
+	var ws []summary.ProbeWindow
+	for i, lat := range r.window {
+		if len(lat) == 0 {
+			continue
+		}
+		ws = append(ws, summary.ProbeWindow{T: (time.Duration(i) * r.p.cfg.Window).Seconds(),
+			Ops: len(lat), P99Ms: Quantile(lat, 0.99), Timeouts: r.wtouts[i]})
+	}
+	return res, ws
+}
+
+// Quantile returns the q-quantile of xs by the nearest-rank method; 0 for
+// none.
+func Quantile(xs []float64, q float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	i := int(float64(len(s))*q+0.999999) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+// LockTimeout reports whether err is a database giving up on a lock wait:
+// PostgreSQL's lock_not_available (55P03), MariaDB's 1205, SQLite's busy or
+// locked.
+func LockTimeout(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "55P03"
+	}
+	var my *mysql.MySQLError
+	if errors.As(err, &my) {
+		return my.Number == 1205
+	}
+	var sq sqlite3.Error
+	if errors.As(err, &sq) {
+		return sq.Code == sqlite3.ErrBusy || sq.Code == sqlite3.ErrLocked
+	}
+	return false
+}

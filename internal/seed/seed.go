@@ -1,0 +1,362 @@
+// Package seed creates the table iterbench measures, fills it with
+// deterministic rows, resets it between runs and verifies its contents.
+package seed
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	gojson "github.com/goccy/go-json"
+	"gorm.io/gorm"
+
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/items"
+	"github.com/iterbench/iterbench/internal/strategies"
+)
+
+// Config says what to seed.
+type Config struct {
+	// Rows is the number of rows, with ids 1..Rows.
+	Rows int
+	// Payload is the approximate size in bytes of each JSON document.
+	Payload int
+	// Seed selects the generated data; the same seed gives the same bytes.
+	Seed uint64
+	// Batch is the number of rows per INSERT statement, fewer when that many
+	// documents would exceed MaxBatchBytes.
+	Batch int
+	// Progress, if set, is called with the number of rows inserted so far.
+	Progress func(done int64)
+}
+
+// DefaultRows is the default table size.
+const DefaultRows = 50000
+
+// DefaultSeed is the default data seed.
+const DefaultSeed = 1
+
+// Stats describes a finished seeding.
+type Stats struct {
+	// Rows is the number of rows inserted.
+	Rows int64
+	// Duration is the time taken to create the table and insert the rows.
+	Duration time.Duration
+	// Method names how the rows were inserted.
+	Method string
+}
+
+// CreateTable drops and recreates items.Table with the column types each
+// database has for JSON, and marks it as iterbench's (see OwnerTable). It
+// returns ErrNotOurs, and changes nothing, when a table of that name exists
+// that iterbench did not create.
+func CreateTable(ctx context.Context, db *gorm.DB) error {
+	if err := CheckOwner(ctx, db); err != nil {
+		return err
+	}
+	var ddl string
+	switch database.KindOf(db) {
+	case database.SQLite:
+		ddl = "CREATE TABLE " + items.Table + " (id INTEGER PRIMARY KEY, data TEXT NOT NULL, score INTEGER NOT NULL, touched_at INTEGER NOT NULL DEFAULT 0)"
+	case database.Postgres:
+		ddl = "CREATE TABLE " + items.Table + " (id bigint PRIMARY KEY, data jsonb NOT NULL, score bigint NOT NULL, touched_at bigint NOT NULL DEFAULT 0)"
+	case database.MariaDB:
+		ddl = "CREATE TABLE " + items.Table + " (id BIGINT PRIMARY KEY, data JSON NOT NULL, score BIGINT NOT NULL, touched_at BIGINT NOT NULL DEFAULT 0) ENGINE=InnoDB"
+	default:
+		return fmt.Errorf("create table: unsupported database %q", database.KindOf(db))
+	}
+	db = db.WithContext(ctx)
+	if err := db.Exec("DROP TABLE IF EXISTS " + items.Table).Error; err != nil {
+		return fmt.Errorf("drop table %s: %w", items.Table, err)
+	}
+	if err := markOwned(ctx, db); err != nil {
+		return err
+	}
+	if err := db.Exec(ddl).Error; err != nil {
+		return fmt.Errorf("create table %s: %w", items.Table, err)
+	}
+	return ClearProgress(ctx, db)
+}
+
+// ClearProgress makes strategies.ProgressTable afresh, empty: no run
+// resumes from another's progress.
+func ClearProgress(ctx context.Context, db *gorm.DB) error {
+	db = db.WithContext(ctx)
+	// Dropped and made again rather than emptied: a table left by an
+	// earlier version of iterbench may have another shape.
+	if err := db.Exec("DROP TABLE IF EXISTS " + strategies.ProgressTable).Error; err != nil {
+		return fmt.Errorf("drop %s: %w", strategies.ProgressTable, err)
+	}
+	if err := db.Exec(strategies.ProgressDDL).Error; err != nil {
+		return fmt.Errorf("create %s: %w", strategies.ProgressTable, err)
+	}
+	return nil
+}
+
+// Seed recreates the table and inserts cfg.Rows generated rows, in batches
+// inside one transaction.
+func Seed(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
+	cfg.Batch = batchRows(cfg.Batch, cfg.Payload)
+	if err := CheckPayload(ctx, db, cfg.Payload); err != nil {
+		return Stats{}, err
+	}
+	start := time.Now()
+	if err := CreateTable(ctx, db); err != nil {
+		return Stats{}, err
+	}
+	method := fmt.Sprintf("prepared multi-row INSERT, %d rows per statement, one transaction", cfg.Batch)
+	var err error
+	if database.KindOf(db) == database.Postgres {
+		method = "COPY (pgx CopyFrom, binary)"
+		err = copyRows(ctx, db, cfg)
+	} else {
+		err = insertRows(ctx, db, cfg)
+	}
+	if err != nil {
+		return Stats{}, err
+	}
+	if err := Analyze(ctx, db); err != nil {
+		return Stats{}, err
+	}
+	return Stats{Rows: int64(cfg.Rows), Duration: time.Since(start), Method: method}, nil
+}
+
+// generate produces the rows of cfg in batches of cfg.Batch on a goroutine
+// of its own, so that generating the JSON overlaps with inserting it. The
+// channel is closed after the last batch or when ctx is done.
+func generate(ctx context.Context, cfg Config) <-chan []items.Item {
+	// Up to four batches wait while one is sent; rows larger than a batch's
+	// bytes (one row a batch) wait one at a time.
+	buffered := 4
+	if cfg.Batch == 1 {
+		buffered = 1
+	}
+	out := make(chan []items.Item, buffered)
+	go func() {
+		defer close(out)
+		for first := int64(1); first <= int64(cfg.Rows); first += int64(cfg.Batch) {
+			last := min(first+int64(cfg.Batch)-1, int64(cfg.Rows))
+			batch := make([]items.Item, 0, last-first+1)
+			for id := first; id <= last; id++ {
+				batch = append(batch, items.Generate(cfg.Seed, id, cfg.Payload))
+			}
+			select {
+			case out <- batch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// insertRows inserts the generated rows with one prepared multi-row INSERT
+// per batch, all in one transaction.
+func insertRows(ctx context.Context, db *gorm.DB, cfg Config) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	tx, err := sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	full, err := tx.PrepareContext(ctx, insertSQL(database.KindOf(db), cfg.Batch))
+	if err != nil {
+		return fmt.Errorf("prepare insert: %w", err)
+	}
+	defer full.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	args := make([]any, 0, 3*cfg.Batch)
+	var done int64
+	for batch := range generate(ctx, cfg) {
+		args = args[:0]
+		for _, it := range batch {
+			args = append(args, it.ID, it.Data, it.Score)
+		}
+		stmt := full
+		if len(batch) < cfg.Batch {
+			if stmt, err = tx.PrepareContext(ctx, insertSQL(database.KindOf(db), len(batch))); err != nil {
+				return fmt.Errorf("prepare insert: %w", err)
+			}
+			defer stmt.Close()
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("insert rows %d..%d: %w", batch[0].ID, batch[len(batch)-1].ID, err)
+		}
+		done += int64(len(batch))
+		if cfg.Progress != nil {
+			cfg.Progress(done)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// insertSQL returns an INSERT of n rows in the database's placeholder style.
+func insertSQL(kind database.Kind, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + items.Table + " (id, data, score) VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if kind == database.Postgres {
+			fmt.Fprintf(&b, "($%d,$%d,$%d)", 3*i+1, 3*i+2, 3*i+3)
+		} else {
+			b.WriteString("(?,?,?)")
+		}
+	}
+	return b.String()
+}
+
+// Analyze refreshes the planner's statistics for the table; on PostgreSQL
+// it also vacuums it, so that every run finds the visibility map and hint
+// bits set rather than setting them on its first read, and takes a
+// checkpoint, so that no run shares the server with the seed's write-out.
+func Analyze(ctx context.Context, db *gorm.DB) error { return AnalyzeTable(ctx, db, items.Table) }
+
+// AnalyzeTable is Analyze for any table.
+func AnalyzeTable(ctx context.Context, db *gorm.DB, table string) error {
+	q := "ANALYZE " + table
+	switch database.KindOf(db) {
+	case database.Postgres:
+		q = "VACUUM (ANALYZE) " + table
+	case database.MariaDB:
+		q = "ANALYZE TABLE " + table
+	}
+	if err := db.WithContext(ctx).Exec(q).Error; err != nil {
+		return fmt.Errorf("analyze %s: %w", table, err)
+	}
+	if database.KindOf(db) == database.Postgres {
+		// Write the seeded pages out now, so that the checkpointer does not
+		// do it during the next run (or the idle probe). It needs the
+		// pg_checkpoint role or a superuser; without, the run goes on.
+		db.WithContext(ctx).Exec("CHECKPOINT")
+	}
+	return nil
+}
+
+// Reset returns the table to the state seeding left, so that every run
+// starts from the same physical table. On SQLite, which updates rows in
+// place, it sets every score back to 0 and empties the write-ahead log. On
+// PostgreSQL an update leaves the old row version behind (and on MariaDB an
+// undo record to purge), so Reset seeds the table afresh: no run inherits
+// the dead rows of the one before.
+func Reset(ctx context.Context, db *gorm.DB, cfg Config) error {
+	if database.KindOf(db) != database.SQLite {
+		if _, err := Seed(ctx, db, cfg); err != nil {
+			return fmt.Errorf("reseed: %w", err)
+		}
+		return nil
+	}
+	if err := CheckOwner(ctx, db); err != nil {
+		return err
+	}
+	db = db.WithContext(ctx)
+	if err := db.Exec("UPDATE " + items.Table + " SET score = 0").Error; err != nil {
+		return fmt.Errorf("reset scores: %w", err)
+	}
+	if err := ClearProgress(ctx, db); err != nil {
+		return err
+	}
+	if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+		return fmt.Errorf("checkpoint write-ahead log: %w", err)
+	}
+	return nil
+}
+
+// Verification is the outcome of Verify.
+type Verification struct {
+	// Rows is the number of rows checked.
+	Rows int64
+	// Wrong is the number of rows whose score differs from the calculation,
+	// or whose document is not the one seeded.
+	Wrong int64
+	// AlteredData counts the wrong rows whose document was changed.
+	AlteredData int64
+	// FirstWrong is the key of the first wrong row, or empty.
+	FirstWrong string
+}
+
+// Verify streams the whole table, recomputes every row's score in Go, and
+// checks that every document is still the one cfg seeded (compared as
+// decoded documents: PostgreSQL's jsonb does not keep the text as given).
+func Verify(ctx context.Context, db *gorm.DB, cfg Config) (Verification, error) {
+	var v Verification
+	rows, err := db.WithContext(ctx).Raw("SELECT id, data, score FROM " + items.Table + " ORDER BY id").Rows()
+	if err != nil {
+		return v, fmt.Errorf("verify: %w", err)
+	}
+	defer rows.Close()
+	var (
+		id, score int64
+		data      sql.RawBytes
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &data, &score); err != nil {
+			return v, fmt.Errorf("verify: scan: %w", err)
+		}
+		want, err := items.Score(string(data))
+		if err != nil {
+			return v, fmt.Errorf("verify: row %d: %w", id, err)
+		}
+		v.Rows++
+		altered := !sameDocument(string(data), items.Generate(cfg.Seed, id, cfg.Payload).Data)
+		if altered {
+			v.AlteredData++
+		}
+		if score != want || altered {
+			v.Wrong++
+			if v.FirstWrong == "" {
+				v.FirstWrong = fmt.Sprint(id)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return v, fmt.Errorf("verify: %w", err)
+	}
+	return v, nil
+}
+
+// Count returns the number of rows in the table.
+func Count(ctx context.Context, db *gorm.DB) (int64, error) {
+	var n int64
+	if err := db.WithContext(ctx).Model(&items.Item{}).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count rows: %w", err)
+	}
+	return n, nil
+}
+
+// Written returns the number of rows whose score has been written: a
+// strategy writes every score at least 1, and Reset sets them to 0.
+func Written(ctx context.Context, db *gorm.DB) (int64, error) {
+	var n int64
+	if err := db.WithContext(ctx).Model(&items.Item{}).Where("score <> 0").Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count written rows: %w", err)
+	}
+	return n, nil
+}
+
+// sameDocument reports whether two JSON documents are the same document:
+// the same bytes, or the same once decoded.
+func sameDocument(got, want string) bool {
+	if got == want {
+		return true
+	}
+	var a, b items.Doc
+	if gojson.Unmarshal([]byte(got), &a) != nil || gojson.Unmarshal([]byte(want), &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, b)
+}

@@ -1,0 +1,132 @@
+package seed_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/items"
+	"github.com/iterbench/iterbench/internal/seed"
+)
+
+func TestSeedResetVerify(t *testing.T) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.SQLite, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	var reported int64
+	st, err := seed.Seed(ctx, db, seed.Config{Rows: 2500, Payload: 400, Seed: 3, Batch: 1000, Progress: func(n int64) { reported = n }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Rows != 2500 || reported != 2500 {
+		t.Errorf("seeded %d rows, last progress %d", st.Rows, reported)
+	}
+	var got items.Item
+	if err := db.First(&got, 1234).Error; err != nil {
+		t.Fatal(err)
+	}
+	if want := items.Generate(3, 1234, 400); got != want {
+		t.Errorf("row 1234 = %+v, want the generated %+v", got, want)
+	}
+
+	v, err := seed.Verify(ctx, db, seed.Config{Seed: 3, Payload: 400})
+	if err != nil || v.Rows != 2500 || v.Wrong != 2500 || v.FirstWrong != "1" {
+		t.Fatalf("freshly seeded: %+v, %v; every score should be stale", v, err)
+	}
+	// Fix every row but one, then check Verify finds exactly that one.
+	for id := int64(1); id <= 2500; id++ {
+		if id == 777 {
+			continue
+		}
+		s, _ := items.Score(items.Generate(3, id, 400).Data)
+		db.Model(&items.Item{ID: id}).UpdateColumn("score", s)
+	}
+	v, err = seed.Verify(ctx, db, seed.Config{Seed: 3, Payload: 400})
+	if err != nil || v.Wrong != 1 || v.FirstWrong != "777" {
+		t.Fatalf("after fixing all but row 777: %+v, %v", v, err)
+	}
+	if err := seed.Reset(ctx, db, seed.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := seed.Verify(ctx, db, seed.Config{Seed: 3, Payload: 400}); v.Wrong != 2500 {
+		t.Errorf("after Reset %d rows wrong, want all 2500", v.Wrong)
+	}
+	if n, err := seed.Count(ctx, db); err != nil || n != 2500 {
+		t.Errorf("Count = %d, %v", n, err)
+	}
+	// Seeding again replaces the table.
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: 10, Payload: 400, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := seed.Count(ctx, db); n != 10 {
+		t.Errorf("reseeded table has %d rows, want 10", n)
+	}
+}
+
+// TestStrangersTableUntouched: a table of iterbench's name that iterbench
+// did not create is neither dropped nor reset.
+func TestStrangersTableUntouched(t *testing.T) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.SQLite, filepath.Join(t.TempDir(), "user.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	if err := db.Exec("CREATE TABLE " + items.Table + " (id INTEGER PRIMARY KEY, note TEXT)").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec("INSERT INTO " + items.Table + " (id, note) VALUES (1, 'mine')").Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: 10, Payload: 100, Seed: 1}); !errors.Is(err, seed.ErrNotOurs) {
+		t.Errorf("Seed: %v, want ErrNotOurs", err)
+	}
+	if err := seed.Reset(ctx, db, seed.Config{Rows: 10, Payload: 100, Seed: 1}); !errors.Is(err, seed.ErrNotOurs) {
+		t.Errorf("Reset: %v, want ErrNotOurs", err)
+	}
+	var note string
+	if err := db.Raw("SELECT note FROM " + items.Table + " WHERE id = 1").Scan(&note).Error; err != nil || note != "mine" {
+		t.Errorf("the user's row: %q, %v", note, err)
+	}
+	// iterbench's own table is recognised and recreated.
+	if err := db.Exec("DROP TABLE " + items.Table).Error; err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := seed.Seed(ctx, db, seed.Config{Rows: 10, Payload: 100, Seed: 1}); err != nil {
+			t.Fatalf("Seed of iterbench's own table: %v", err)
+		}
+	}
+}
+
+// TestOwnerRowMissing: an iterbench_owner table that has no row for
+// iterbench_items (another tool's, or a row deleted by hand) does not make
+// the table iterbench's.
+func TestOwnerRowMissing(t *testing.T) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.SQLite, filepath.Join(t.TempDir(), "o.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: 10, Payload: 100, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.CheckOwner(ctx, db); err != nil {
+		t.Fatalf("CheckOwner of the table Seed created: %v", err)
+	}
+	if err := db.Exec("DELETE FROM "+seed.OwnerTable+" WHERE table_name = ?", items.Table).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.CheckOwner(ctx, db); !errors.Is(err, seed.ErrNotOurs) {
+		t.Errorf("CheckOwner without the owner row: %v, want ErrNotOurs", err)
+	}
+	if err := seed.Reset(ctx, db, seed.Config{Seed: 1, Payload: 100}); !errors.Is(err, seed.ErrNotOurs) {
+		t.Errorf("Reset without the owner row: %v, want ErrNotOurs", err)
+	}
+}

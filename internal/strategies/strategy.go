@@ -1,0 +1,192 @@
+// Package strategies holds the ways iterbench iterates over a job's table
+// (see package job) and rewrites every row's written columns. Each strategy
+// lives in a file of its own; All lists them in the order reports show them.
+package strategies
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"gorm.io/gorm"
+
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/job"
+	"github.com/iterbench/iterbench/internal/suggest"
+)
+
+// Strategy is one way of recomputing the written columns of every row.
+type Strategy interface {
+	// Name is the short name used on the command line and in results.
+	Name() string
+	// Description says in one line what the strategy does.
+	Description() string
+	// Run rewrites the written columns of every row of cfg.Job's table,
+	// reporting progress through cfg.Progress, and returns what it did.
+	Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error)
+}
+
+// Config holds the settings shared by all strategies.
+type Config struct {
+	// Job is the backfill to run; it is required.
+	Job *job.Job
+	// BatchSize is the number of rows read per page or written per bulk
+	// statement. Zero means DefaultBatchSize.
+	BatchSize int
+	// BulkForm is the bulk-update statement form; empty means the database's
+	// default (DefaultBulkForm).
+	BulkForm BulkForm
+	// Workers is the number of concurrent workers of parallel strategies;
+	// zero means DefaultWorkers.
+	Workers int
+	// Resume makes resumable strategies continue from their recorded
+	// progress instead of from the first row.
+	Resume bool
+	// Progress, if set, is called with the number of rows done so far, about
+	// once per batch. It may be called from several goroutines, never at once.
+	Progress func(done int64)
+}
+
+// Supporter is implemented by strategies that only some databases, or only
+// some jobs, offer.
+type Supporter interface {
+	// Supports reports whether the strategy runs j on a kind of database;
+	// j may be nil, asking about the database alone.
+	Supports(kind database.Kind, j *job.Job) bool
+}
+
+// Supported reports whether s runs j (nil: any job) on a kind of
+// database: true unless s implements Supporter and says no.
+func Supported(s Strategy, kind database.Kind, j *job.Job) bool {
+	if sp, ok := s.(Supporter); ok {
+		return sp.Supports(kind, j)
+	}
+	return true
+}
+
+// DefaultBatchSize is the batch size when none is configured.
+const DefaultBatchSize = 1000
+
+// Stats is what a strategy reports about its run.
+type Stats struct {
+	// Rows is the number of rows written.
+	Rows int64 `json:"rows"`
+	// Reads is the number of read queries issued.
+	Reads int64 `json:"reads"`
+	// Writes is the number of write statements issued.
+	Writes int64 `json:"writes"`
+}
+
+// All returns every strategy, in the order reports list them.
+func All() []Strategy {
+	return append([]Strategy{
+		LoadAll{},
+		Cursor{},
+		CursorBulk{},
+		Paging{},
+		PagingBulk{},
+		Keyset{},
+		KeysetBulk{},
+		ServerCursor{},
+		ParallelKeyset{},
+		SetBased{},
+		SetBasedOnce{},
+	}, faults()...)
+}
+
+// Names returns the names of strategies.
+func Names(ss []Strategy) []string {
+	names := make([]string, len(ss))
+	for i, s := range ss {
+		names[i] = s.Name()
+	}
+	return names
+}
+
+// Lookup returns the strategy called name.
+func Lookup(name string) (Strategy, error) {
+	for _, s := range All() {
+		if s.Name() == name {
+			return s, nil
+		}
+	}
+	if c := suggest.Closest(name, Names(All())); c != "" {
+		return nil, fmt.Errorf("unknown strategy %q (did you mean %s?)", name, c)
+	}
+	return nil, fmt.Errorf("unknown strategy %q (known: %s)", name, strings.Join(Names(All()), ", "))
+}
+
+// Parse turns a comma-separated list of names, or "all", into strategies,
+// in the order given.
+func Parse(list string) ([]Strategy, error) {
+	if strings.TrimSpace(list) == "all" || strings.TrimSpace(list) == "" {
+		return All(), nil
+	}
+	var ss []Strategy
+	seen := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		s, err := Lookup(name)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[name] {
+			ss = append(ss, s)
+			seen[name] = true
+		}
+	}
+	return ss, nil
+}
+
+func (c Config) batch() int {
+	if c.BatchSize > 0 {
+		return c.BatchSize
+	}
+	return DefaultBatchSize
+}
+
+// tracker counts rows and statements, and reports progress about once per
+// batch. It is safe for concurrent use.
+type tracker struct {
+	cfg      Config
+	mu       sync.Mutex
+	stats    Stats
+	reported int64
+}
+
+// add counts n rows written.
+func (t *tracker) add(n int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stats.Rows += n
+	if t.cfg.Progress != nil && t.stats.Rows-t.reported >= int64(t.cfg.batch()) {
+		t.cfg.Progress(t.stats.Rows)
+		t.reported = t.stats.Rows
+	}
+}
+
+// reads counts n read queries.
+func (t *tracker) reads(n int64) {
+	t.mu.Lock()
+	t.stats.Reads += n
+	t.mu.Unlock()
+}
+
+// writes counts n write statements.
+func (t *tracker) writes(n int64) {
+	t.mu.Lock()
+	t.stats.Writes += n
+	t.mu.Unlock()
+}
+
+// done reports the final progress and returns the counts.
+func (t *tracker) done() Stats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cfg.Progress != nil && t.reported != t.stats.Rows {
+		t.cfg.Progress(t.stats.Rows)
+		t.reported = t.stats.Rows
+	}
+	return t.stats
+}
