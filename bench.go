@@ -24,6 +24,9 @@ import (
 	"github.com/iterbench/iterbench/internal/worker"
 )
 
+// DefaultRepeats is Options.Repeats' default.
+const DefaultRepeats = 5
+
 // Options says where and how Bench measures a job: what the CLI's flags
 // say for its own table.
 type Options struct {
@@ -45,7 +48,9 @@ type Options struct {
 	// Strategies names the strategies to compare; empty: every one that
 	// runs the job on the database.
 	Strategies []string
-	// Repeats is the number of passes of every strategy; default 3.
+	// Repeats is the number of passes of every strategy; default 5, the
+	// fewest with which the recommendation's test (Mann-Whitney U at
+	// α = 0.05) can tell two strategies apart.
 	Repeats int
 	// Batch is the batch size; default 1000.
 	Batch int
@@ -154,8 +159,9 @@ func compare[T any](ctx context.Context, tb testing.TB, def Job[T], j *job.Job, 
 			return nil, err
 		}
 		defer func() {
-			derr := db.WithContext(context.WithoutCancel(ctx)).Exec("DROP TABLE IF EXISTS " + j.Table).Error
-			err = errors.Join(err, derr, seed.Disown(context.WithoutCancel(ctx), db, j.Table))
+			ctx := context.WithoutCancel(ctx)
+			derr := db.WithContext(ctx).Exec("DROP TABLE IF EXISTS " + j.Table).Error
+			err = errors.Join(err, derr, seed.Disown(ctx, db, j.Table), seed.DropIfEmpty(ctx, db, seed.OwnerTable))
 		}()
 		var zero T
 		if err := db.WithContext(ctx).Table(j.Table).AutoMigrate(&zero); err != nil {
@@ -172,7 +178,7 @@ func compare[T any](ctx context.Context, tb testing.TB, def Job[T], j *job.Job, 
 	if opts.Seed == nil {
 		copied.Rows = opts.Rows
 	}
-	defer func() { err = errors.Join(err, copied.Drop(context.WithoutCancel(ctx), db)) }()
+	defer func() { err = errors.Join(err, copied.Remove(context.WithoutCancel(ctx), db)) }()
 	if err := copied.Reset(ctx, db); err != nil {
 		return nil, err
 	}
@@ -199,7 +205,7 @@ func compare[T any](ctx context.Context, tb testing.TB, def Job[T], j *job.Job, 
 		RSSLimit: opts.RSSLimit, Timeout: opts.Timeout, ShuffleSeed: 1, DataSeed: 1,
 	}
 	if cfg.Repeats == 0 {
-		cfg.Repeats = bench.DefaultRepeats
+		cfg.Repeats = DefaultRepeats
 	}
 	if cfg.Batch == 0 {
 		cfg.Batch = strategies.DefaultBatchSize

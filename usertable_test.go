@@ -111,8 +111,14 @@ func TestUserTable(t *testing.T) {
 			if after := checksum(t, db); after != before {
 				t.Errorf("the user's table changed: checksum %s before, %s after", before, after)
 			}
-			if db.Migrator().HasTable(source.CopyPrefix + "customers") {
-				t.Errorf("the copy %s was left behind", source.CopyPrefix+"customers")
+			tables, err := db.Migrator().GetTables()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tb := range tables {
+				if strings.HasPrefix(tb, "iterbench_") {
+					t.Errorf("table %s was left behind", tb)
+				}
 			}
 
 			// A key that is not unique, and one that allows NULL: refused

@@ -65,10 +65,14 @@ type Page interface {
 	Values(i int, cols []string) []any
 }
 
-// WithTable returns a copy of j that works on table.
+// WithTable returns a copy of j that works on table; on another table than
+// its own it is named after that table, so that its progress records
+// (job/strategy) are never the source's job's.
 func (j *Job) WithTable(table string) *Job {
 	c := *j
-	c.Table = table
+	if table != j.Table {
+		c.Name, c.Table = table, table
+	}
 	return &c
 }
 

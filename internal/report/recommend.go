@@ -45,6 +45,9 @@ type Recommendation struct {
 	SQL string
 	// Warnings are risks drawn from the data.
 	Warnings []string
+	// NoProbe is set when no application probe ran beside the runs: the
+	// application's latency was not a rule.
+	NoProbe bool
 }
 
 // Recommend ranks the strategies of s: a strategy qualifies when all its
@@ -61,7 +64,7 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 
 func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary) Recommendation {
 	r := Recommendation{Database: s.Config.Database, Rows: s.Config.Rows, LimitBytes: s.Config.LimitBytes(),
-		Excluded: map[string]string{}, Costs: map[string]string{}}
+		Excluded: map[string]string{}, Costs: map[string]string{}, NoProbe: s.Config.ProbeRate == 0}
 	bounded, growing := a.Bounded, a.Growing
 	killedAtTarget := projectedKilled(s)
 	// With --target-rows, the two sizes measured decide whether memory
@@ -304,7 +307,11 @@ func (r Recommendation) Markdown() string {
 		if c := r.Costs[r.Best]; c != "" {
 			fmt.Fprintf(&b, "; but none passed every cost rule, and for it: %s", c)
 		} else {
-			b.WriteString(", and that passed the cost rules (the application's p99 beside it under its limit, no transaction held for most of its run, able to resume)")
+			if r.NoProbe {
+				b.WriteString(", and that passed the cost rules (no transaction held for most of its run, able to resume; no application probe ran beside it)")
+			} else {
+				b.WriteString(", and that passed the cost rules (the application's p99 beside it under its limit, no transaction held for most of its run, able to resume)")
+			}
 		}
 		b.WriteString(".\n")
 		if r.Close != "" {

@@ -78,20 +78,50 @@ func CreateTable(ctx context.Context, db *gorm.DB) error {
 	if err := db.Exec(ddl).Error; err != nil {
 		return fmt.Errorf("create table %s: %w", items.Table, err)
 	}
-	return ClearProgress(ctx, db)
+	return ClearProgress(ctx, db, items.JobName)
 }
 
-// ClearProgress makes strategies.ProgressTable afresh, empty: no run
-// resumes from another's progress.
-func ClearProgress(ctx context.Context, db *gorm.DB) error {
+// ClearProgress removes what strategies.ProgressTable holds for the job
+// called job (its names job/…), so that no run resumes from another's
+// progress, and leaves every other job's alone: a production job's progress
+// in the same database is not iterbench's to drop. It makes the table if it
+// is missing, or afresh if an earlier version of iterbench left it with
+// another shape.
+func ClearProgress(ctx context.Context, db *gorm.DB, job string) error {
 	db = db.WithContext(ctx)
-	// Dropped and made again rather than emptied: a table left by an
-	// earlier version of iterbench may have another shape.
-	if err := db.Exec("DROP TABLE IF EXISTS " + strategies.ProgressTable).Error; err != nil {
-		return fmt.Errorf("drop %s: %w", strategies.ProgressTable, err)
+	m := db.Migrator()
+	if m.HasTable(strategies.ProgressTable) && !m.HasColumn(strategies.ProgressTable, "last_key") {
+		if err := db.Exec("DROP TABLE " + strategies.ProgressTable).Error; err != nil {
+			return fmt.Errorf("drop %s: %w", strategies.ProgressTable, err)
+		}
 	}
-	if err := db.Exec(strategies.ProgressDDL).Error; err != nil {
+	if err := db.Exec(strings.Replace(strategies.ProgressDDL, "CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1)).Error; err != nil {
 		return fmt.Errorf("create %s: %w", strategies.ProgressTable, err)
+	}
+	prefix := job + "/"
+	if err := db.Exec("DELETE FROM "+strategies.ProgressTable+" WHERE SUBSTR(name, 1, ?) = ?", len(prefix), prefix).Error; err != nil {
+		return fmt.Errorf("empty %s of %s: %w", strategies.ProgressTable, job, err)
+	}
+	return nil
+}
+
+// DropIfEmpty drops iterbench's bookkeeping table (strategies.ProgressTable
+// or OwnerTable) if it holds no row: what a run leaves behind on a user's
+// server.
+func DropIfEmpty(ctx context.Context, db *gorm.DB, table string) error {
+	db = db.WithContext(ctx)
+	if !db.Migrator().HasTable(table) {
+		return nil
+	}
+	var n int64
+	if err := db.Table(table).Count(&n).Error; err != nil {
+		return fmt.Errorf("count %s: %w", table, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if err := db.Exec("DROP TABLE " + table).Error; err != nil {
+		return fmt.Errorf("drop %s: %w", table, err)
 	}
 	return nil
 }
@@ -238,6 +268,13 @@ func AnalyzeTable(ctx context.Context, db *gorm.DB, table string) error {
 	if err := db.WithContext(ctx).Exec(q).Error; err != nil {
 		return fmt.Errorf("analyze %s: %w", table, err)
 	}
+	if database.KindOf(db) == database.SQLite {
+		// Empty the write-ahead log filling the table wrote, so that the
+		// next run's WAL is its own.
+		if err := db.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+			return fmt.Errorf("checkpoint write-ahead log: %w", err)
+		}
+	}
 	if database.KindOf(db) == database.Postgres {
 		// Write the seeded pages out now, so that the checkpointer does not
 		// do it during the next run (or the idle probe). It needs the
@@ -267,7 +304,7 @@ func Reset(ctx context.Context, db *gorm.DB, cfg Config) error {
 	if err := db.Exec("UPDATE " + items.Table + " SET score = 0").Error; err != nil {
 		return fmt.Errorf("reset scores: %w", err)
 	}
-	if err := ClearProgress(ctx, db); err != nil {
+	if err := ClearProgress(ctx, db, items.JobName); err != nil {
 		return err
 	}
 	if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {

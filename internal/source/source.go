@@ -22,6 +22,7 @@ import (
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/job"
 	"github.com/iterbench/iterbench/internal/seed"
+	"github.com/iterbench/iterbench/internal/strategies"
 )
 
 // CopyPrefix begins the name of every copy table.
@@ -62,7 +63,7 @@ func CheckKey(ctx context.Context, db *gorm.DB, j *job.Job) error {
 		if cols[k].Nullable {
 			hint := ""
 			if database.KindOf(db) == database.SQLite {
-				hint = " (SQLite lets a PRIMARY KEY column that is not INTEGER hold NULL: declare it NOT NULL, gorm:\"not null\")"
+				hint = " (SQLite lets a PRIMARY KEY column hold NULL unless it is the table's only key column and INTEGER: declare it NOT NULL, gorm:\"not null\")"
 			}
 			return fmt.Errorf("job %s: key column %s of %s allows NULL; a key must be NOT NULL%s", j.Name, k, j.Table, hint)
 		}
@@ -106,7 +107,7 @@ func (t *Table) Reset(ctx context.Context, db *gorm.DB) error {
 		return fmt.Errorf("fill %s from %s: %w", name, t.Job.Table, res.Error)
 	}
 	t.copied = res.RowsAffected
-	if err := seed.ClearProgress(ctx, db); err != nil {
+	if err := seed.ClearProgress(ctx, db, name); err != nil {
 		return err
 	}
 	return seed.AnalyzeTable(ctx, db, name)
@@ -127,6 +128,22 @@ func (t *Table) Drop(ctx context.Context, db *gorm.DB) error {
 		return fmt.Errorf("drop %s: %w", name, err)
 	}
 	return seed.Disown(ctx, db, name)
+}
+
+// Remove drops the copy, its progress records, and iterbench's bookkeeping
+// tables if nothing else is recorded in them: what a measurement leaves on
+// a user's server is nothing.
+func (t *Table) Remove(ctx context.Context, db *gorm.DB) error {
+	if err := t.Drop(ctx, db); err != nil {
+		return err
+	}
+	if err := seed.ClearProgress(ctx, db, t.Name()); err != nil {
+		return err
+	}
+	if err := seed.DropIfEmpty(ctx, db, strategies.ProgressTable); err != nil {
+		return err
+	}
+	return seed.DropIfEmpty(ctx, db, seed.OwnerTable)
 }
 
 // Verify checks every row of the copy: its written columns must hold the

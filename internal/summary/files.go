@@ -122,7 +122,11 @@ func WriteBench(w io.Writer, s *Summary) error {
 	fmt.Fprintf(&b, "driver: %s %s\n", c.Driver, c.DriverVersion)
 	fmt.Fprintf(&b, "bulk-form: %s\n", c.BulkForm)
 	fmt.Fprintf(&b, "batch: %d\n", c.BatchSize)
-	fmt.Fprintf(&b, "payload-bytes: %d\n", c.PayloadBytes)
+	if c.Job != nil {
+		fmt.Fprintf(&b, "job: %s\n", c.Job.Name)
+	} else {
+		fmt.Fprintf(&b, "payload-bytes: %d\n", c.PayloadBytes)
+	}
 	fmt.Fprintf(&b, "go: %s\n", c.GoVersion)
 	for _, r := range s.Runs {
 		if r.Status != StatusOK || r.Resume != nil {
