@@ -19,7 +19,7 @@ export ITERBENCH_MARIADB_IMAGE ?= iterbench/mariadb
 endif
 endif
 
-.PHONY: build run run-postgres run-mariadb sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test mutate bench plots lint clean
+.PHONY: build run run-postgres run-mariadb sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test mutate bench plots examples lint clean
 
 # The worker (cmd/iterbench-worker) is built statically, with the same
 # arguments as worker.BuildArgs, so that an image holding only that file can
@@ -108,8 +108,16 @@ bench:
 	mv results/bench/strategies.txt.tmp results/bench/strategies.txt
 
 # Redraw the charts and REPORT.md of every results and sweep folder.
+# The example modules (examples/*, each a module of its own, importing this
+# one): every strategy on their own tables, SQLite, 20,000 rows, 5 passes
+# → examples/NAME/results.
+examples:
+	@for d in examples/*/; do \
+		(cd "$$d" && ITERBENCH_EXAMPLE_OUT=results $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m) || exit 1; \
+	done
+
 plots: build
-	@for d in results/*/; do \
+	@for d in results/*/ examples/*/results/; do \
 		if [ -f "$$d/summary.json" ] || ls -d "$$d"rows-* >/dev/null 2>&1; then \
 			$(BIN) plot "$$d" || exit 1; \
 		fi; \

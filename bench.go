@@ -16,6 +16,7 @@ import (
 	"github.com/iterbench/iterbench/internal/bench"
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/job"
+	"github.com/iterbench/iterbench/internal/outdir"
 	"github.com/iterbench/iterbench/internal/report"
 	"github.com/iterbench/iterbench/internal/seed"
 	"github.com/iterbench/iterbench/internal/source"
@@ -215,13 +216,15 @@ func compare[T any](ctx context.Context, tb testing.TB, def Job[T], j *job.Job, 
 		return nil, err
 	}
 	if opts.Out != "" {
-		if err := os.MkdirAll(opts.Out, 0o755); err != nil {
-			return nil, err
-		}
-		if err := summary.Write(opts.Out, s, samples); err != nil {
-			return nil, err
-		}
-		if err := report.Write(opts.Out, s, samples); err != nil {
+		// Written whole into a temporary folder, then renamed into place:
+		// never a half-written folder.
+		err := outdir.Replace(opts.Out, nil, func(tmp string) error {
+			if err := summary.Write(tmp, s, samples); err != nil {
+				return err
+			}
+			return report.Write(tmp, s, samples)
+		})
+		if err != nil {
 			return nil, err
 		}
 	}

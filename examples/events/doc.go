@@ -38,6 +38,7 @@
 // what it measures:
 //
 //   - ITERBENCH_EXAMPLE_ROWS: the number of events (default 20000).
+//   - ITERBENCH_EXAMPLE_REPEATS: the passes of each strategy (default 5).
 //   - ITERBENCH_EXAMPLE_OUT: a folder to write the results into (REPORT.md
 //     with its recommendation, summary.json, samples.csv, charts); empty:
 //     none is written. The folder is replaced as a whole.

@@ -14,7 +14,8 @@ import (
 func TestMain(m *testing.M) { iterbench.Main(m) }
 
 // BenchmarkBackfill compares every strategy on a fresh table of orders:
-// 20,000 by default (ITERBENCH_EXAMPLE_ROWS), on SQLite unless
+// 20,000 by default (ITERBENCH_EXAMPLE_ROWS), 5 passes of each
+// strategy (ITERBENCH_EXAMPLE_REPEATS), on SQLite unless
 // ITERBENCH_EXAMPLE_DSN names a database, its results written into
 // ITERBENCH_EXAMPLE_OUT if set.
 func BenchmarkBackfill(b *testing.B) {
@@ -30,6 +31,13 @@ func BenchmarkBackfill(b *testing.B) {
 			b.Fatalf("ITERBENCH_EXAMPLE_ROWS=%q: want a positive number of rows", s)
 		}
 		opts.Rows = n
+	}
+	if s := os.Getenv("ITERBENCH_EXAMPLE_REPEATS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("ITERBENCH_EXAMPLE_REPEATS=%q: want a positive number of passes", s)
+		}
+		opts.Repeats = n
 	}
 	iterbench.Bench(b, orders.Backfill, opts)
 }

@@ -94,16 +94,32 @@ func (j *Job) KeyOrder(db *gorm.DB) string {
 // commas: what a SELECT of the key lists.
 func (j *Job) KeyColumns(db *gorm.DB) string { return j.KeyOrder(db) }
 
-// Def is the generic form of a job, as iterbench.Job[T] declares it.
+// Def is the generic form of a job, over rows of type T (a GORM model):
+// what iterbench.Job[T] is.
 type Def[T any] struct {
-	Name    string
-	Table   string
-	Key     []string
-	Read    []string
-	Write   []string
-	Scope   func(*gorm.DB) *gorm.DB
+	// Name names the job's progress records and its copy table
+	// (iterbench_copy_<Name>); required.
+	Name string
+	// Table is the table to backfill; default: T's GORM table name.
+	Table string
+	// Key is a unique, NOT NULL key of one or more columns (integer, UUID,
+	// text); default: T's primary key.
+	Key []string
+	// Read are the columns loaded into T; the key is added if missing.
+	// Default: all of T's columns.
+	Read []string
+	// Write are the columns Compute sets and the strategies write back;
+	// required, and none of them in Key.
+	Write []string
+	// Scope, if set, narrows the rows to backfill.
+	Scope func(*gorm.DB) *gorm.DB
+	// Compute sets the columns Write of a row read with the columns Read;
+	// it must be deterministic, so that every row can be verified.
 	Compute func(*T) error
-	SQL     map[string]string
+	// SQL holds, per database ("sqlite", "postgres", "mariadb"), the SET
+	// clause computing Write in SQL ("total = …, count = …"); the
+	// in-database strategies run only where it is given.
+	SQL map[string]string
 }
 
 // Of turns the generic form of a job into a Job, filling the defaults
