@@ -99,7 +99,8 @@ func Bench[T any](b *testing.B, def Job[T], opts Options) {
 		code := worker.Main(b.Context(), job.Set{j}, []string{"-" + worker.JobFlag, text}, os.Stdout, os.Stderr)
 		os.Exit(code)
 	}
-	s, err := compare(b.Context(), b, def, j, opts)
+	args := []string{"-test.run=^$", "-test.bench=" + benchPattern(b.Name()), "-test.benchtime=1x", "-test.count=1"}
+	s, _, err := compare(b.Context(), def, j, opts, b.TempDir(), args)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -135,29 +136,41 @@ func Bench[T any](b *testing.B, def Job[T], opts Options) {
 	}
 }
 
+// inputError marks an error that is the caller's input, not a failure of
+// the measurement: a bad option, a key that is no key.
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Unwrap() error { return e.err }
+
+// isInput reports whether err is the caller's input.
+func isInput(err error) bool { return errors.As(err, new(inputError)) }
+
 // compare sets up the job's table (seeded, or the user's), measures every
 // strategy on a copy of it, writes the results into opts.Out and cleans
-// up what it created.
-func compare[T any](ctx context.Context, tb testing.TB, def Job[T], j *job.Job, opts Options) (s *summary.Summary, err error) {
-	kind, dsn, err := target(tb, opts)
+// up what it created. The workers are this executable started again with
+// workerArgs (and the job in the environment); tmp holds a SQLite file when
+// no DSN is given.
+func compare[T any](ctx context.Context, def Job[T], j *job.Job, opts Options, tmp string, workerArgs []string) (s *summary.Summary, samples []summary.SampleRow, err error) {
+	kind, dsn, err := target(tmp, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, inputError{err}
 	}
 	db, err := database.Open(ctx, kind, dsn)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer database.Close(db)
 	if opts.Seed != nil {
 		ours, err := seed.Owned(ctx, db, j.Table)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !ours || db.Migrator().HasTable(j.Table) {
-			return nil, fmt.Errorf("job %s: table %s exists; with Options.Seed iterbench creates the table itself (drop it, or give no Seed to measure a copy of it)", j.Name, j.Table)
+			return nil, nil, inputError{fmt.Errorf("job %s: table %s exists; with Options.Seed iterbench creates the table itself (drop it, or give no Seed to measure a copy of it)", j.Name, j.Table)}
 		}
 		if err := seed.MarkOwned(ctx, db, j.Table); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer func() {
 			ctx := context.WithoutCancel(ctx)
@@ -166,14 +179,14 @@ func compare[T any](ctx context.Context, tb testing.TB, def Job[T], j *job.Job, 
 		}()
 		var zero T
 		if err := db.WithContext(ctx).Table(j.Table).AutoMigrate(&zero); err != nil {
-			return nil, fmt.Errorf("job %s: create %s: %w", j.Name, j.Table, err)
+			return nil, nil, fmt.Errorf("job %s: create %s: %w", j.Name, j.Table, err)
 		}
 		if err := opts.Seed(ctx, db, opts.Rows); err != nil {
-			return nil, fmt.Errorf("job %s: seed: %w", j.Name, err)
+			return nil, nil, fmt.Errorf("job %s: seed: %w", j.Name, err)
 		}
 	}
 	if err := source.CheckKey(ctx, db, j); err != nil {
-		return nil, err
+		return nil, nil, inputError{err}
 	}
 	copied := source.New(j, 0)
 	if opts.Seed == nil {
@@ -181,24 +194,24 @@ func compare[T any](ctx context.Context, tb testing.TB, def Job[T], j *job.Job, 
 	}
 	defer func() { err = errors.Join(err, copied.Remove(context.WithoutCancel(ctx), db)) }()
 	if err := copied.Reset(ctx, db); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var ss []strategies.Strategy
 	if len(opts.Strategies) == 0 {
 		ss = strategies.All()
 	} else if ss, err = strategies.Parse(strings.Join(opts.Strategies, ",")); err != nil {
-		return nil, err
+		return nil, nil, inputError{err}
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	l, err := worker.NewLocal(exe)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer l.Close()
-	l.Args = []string{"-test.run=^$", "-test.bench=" + benchPattern(tb.Name()), "-test.benchtime=1x", "-test.count=1"}
+	l.Args = workerArgs
 	cfg := bench.Config{
 		Job: j, Table: copied, Kind: kind, DSN: dsn, Rows: int(copied.Copied()),
 		Batch: opts.Batch, BulkForm: strategies.BulkForm(opts.BulkForm), Workers: opts.Workers,
@@ -211,9 +224,9 @@ func compare[T any](ctx context.Context, tb testing.TB, def Job[T], j *job.Job, 
 	if cfg.Batch == 0 {
 		cfg.Batch = strategies.DefaultBatchSize
 	}
-	s, samples, err := bench.Run(ctx, db, cfg, l, nil)
+	s, samples, err = bench.Run(ctx, db, cfg, l, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if opts.Out != "" {
 		// Written whole into a temporary folder, then renamed into place:
@@ -225,14 +238,14 @@ func compare[T any](ctx context.Context, tb testing.TB, def Job[T], j *job.Job, 
 			return report.Write(tmp, s, samples)
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return s, nil
+	return s, samples, nil
 }
 
-// target returns the database to measure on.
-func target(tb testing.TB, opts Options) (database.Kind, string, error) {
+// target returns the database to measure on; tmp holds a SQLite file.
+func target(tmp string, opts Options) (database.Kind, string, error) {
 	kind, err := database.SQLite, error(nil)
 	switch {
 	case opts.DB != "":
@@ -249,7 +262,7 @@ func target(tb testing.TB, opts Options) (database.Kind, string, error) {
 	if kind != database.SQLite {
 		return "", "", fmt.Errorf("Options: DB %s needs a DSN", kind)
 	}
-	return kind, filepath.Join(tb.TempDir(), "iterbench.db"), nil
+	return kind, filepath.Join(tmp, "iterbench.db"), nil
 }
 
 // benchPattern is the -test.bench pattern that selects exactly the

@@ -19,7 +19,24 @@ import (
 	"github.com/iterbench/iterbench/internal/source"
 )
 
-func TestMain(m *testing.M) { iterbench.Main(m) }
+// TestMain makes the test binary iterbench's worker (iterbench.Main) and,
+// with $ITERBENCH_TEST_COMMAND set, a program of the user's own whose main
+// is iterbench.Command for the customers job (keyed by $ITERBENCH_TEST_USER_KEY).
+func TestMain(m *testing.M) {
+	if os.Getenv(commandEnv) != "" {
+		os.Exit(iterbench.Command(context.Background(), customersKeyed(), iterbench.Options{}, os.Args[1:], os.Stdout, os.Stderr))
+	}
+	iterbench.Main(m)
+}
+
+// customersKeyed is customers, keyed by $ITERBENCH_TEST_USER_KEY if set.
+func customersKeyed() iterbench.Job[customer] {
+	j := customers
+	if k := os.Getenv(keyEnv); k != "" {
+		j.Key = []string{k}
+	}
+	return j
+}
 
 // customer is a row of a table of the user's own, which iterbench may
 // read but never write.
@@ -47,8 +64,9 @@ var customers = iterbench.Job[customer]{
 
 // Environment of BenchmarkUserTable, set by TestUserTable.
 const (
-	dsnEnv = "ITERBENCH_TEST_USER_DSN"
-	keyEnv = "ITERBENCH_TEST_USER_KEY"
+	dsnEnv     = "ITERBENCH_TEST_USER_DSN"
+	keyEnv     = "ITERBENCH_TEST_USER_KEY"
+	commandEnv = "ITERBENCH_TEST_COMMAND"
 )
 
 // BenchmarkUserTable measures the customers job on the table at
@@ -59,11 +77,7 @@ func BenchmarkUserTable(b *testing.B) {
 	if dsn == "" {
 		b.Skip("run by TestUserTable")
 	}
-	j := customers
-	if k := os.Getenv(keyEnv); k != "" {
-		j.Key = []string{k}
-	}
-	iterbench.Bench(b, j, iterbench.Options{DSN: dsn, Repeats: 1, Batch: 100,
+	iterbench.Bench(b, customersKeyed(), iterbench.Options{DSN: dsn, Repeats: 1, Batch: 100,
 		Strategies: []string{"keyset-bulk", "cursor", "set-based"}})
 }
 
@@ -134,12 +148,49 @@ func TestUserTable(t *testing.T) {
 				if db.Migrator().HasTable(source.CopyPrefix + "customers") {
 					t.Errorf("key %s: a copy was made", key)
 				}
+				// The same from a program of the user's own (iterbench.Command):
+				// that one line on stderr, exit 2.
+				stdout, stderr, code := runCommand(t, key, "-dsn", dsn)
+				if code != 2 || stdout != "" || !regexp.MustCompile(`^`+want+`\n$`).MatchString(stderr) {
+					t.Errorf("command, key %s: exit %d, stdout %q, stderr %q; want 2 and the one line %q", key, code, stdout, stderr, want)
+				}
+			}
+			// A program of the user's own measures too: the verdict on
+			// stdout, exit 0, the table untouched.
+			stdout, stderr, code := runCommand(t, "", "-dsn", dsn, "-strategies", "keyset-bulk,cursor", "-repeats", "1")
+			if code != 0 || !strings.Contains(stdout, "keyset-bulk") {
+				t.Errorf("command: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+			}
+			if code, _, stderr := runCommandCode(t, "", "-dsn", dsn, "-rows", "many"); code != 2 || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("command with a bad flag: exit %d, stderr %q; want 2 and one line", code, stderr)
 			}
 			if after := checksum(t, db); after != before {
 				t.Errorf("the user's table changed: checksum %s before, %s after", before, after)
 			}
 		})
 	}
+}
+
+// runCommand runs the test binary as the user's program (iterbench.Command
+// for customers keyed by key) with args.
+func runCommand(t *testing.T, key string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), os.Args[0], args...)
+	cmd.Env = append(os.Environ(), commandEnv+"=1", keyEnv+"="+key)
+	var o, e strings.Builder
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if cmd.ProcessState == nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), cmd.ProcessState.ExitCode()
+}
+
+// runCommandCode is runCommand with the exit code first.
+func runCommandCode(t *testing.T, key string, args ...string) (int, string, string) {
+	t.Helper()
+	o, e, c := runCommand(t, key, args...)
+	return c, o, e
 }
 
 // runUserTable runs BenchmarkUserTable in a child process and returns its

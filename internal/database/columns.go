@@ -19,6 +19,8 @@ type Column struct {
 	Nullable bool
 	// HasDefault is set when the column has a default value.
 	HasDefault bool
+	// PrimaryKey is set when the column is part of the primary key.
+	PrimaryKey bool
 }
 
 // Columns returns the columns of table, by name.
@@ -35,6 +37,7 @@ func Columns(ctx context.Context, db *gorm.DB, table string) (map[string]Column,
 		c := Column{Name: t.Name(), Type: strings.ToLower(t.DatabaseTypeName())}
 		c.Nullable, _ = t.Nullable()
 		_, c.HasDefault = t.DefaultValue()
+		c.PrimaryKey, _ = t.PrimaryKey()
 		out[c.Name] = c
 	}
 	if KindOf(db) == SQLite {

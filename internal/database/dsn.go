@@ -88,6 +88,9 @@ func isPasswordKey(k string) bool {
 	return k == "password" || k == "pass" || k == "passwd" || k == "pwd"
 }
 
+// RedactErr returns err's text with dsn's password, if any, removed.
+func RedactErr(err error, dsn string) string { return redactErr(err, dsn) }
+
 // redactErr returns err's text with dsn's password, if any, removed.
 func redactErr(err error, dsn string) string {
 	msg := err.Error()
