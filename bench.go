@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,8 +45,10 @@ type Options struct {
 	// (0: all of them) copied for the measurement.
 	Rows int
 	// Seed, if set, fills the job's table, which iterbench creates from T
-	// (it must not exist yet) and drops at the end, with rows rows.
-	// Without Seed the job's table must exist: it is only read.
+	// and drops at the end, with rows rows; db is set to that table
+	// (db.Create(&rows) writes there). The table must not exist, or be one
+	// iterbench made (a run that was killed left it). Without Seed the
+	// job's table must exist: it is only read.
 	Seed func(ctx context.Context, db *gorm.DB, rows int) error
 	// Strategies names the strategies to compare; empty: every one that
 	// runs the job on the database.
@@ -84,6 +88,13 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
+// Worker reports whether this process is one of the workers Bench or
+// Command started: the test binary, or the program, started again for one
+// pass. What a benchmark does before calling Bench runs again in every
+// worker; a benchmark that starts something costly (a database container)
+// should skip it when Worker is true.
+func Worker() bool { return os.Getenv(worker.JobEnv) != "" }
+
 // Bench compares the strategies on j, one sub-benchmark per strategy
 // (strategy=keyset-bulk …), each pass in a worker process of its own; see
 // the package documentation. It fails b when a pass fails or a row is
@@ -100,7 +111,12 @@ func Bench[T any](b *testing.B, def Job[T], opts Options) {
 		os.Exit(code)
 	}
 	args := []string{"-test.run=^$", "-test.bench=" + benchPattern(b.Name()), "-test.benchtime=1x", "-test.count=1"}
-	s, _, err := compare(b.Context(), def, j, opts, b.TempDir(), args)
+	// Ctrl-C stops the comparison after removing what it made, instead of
+	// killing the process first. go test's own -timeout (10 minutes by
+	// default) panics without clean-up: run with -timeout 0.
+	ctx, stop := signal.NotifyContext(b.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, _, err := compare(ctx, def, j, opts, b.TempDir(), args)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -166,22 +182,26 @@ func compare[T any](ctx context.Context, def Job[T], j *job.Job, opts Options, t
 		if err != nil {
 			return nil, nil, err
 		}
-		if !ours || db.Migrator().HasTable(j.Table) {
-			return nil, nil, inputError{fmt.Errorf("job %s: table %s exists; with Options.Seed iterbench creates the table itself (drop it, or give no Seed to measure a copy of it)", j.Name, j.Table)}
+		if !ours {
+			return nil, nil, inputError{fmt.Errorf("job %s: table %s exists and iterbench did not create it, so it was left untouched; with Options.Seed iterbench creates the table itself (drop it, give Job.Table another name, or give no Seed to measure a copy of it)", j.Name, j.Table)}
+		}
+		// Ours, left by a run that was killed: made again.
+		if err := db.WithContext(ctx).Exec("DROP TABLE IF EXISTS " + database.Quote(kind, j.Table)).Error; err != nil {
+			return nil, nil, fmt.Errorf("job %s: drop %s: %w", j.Name, j.Table, err)
 		}
 		if err := seed.MarkOwned(ctx, db, j.Table); err != nil {
 			return nil, nil, err
 		}
 		defer func() {
 			ctx := context.WithoutCancel(ctx)
-			derr := db.WithContext(ctx).Exec("DROP TABLE IF EXISTS " + j.Table).Error
+			derr := db.WithContext(ctx).Exec("DROP TABLE IF EXISTS " + database.Quote(kind, j.Table)).Error
 			err = errors.Join(err, derr, seed.Disown(ctx, db, j.Table), seed.DropIfEmpty(ctx, db, seed.OwnerTable))
 		}()
 		var zero T
 		if err := db.WithContext(ctx).Table(j.Table).AutoMigrate(&zero); err != nil {
 			return nil, nil, fmt.Errorf("job %s: create %s: %w", j.Name, j.Table, err)
 		}
-		if err := opts.Seed(ctx, db, opts.Rows); err != nil {
+		if err := opts.Seed(ctx, db.WithContext(ctx).Table(j.Table), opts.Rows); err != nil {
 			return nil, nil, fmt.Errorf("job %s: seed: %w", j.Name, err)
 		}
 	}

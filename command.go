@@ -2,6 +2,7 @@ package iterbench
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -53,7 +54,12 @@ func Command[T any](ctx context.Context, def Job[T], opts Options, args []string
 	fs.IntVar(&opts.Workers, "workers", opts.Workers, "parallel-keyset's workers (0: 4)")
 	fs.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "stop a pass that runs longer (0: none)")
 	fs.StringVar(&opts.Out, "out", opts.Out, "the results folder; empty: none")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stdout, "Compares iterbench's strategies on job %s (table %s). Flags:\n", j.Name, j.Table)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return 0
+	} else if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", j.Name, err)
 		return 2
 	}

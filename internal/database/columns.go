@@ -3,6 +3,7 @@ package database
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -21,6 +22,9 @@ type Column struct {
 	HasDefault bool
 	// PrimaryKey is set when the column is part of the primary key.
 	PrimaryKey bool
+	// Generated is set when the database computes the column itself: a
+	// generated column, or an identity column on PostgreSQL.
+	Generated bool
 }
 
 // Columns returns the columns of table, by name.
@@ -39,6 +43,21 @@ func Columns(ctx context.Context, db *gorm.DB, table string) (map[string]Column,
 		_, c.HasDefault = t.DefaultValue()
 		c.PrimaryKey, _ = t.PrimaryKey()
 		out[c.Name] = c
+	}
+	ins, err := Insertable(ctx, db, table)
+	if err != nil {
+		return nil, err
+	}
+	var identity []string
+	if KindOf(db) == Postgres {
+		if err := db.WithContext(ctx).Raw("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND is_identity = 'YES'", table).
+			Scan(&identity).Error; err != nil {
+			return nil, fmt.Errorf("read the columns of %s: %w", table, err)
+		}
+	}
+	for name, c := range out {
+		c.Generated = !slices.Contains(ins, name) || slices.Contains(identity, name)
+		out[name] = c
 	}
 	if KindOf(db) == SQLite {
 		// A table's only primary-key column declared INTEGER is the rowid,
@@ -71,18 +90,23 @@ func Columns(ctx context.Context, db *gorm.DB, table string) (map[string]Column,
 // Filler returns a literal that an INSERT may give column c when the row's
 // own value is not at hand (an upsert whose insert is never taken still
 // needs a value for every NOT NULL column without a default): 0 for
-// numbers, '{}' for text and JSON (a valid document and a valid string),
-// false for booleans; ok is false for other types.
+// numbers, ” for text, '{}' for JSON (and MariaDB's longtext, which its
+// JSON type is), false for booleans; ok is false for other types. A CHECK
+// constraint the filler breaks still fails the statement.
 func (c Column) Filler() (lit string, ok bool) {
 	t := c.Type
-	switch {
-	case strings.Contains(t, "int"), strings.Contains(t, "numeric"), strings.Contains(t, "decimal"),
-		strings.Contains(t, "float"), strings.Contains(t, "double"), strings.Contains(t, "real"):
+	if i := strings.IndexByte(t, '('); i >= 0 {
+		t = strings.TrimSpace(t[:i])
+	}
+	switch t {
+	case "int", "integer", "int2", "int4", "int8", "smallint", "bigint", "tinyint", "mediumint",
+		"numeric", "decimal", "float", "float4", "float8", "double", "double precision", "real":
 		return "0", true
-	case strings.Contains(t, "char"), strings.Contains(t, "text"), strings.Contains(t, "json"),
-		t == "longtext", t == "clob":
+	case "json", "jsonb", "longtext":
 		return "'{}'", true
-	case strings.Contains(t, "bool"):
+	case "text", "varchar", "char", "character", "character varying", "bpchar", "mediumtext", "tinytext", "clob":
+		return "''", true
+	case "bool", "boolean":
 		return "false", true
 	}
 	return "", false

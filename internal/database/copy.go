@@ -17,11 +17,13 @@ import (
 func CreateLike(ctx context.Context, db *gorm.DB, src, dst string) error {
 	db = db.WithContext(ctx)
 	var stmts []string
-	switch KindOf(db) {
+	kind := KindOf(db)
+	qs, qd := Quote(kind, src), Quote(kind, dst)
+	switch kind {
 	case Postgres:
-		stmts = []string{"CREATE TABLE " + dst + " (LIKE " + src + " INCLUDING ALL)"}
+		stmts = []string{"CREATE TABLE " + qd + " (LIKE " + qs + " INCLUDING ALL)"}
 	case MariaDB:
-		stmts = []string{"CREATE TABLE " + dst + " LIKE " + src}
+		stmts = []string{"CREATE TABLE " + qd + " LIKE " + qs}
 	case SQLite:
 		var ddl []struct {
 			Type string
@@ -35,13 +37,13 @@ func CreateLike(ctx context.Context, db *gorm.DB, src, dst string) error {
 		for _, d := range ddl {
 			switch d.Type {
 			case "table":
-				stmts = append([]string{renameTable.ReplaceAllString(d.SQL, "${1}"+dst+" ")}, stmts...)
+				stmts = append([]string{renameTable.ReplaceAllString(d.SQL, "${1}"+qd+" ")}, stmts...)
 			case "index":
-				s := renameIndex.ReplaceAllString(d.SQL, "${1}"+dst+"_"+d.Name+" ON "+dst)
+				s := renameIndex.ReplaceAllString(d.SQL, "${1}"+Quote(kind, dst+"_"+d.Name)+" ON "+qd)
 				stmts = append(stmts, s)
 			}
 		}
-		if len(stmts) == 0 || !strings.Contains(stmts[0], dst) {
+		if len(stmts) == 0 || !strings.Contains(stmts[0], qd) {
 			return fmt.Errorf("copy the definition of %s: no CREATE TABLE found", src)
 		}
 	default:
@@ -61,3 +63,43 @@ var (
 	renameTable = regexp.MustCompile(`(?is)^(\s*CREATE\s+TABLE\s+)("[^"]+"|` + "`[^`]+`" + `|\[[^\]]+\]|[^\s(]+)\s*`)
 	renameIndex = regexp.MustCompile(`(?is)^(\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+)(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"|` + "`[^`]+`" + `|\S+)\s+ON\s+("[^"]+"|` + "`[^`]+`" + `|[^\s(]+)`)
 )
+
+// Insertable returns the columns of table a copy of its rows can be
+// inserted into, in their order: all but the generated ones (PostgreSQL's
+// GENERATED … STORED, MariaDB's VIRTUAL and STORED, SQLite's hidden and
+// generated columns). On PostgreSQL an identity column GENERATED ALWAYS is
+// insertable with OVERRIDING SYSTEM VALUE (see InsertCopy).
+func Insertable(ctx context.Context, db *gorm.DB, table string) ([]string, error) {
+	var q string
+	switch KindOf(db) {
+	case Postgres:
+		q = "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND is_generated = 'NEVER' ORDER BY ordinal_position"
+	case MariaDB:
+		q = "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND extra NOT LIKE '%GENERATED%' ORDER BY ordinal_position"
+	default:
+		q = "SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0 ORDER BY cid"
+	}
+	var cols []string
+	if err := db.WithContext(ctx).Raw(q, table).Scan(&cols).Error; err != nil {
+		return nil, fmt.Errorf("read the columns of %s: %w", table, err)
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("read the columns of %s: no such table", table)
+	}
+	return cols, nil
+}
+
+// InsertCopy returns the statement that copies the rows of src into dst
+// (made by CreateLike) in the order orderBy, the first limit rows (0: all).
+func InsertCopy(kind Kind, src, dst string, cols []string, orderBy string, limit int) string {
+	list := strings.Join(QuoteAll(kind, cols), ", ")
+	q := "INSERT INTO " + Quote(kind, dst) + " (" + list + ") "
+	if kind == Postgres {
+		q += "OVERRIDING SYSTEM VALUE "
+	}
+	q += "SELECT " + list + " FROM " + Quote(kind, src) + " ORDER BY " + orderBy
+	if limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	return q
+}

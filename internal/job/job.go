@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -129,6 +130,9 @@ func Of[T any](d Def[T]) (*Job, error) {
 	if d.Name == "" {
 		return nil, fmt.Errorf("job: Name is empty")
 	}
+	if !validName.MatchString(d.Name) {
+		return nil, fmt.Errorf("job %q: a Name is 1 to %d lower-case letters, digits and underscores (it names the table iterbench_copy_<Name>)", d.Name, maxName)
+	}
 	if d.Compute == nil {
 		return nil, fmt.Errorf("job %s: Compute is nil", d.Name)
 	}
@@ -184,6 +188,14 @@ func Of[T any](d Def[T]) (*Job, error) {
 	j.Rows = &rows[T]{compute: d.Compute, fields: fields, key: j.Key}
 	return j, nil
 }
+
+// maxName is the longest job name: iterbench_copy_<Name> must fit
+// PostgreSQL's 63 bytes and MariaDB's 64 characters.
+const maxName = 63 - len("iterbench_copy_")
+
+// validName is what a job's name may be: it names a table, unquoted the
+// same on every database.
+var validName = regexp.MustCompile(fmt.Sprintf(`^[a-z0-9_]{1,%d}$`, maxName))
 
 // rows is the Rows of type T.
 type rows[T any] struct {

@@ -258,12 +258,13 @@ func Analyze(ctx context.Context, db *gorm.DB) error { return AnalyzeTable(ctx, 
 
 // AnalyzeTable is Analyze for any table.
 func AnalyzeTable(ctx context.Context, db *gorm.DB, table string) error {
-	q := "ANALYZE " + table
+	qt := database.Quote(database.KindOf(db), table)
+	q := "ANALYZE " + qt
 	switch database.KindOf(db) {
 	case database.Postgres:
-		q = "VACUUM (ANALYZE) " + table
+		q = "VACUUM (ANALYZE) " + qt
 	case database.MariaDB:
-		q = "ANALYZE TABLE " + table
+		q = "ANALYZE TABLE " + qt
 	}
 	if err := db.WithContext(ctx).Exec(q).Error; err != nil {
 		return fmt.Errorf("analyze %s: %w", table, err)

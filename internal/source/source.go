@@ -97,11 +97,11 @@ func (t *Table) Reset(ctx context.Context, db *gorm.DB) error {
 	if err := database.CreateLike(ctx, db, t.Job.Table, name); err != nil {
 		return err
 	}
-	kind := database.KindOf(db)
-	q := "INSERT INTO " + database.Quote(kind, name) + " SELECT * FROM " + database.Quote(kind, t.Job.Table) + " ORDER BY " + t.Job.KeyOrder(db)
-	if t.Rows > 0 {
-		q += fmt.Sprintf(" LIMIT %d", t.Rows)
+	cols, err := database.Insertable(ctx, db, t.Job.Table)
+	if err != nil {
+		return err
 	}
+	q := database.InsertCopy(database.KindOf(db), t.Job.Table, name, cols, t.Job.KeyOrder(db), t.Rows)
 	res := db.WithContext(ctx).Exec(q)
 	if res.Error != nil {
 		return fmt.Errorf("fill %s from %s: %w", name, t.Job.Table, res.Error)
@@ -124,7 +124,7 @@ func (t *Table) Drop(ctx context.Context, db *gorm.DB) error {
 	if !ours {
 		return fmt.Errorf("table %s exists but iterbench did not create it, so it was left untouched", name)
 	}
-	if err := db.WithContext(ctx).Exec("DROP TABLE IF EXISTS " + name).Error; err != nil {
+	if err := db.WithContext(ctx).Exec("DROP TABLE IF EXISTS " + database.Quote(database.KindOf(db), name)).Error; err != nil {
 		return fmt.Errorf("drop %s: %w", name, err)
 	}
 	return seed.Disown(ctx, db, name)
@@ -180,7 +180,7 @@ func (t *Table) Verify(ctx context.Context, db *gorm.DB) (seed.Verification, err
 			v.AlteredData++
 		}
 		if v.FirstWrong == "" {
-			v.FirstWrong = fmt.Sprint(key...)
+			v.FirstWrong = formatKey(key)
 		}
 	}
 	readOnly := slices.DeleteFunc(slices.Clone(j.Read), func(c string) bool { return slices.Contains(j.Write, c) })
@@ -207,7 +207,9 @@ func (t *Table) Verify(ctx context.Context, db *gorm.DB) (seed.Verification, err
 		// The scoped stream moves past every key, whatever the row holds.
 		compute := true
 		if inScope != nil {
-			compute = inScope.peekIs(key)
+			if compute, err = inScope.peekIs(key); err != nil {
+				return v, fmt.Errorf("verify: read the rows in the job's scope: %w", err)
+			}
 		}
 		if !sameValues(s.Values(0, readOnly), c.Values(0, readOnly)) {
 			wrong(key, true)
@@ -235,9 +237,7 @@ func (t *Table) Written(ctx context.Context, db *gorm.DB) (int64, error) {
 type puller struct {
 	next func() (job.Page, bool, error)
 	stop func()
-	// head is a row read ahead by peekIs.
-	head job.Page
-	// headKey is head's key.
+	// headKey is the key of the row peekIs read ahead.
 	headKey []any
 	done    bool
 }
@@ -274,27 +274,29 @@ func pull(rows job.Rows, q *gorm.DB) *puller {
 
 var errStopped = fmt.Errorf("stopped")
 
-// peekIs reports whether the stream, which holds keys in ascending order,
-// holds key: it skips the keys before it.
-func (p *puller) peekIs(key []any) bool {
-	for !p.done {
-		if p.headKey == nil {
-			pg, ok, err := p.next()
-			if err != nil || !ok {
-				p.done = true
-				return false
-			}
-			p.head, p.headKey = pg, pg.Key(0)
-		}
-		if sameValues(p.headKey, key) {
-			p.headKey = nil
-			return true
-		}
-		// The scoped stream holds a subset of the keys, in the same
-		// order: a key it holds that is not this one comes later.
-		return false
+// peekIs reports whether the stream's next key is key, and if so moves
+// past it. The stream holds a subset of the keys visited, in the same
+// order: a key it holds that is not this one comes later.
+func (p *puller) peekIs(key []any) (bool, error) {
+	if p.done {
+		return false, nil
 	}
-	return false
+	if p.headKey == nil {
+		pg, ok, err := p.next()
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			p.done = true
+			return false, nil
+		}
+		p.headKey = pg.Key(0)
+	}
+	if sameValues(p.headKey, key) {
+		p.headKey = nil
+		return true, nil
+	}
+	return false, nil
 }
 
 // sameValues reports whether two rows' values are equal, compared as the
@@ -324,6 +326,11 @@ func same(a, b any) bool {
 // plain follows pointers and asks Valuers for their value.
 func plain(v any) any {
 	for {
+		if r := reflect.ValueOf(v); v == nil || r.Kind() == reflect.Pointer && r.IsNil() {
+			// Before asking a Valuer: a nil pointer to a type whose Value
+			// has a value receiver would panic.
+			return nil
+		}
 		if vl, ok := v.(driver.Valuer); ok {
 			x, err := vl.Value()
 			if err != nil {
@@ -344,4 +351,21 @@ func plain(v any) any {
 		}
 		v = r.Elem().Interface()
 	}
+}
+
+// formatKey writes a key as a row value, (1, "a"), or a key of one column
+// as its value.
+func formatKey(key []any) string {
+	if len(key) == 1 {
+		return fmt.Sprint(plain(key[0]))
+	}
+	parts := make([]string, len(key))
+	for i, k := range key {
+		if s, ok := plain(k).(string); ok {
+			parts[i] = fmt.Sprintf("%q", s)
+		} else {
+			parts[i] = fmt.Sprint(plain(k))
+		}
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }

@@ -3,6 +3,7 @@ package strategies
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/hex"
 	"fmt"
 	"reflect"
 	"slices"
@@ -135,7 +136,7 @@ func NewBulk(ctx context.Context, db *gorm.DB, j *job.Job, form BulkForm) (*Bulk
 		slices.Sort(names)
 		for _, n := range names {
 			c := cols[n]
-			if c.Nullable || c.HasDefault || slices.Contains(j.Key, n) || slices.Contains(j.Write, n) {
+			if c.Nullable || c.HasDefault || c.Generated || slices.Contains(j.Key, n) || slices.Contains(j.Write, n) {
 				continue
 			}
 			if lit, ok := c.Filler(); ok {
@@ -143,7 +144,7 @@ func NewBulk(ctx context.Context, db *gorm.DB, j *job.Job, form BulkForm) (*Bulk
 			} else if slices.Contains(j.Read, n) {
 				b.extra = append(b.extra, n)
 			} else {
-				return nil, fmt.Errorf("bulk form upsert: column %s (%s) is NOT NULL without a default and not read; read it, or choose another --bulk-form", n, c.Type)
+				return nil, fmt.Errorf("bulk form upsert: column %s (%s) is NOT NULL without a default and not read; read it, or choose another bulk form (Options.BulkForm, --bulk-form)", n, c.Type)
 			}
 		}
 	}
@@ -392,22 +393,24 @@ func (a pgArray) Value() (driver.Value, error) {
 
 // appendElem appends v as an element of an array's text form.
 func appendElem(b []byte, v any) ([]byte, error) {
+	if r := reflect.ValueOf(v); v == nil || r.Kind() == reflect.Pointer && r.IsNil() {
+		// Checked before asking a Valuer: a nil pointer to a type whose
+		// Value has a value receiver would panic.
+		return append(b, "NULL"...), nil
+	}
 	if vl, ok := v.(driver.Valuer); ok {
 		x, err := vl.Value()
 		if err != nil {
 			return nil, err
 		}
+		if x == nil {
+			return append(b, "NULL"...), nil
+		}
 		v = x
 	}
 	switch x := v.(type) {
-	case nil:
-		return append(b, "NULL"...), nil
 	case int64:
 		return strconv.AppendInt(b, x, 10), nil
-	case int:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int32:
-		return strconv.AppendInt(b, int64(x), 10), nil
 	case float64:
 		return strconv.AppendFloat(b, x, 'g', -1, 64), nil
 	case bool:
@@ -417,15 +420,11 @@ func appendElem(b []byte, v any) ([]byte, error) {
 	case string:
 		return quoteElem(b, x), nil
 	case []byte:
-		return quoteElem(b, string(x)), nil
-	case fmt.Stringer:
-		return quoteElem(b, x.String()), nil
+		// bytea's hex form, which no byte can break.
+		return quoteElem(b, `\x`+hex.EncodeToString(x)), nil
 	}
 	switch r := reflect.ValueOf(v); r.Kind() {
 	case reflect.Pointer:
-		if r.IsNil() {
-			return append(b, "NULL"...), nil
-		}
 		return appendElem(b, r.Elem().Interface())
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return strconv.AppendInt(b, r.Int(), 10), nil
@@ -433,8 +432,14 @@ func appendElem(b []byte, v any) ([]byte, error) {
 		return strconv.AppendUint(b, r.Uint(), 10), nil
 	case reflect.Float32, reflect.Float64:
 		return strconv.AppendFloat(b, r.Float(), 'g', -1, 64), nil
+	case reflect.Bool:
+		return strconv.AppendBool(b, r.Bool()), nil
 	case reflect.String:
 		return quoteElem(b, r.String()), nil
+	}
+	// A struct or array that prints itself (a UUID type).
+	if s, ok := v.(fmt.Stringer); ok {
+		return quoteElem(b, s.String()), nil
 	}
 	return nil, fmt.Errorf("unnest: no array text form for a %T", v)
 }

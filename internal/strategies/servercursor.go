@@ -40,11 +40,12 @@ func (ServerCursor) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, er
 	}
 	write := w.writePage(ctx)
 	j := cfg.Job
-	query := db.ToSQL(func(tx *gorm.DB) *gorm.DB {
-		return j.Query(ctx, tx).Order(j.KeyOrder(db)).Find(&[]map[string]any{})
-	})
+	// The query as GORM builds it, with its parameters kept apart (the
+	// scope's values sent as values, not pasted into the text).
+	dry := j.Query(ctx, db.Session(&gorm.Session{DryRun: true})).Order(j.KeyOrder(db)).Find(&[]map[string]any{})
+	query, vars := dry.Statement.SQL.String(), dry.Statement.Vars
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("DECLARE iterbench_cur NO SCROLL CURSOR FOR " + query).Error; err != nil {
+		if _, err := tx.Statement.ConnPool.ExecContext(ctx, "DECLARE iterbench_cur NO SCROLL CURSOR FOR "+query, vars...); err != nil {
 			return fmt.Errorf("declare cursor: %w", err)
 		}
 		fetch := fmt.Sprintf("FETCH %d FROM iterbench_cur", cfg.batch())
