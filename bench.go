@@ -69,6 +69,16 @@ type Options struct {
 	RSSLimit uint64
 	// Timeout, if not zero, stops a pass that runs longer.
 	Timeout time.Duration
+	// ProbeRate, if not zero, runs the application probe beside every
+	// pass at this many operations a second (the CLI's default is 200):
+	// on its own connections it reads the job's first written column of a
+	// row drawn from a sample of keys, or writes it back as it is (taking
+	// the row's lock), and the recommendation ranks a strategy whose
+	// probe p99 exceeds MaxAppP99 after those that pass.
+	ProbeRate float64
+	// MaxAppP99 is the probe's p99 limit; zero: 10 × the idle probe's
+	// p99, at least 50 ms.
+	MaxAppP99 time.Duration
 	// Out, if set, is the folder the results are written to (replaced as
 	// a whole): summary.json, samples.csv, REPORT.md and the charts.
 	Out string
@@ -237,6 +247,7 @@ func compare[T any](ctx context.Context, def Job[T], j *job.Job, opts Options, t
 		Batch: opts.Batch, BulkForm: strategies.BulkForm(opts.BulkForm), Workers: opts.Workers,
 		Repeats: opts.Repeats, Strategies: ss, Interval: bench.DefaultInterval,
 		RSSLimit: opts.RSSLimit, Timeout: opts.Timeout, ShuffleSeed: 1, DataSeed: 1,
+		ProbeRate: opts.ProbeRate, MaxAppP99: opts.MaxAppP99,
 	}
 	if cfg.Repeats == 0 {
 		cfg.Repeats = DefaultRepeats

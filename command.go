@@ -28,7 +28,8 @@ import (
 //	}
 //
 // Its flags override opts: -dsn, -db, -rows, -strategies (comma-separated),
-// -repeats, -batch, -bulk-form, -workers, -timeout, -out. It prints the
+// -repeats, -batch, -bulk-form, -workers, -timeout, -out, -probe-rate,
+// -max-app-p99. It prints the
 // recommendation and returns 0; 2 after one line on stderr for bad input
 // (a flag, a DSN, a key that allows NULL or is not unique), before anything
 // is made; 1 when the measurement failed.
@@ -54,6 +55,8 @@ func Command[T any](ctx context.Context, def Job[T], opts Options, args []string
 	fs.IntVar(&opts.Workers, "workers", opts.Workers, "parallel-keyset's workers (0: 4)")
 	fs.DurationVar(&opts.Timeout, "timeout", opts.Timeout, "stop a pass that runs longer (0: none)")
 	fs.StringVar(&opts.Out, "out", opts.Out, "the results folder; empty: none")
+	fs.Float64Var(&opts.ProbeRate, "probe-rate", opts.ProbeRate, "the application probe's operations a second beside every pass (0: none)")
+	fs.DurationVar(&opts.MaxAppP99, "max-app-p99", opts.MaxAppP99, "the probe's p99 limit (0: 10 × the idle p99, at least 50ms)")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(stdout, "Compares iterbench's strategies on job %s (table %s). Flags:\n", j.Name, j.Table)
 		fs.SetOutput(stdout)
@@ -71,8 +74,8 @@ func Command[T any](ctx context.Context, def Job[T], opts Options, args []string
 	if *strats != "" {
 		opts.Strategies = strings.Split(*strats, ",")
 	}
-	if opts.Rows < 0 || opts.Repeats < 0 || opts.Batch < 0 || opts.Workers < 0 || opts.Timeout < 0 {
-		fmt.Fprintf(stderr, "%s: -rows, -repeats, -batch, -workers and -timeout cannot be negative\n", j.Name)
+	if opts.Rows < 0 || opts.Repeats < 0 || opts.Batch < 0 || opts.Workers < 0 || opts.Timeout < 0 || opts.ProbeRate < 0 || opts.MaxAppP99 < 0 {
+		fmt.Fprintf(stderr, "%s: -rows, -repeats, -batch, -workers, -timeout, -probe-rate and -max-app-p99 cannot be negative\n", j.Name)
 		return 2
 	}
 	tmp, err := os.MkdirTemp("", "iterbench-"+j.Name+"-")

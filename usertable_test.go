@@ -17,6 +17,7 @@ import (
 	"github.com/iterbench/iterbench/internal/container/containertest"
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/source"
+	"github.com/iterbench/iterbench/internal/summary"
 )
 
 // TestMain makes the test binary iterbench's worker (iterbench.Main) and,
@@ -67,6 +68,7 @@ const (
 	dsnEnv     = "ITERBENCH_TEST_USER_DSN"
 	keyEnv     = "ITERBENCH_TEST_USER_KEY"
 	commandEnv = "ITERBENCH_TEST_COMMAND"
+	outEnv     = "ITERBENCH_TEST_USER_OUT"
 )
 
 // BenchmarkUserTable measures the customers job on the table at
@@ -77,8 +79,8 @@ func BenchmarkUserTable(b *testing.B) {
 	if dsn == "" {
 		b.Skip("run by TestUserTable")
 	}
-	iterbench.Bench(b, customersKeyed(), iterbench.Options{DSN: dsn, Repeats: 1, Batch: 100,
-		Strategies: []string{"keyset-bulk", "cursor", "set-based"}})
+	iterbench.Bench(b, customersKeyed(), iterbench.Options{DSN: dsn, Repeats: 1, Batch: 100, ProbeRate: 100,
+		Strategies: []string{"keyset-bulk", "cursor", "set-based"}, Out: os.Getenv(outEnv)})
 }
 
 // TestUserTable points iterbench at a table of the user's own, by DSN: it
@@ -116,7 +118,24 @@ func TestUserTable(t *testing.T) {
 			}
 			before := checksum(t, db)
 
+			results := filepath.Join(t.TempDir(), "results")
+			t.Setenv(outEnv, results)
 			out := runUserTable(t, dsn, "", 0)
+			// The application probe ran beside every pass, on the copy,
+			// with the user's key.
+			s, _, err := summary.Read(results)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range s.Runs {
+				if r.Probe == nil || r.Probe.Ops == 0 || r.Probe.WriteMaxMs == 0 || r.Probe.Errors != 0 {
+					t.Errorf("%s: probe %+v; want operations, writes among them, no error", r.Strategy, r.Probe)
+				}
+				// The server's cost is read on the copy.
+				if kind != database.SQLite && (r.Server == nil || r.Server.Error != "" || r.Server.SizeAfterBytes == 0) {
+					t.Errorf("%s: server cost %+v; want the copy's size", r.Strategy, r.Server)
+				}
+			}
 			for _, s := range []string{"keyset-bulk", "cursor", "set-based"} {
 				if !regexp.MustCompile(`(?m)^BenchmarkUserTable/strategy=` + s + `-\d+\s+1\s+\d+ ns/op\s+[1-9]\d* peak-RSS-bytes`).MatchString(out) {
 					t.Errorf("no result line for %s:\n%s", s, out)

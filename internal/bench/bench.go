@@ -44,9 +44,6 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 			return nil, nil, err
 		}
 	}
-	if cfg.Table != nil && cfg.ProbeRate > 0 {
-		return nil, nil, fmt.Errorf("the application probe runs on iterbench's own table only; set no probe rate for job %s", cfg.Job.Name)
-	}
 	// The bulk form: as the caller resolved it (the CLI does), else the
 	// database's default, once here, so that the workers and the results
 	// get the same one.
@@ -84,7 +81,11 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 
 	var pb *probe.Probe
 	if cfg.ProbeRate > 0 {
-		pb, err = probe.Open(ctx, cfg.Kind, cfg.DSN, probe.Config{Rate: cfg.ProbeRate, Rows: int64(cfg.Rows), Seed: cfg.DataSeed})
+		target, err := cfg.table().ProbeTarget(ctx, db)
+		if err != nil {
+			return nil, nil, err
+		}
+		pb, err = probe.Open(ctx, cfg.Kind, cfg.DSN, probe.Config{Rate: cfg.ProbeRate, Rows: int64(cfg.Rows), Seed: cfg.DataSeed, Target: target})
 		if err != nil {
 			return nil, nil, err
 		}

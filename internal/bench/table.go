@@ -6,6 +6,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/internal/items"
+	"github.com/iterbench/iterbench/internal/probe"
 	"github.com/iterbench/iterbench/internal/seed"
 )
 
@@ -22,6 +23,9 @@ type Table interface {
 	Verify(ctx context.Context, db *gorm.DB) (seed.Verification, error)
 	// Written counts the rows done, after a worker was killed.
 	Written(ctx context.Context, db *gorm.DB) (int64, error)
+	// ProbeTarget is what the application probe works on; nil: iterbench's
+	// own table, by id.
+	ProbeTarget(ctx context.Context, db *gorm.DB) (*probe.Target, error)
 }
 
 // itemsTable is iterbench's own table, seeded from generated data.
@@ -44,6 +48,9 @@ func (t itemsTable) Verify(ctx context.Context, db *gorm.DB) (seed.Verification,
 func (itemsTable) Written(ctx context.Context, db *gorm.DB) (int64, error) {
 	return seed.Written(ctx, db)
 }
+
+// ProbeTarget implements Table.
+func (itemsTable) ProbeTarget(context.Context, *gorm.DB) (*probe.Target, error) { return nil, nil }
 
 // table is the table cfg's runs measure on.
 func (cfg Config) table() Table {

@@ -5,6 +5,7 @@
 package dbcost
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/items"
 	"github.com/iterbench/iterbench/internal/summary"
 )
 
@@ -28,6 +30,9 @@ type Config struct {
 	Interval time.Duration
 	// SQLitePath is the SQLite database file.
 	SQLitePath string
+	// Table is the table whose size and dead rows are read; empty:
+	// iterbench's own, items.Table.
+	Table string
 	// Exclude are session ids (MariaDB connection ids) that are not the
 	// worker's: the probe's. On PostgreSQL the worker's sessions are known
 	// by their application_name, database.WorkerApp.
@@ -47,9 +52,9 @@ type reader interface {
 func newReader(cfg Config) (reader, error) {
 	switch cfg.Kind {
 	case database.Postgres:
-		return &postgres{}, nil
+		return &postgres{table: cmp.Or(cfg.Table, items.Table)}, nil
 	case database.MariaDB:
-		return &mariadb{exclude: cfg.Exclude}, nil
+		return &mariadb{table: cmp.Or(cfg.Table, items.Table), exclude: cfg.Exclude}, nil
 	case database.SQLite:
 		return &sqlite{path: cfg.SQLitePath}, nil
 	}

@@ -10,20 +10,22 @@ import (
 	"time"
 
 	"github.com/iterbench/iterbench/internal/database"
-	"github.com/iterbench/iterbench/internal/items"
 	"github.com/iterbench/iterbench/internal/summary"
 )
 
 // postgres reads pg_current_wal_lsn, pg_stat_activity and
 // pg_stat_user_tables.
 type postgres struct {
-	lsn string
+	table string
+	lsn   string
 }
 
-const pgSize = "pg_table_size('" + items.Table + "') + pg_indexes_size('" + items.Table + "')"
+// pgSize is the size of the table named by the query's parameter $1, with
+// its indexes.
+const pgSize = "pg_table_size(quote_ident($1)) + pg_indexes_size(quote_ident($1))"
 
 func (p *postgres) before(ctx context.Context, c *sql.Conn, s *summary.Server) error {
-	return c.QueryRowContext(ctx, "SELECT pg_current_wal_lsn()::text, "+pgSize).Scan(&p.lsn, &s.SizeBeforeBytes)
+	return c.QueryRowContext(ctx, "SELECT pg_current_wal_lsn()::text, "+pgSize, p.table).Scan(&p.lsn, &s.SizeBeforeBytes)
 }
 
 // sample reads the age of the worker's oldest transaction, and of its
@@ -59,8 +61,8 @@ func (p *postgres) after(ctx context.Context, c *sql.Conn, s *summary.Server) er
 	if _, err := c.ExecContext(ctx, "SELECT pg_stat_clear_snapshot()"); err != nil {
 		return err
 	}
-	return c.QueryRowContext(ctx, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint, "+pgSize+
-		", coalesce((SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = '"+items.Table+"'), 0)", p.lsn).
+	return c.QueryRowContext(ctx, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $2::pg_lsn)::bigint, "+pgSize+
+		", coalesce((SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = $1), 0)", p.table, p.lsn).
 		Scan(&s.WALBytes, &s.SizeAfterBytes, &s.DeadTuplesAfter)
 }
 
@@ -73,6 +75,7 @@ func (p *postgres) after(ctx context.Context, c *sql.Conn, s *summary.Server) er
 // timed by the processlist (read-only transactions reuse their trx_id on a
 // connection, so that sightings of several short ones would add up).
 type mariadb struct {
+	table   string
 	exclude []int64
 	lsn     int64
 	seen    map[string]time.Time
@@ -80,13 +83,15 @@ type mariadb struct {
 
 const myLSN = "SELECT variable_value FROM information_schema.global_status WHERE variable_name = 'INNODB_LSN_CURRENT'"
 
-const mySize = "SELECT coalesce(sum(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '" + items.Table + "'"
+// mySize is the size of the table named by the query's parameter, with
+// its indexes.
+const mySize = "SELECT coalesce(sum(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
 
 func (m *mariadb) before(ctx context.Context, c *sql.Conn, s *summary.Server) error {
 	if err := c.QueryRowContext(ctx, myLSN).Scan(&m.lsn); err != nil {
 		return fmt.Errorf("read Innodb_lsn_current: %w", err)
 	}
-	return c.QueryRowContext(ctx, mySize).Scan(&s.SizeBeforeBytes)
+	return c.QueryRowContext(ctx, mySize, m.table).Scan(&s.SizeBeforeBytes)
 }
 
 func (m *mariadb) sample(ctx context.Context, c *sql.Conn, s *summary.Server) error {
@@ -142,7 +147,7 @@ func (m *mariadb) after(ctx context.Context, c *sql.Conn, s *summary.Server) err
 		return fmt.Errorf("read Innodb_lsn_current: %w", err)
 	}
 	s.WALBytes = lsn - m.lsn
-	return c.QueryRowContext(ctx, mySize).Scan(&s.SizeAfterBytes)
+	return c.QueryRowContext(ctx, mySize, m.table).Scan(&s.SizeAfterBytes)
 }
 
 // sqlite reads the sizes of the database file and its -wal file.

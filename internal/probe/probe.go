@@ -1,6 +1,8 @@
 // Package probe plays a small application beside a backfill: at a fixed
 // rate it reads one row by a random id or updates one row's touched_at
-// column, on connections of its own with a 1 s lock-wait limit, and records
+// column (on a user's table, Target: reads a column of a row by a random
+// key from a sample, or writes it back as it is, which takes the row's lock
+// and, on PostgreSQL, makes a new row version), on connections of its own with a 1 s lock-wait limit, and records
 // how long each operation took from the moment it was due. Measuring from
 // when an operation was due, not from when a connection was free to send it,
 // counts the time spent queued behind a blocked operation (no coordinated
@@ -14,6 +16,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +59,21 @@ type Config struct {
 	Window time.Duration
 	// Seed makes the ids and the mix of operations repeatable.
 	Seed uint64
+	// Target, if set, is the table the probe works on instead of
+	// iterbench's own (whose ids are 1..Rows); Rows is then ignored.
+	Target *Target
+}
+
+// Target is a table of any key the probe works on.
+type Target struct {
+	// Table is the table.
+	Table string
+	// Key are its key's columns.
+	Key []string
+	// Column is the column read, and written back as it is.
+	Column string
+	// Keys are the keys the probe draws from: a sample of the table's.
+	Keys [][]any
 }
 
 func (c Config) withDefaults() Config {
@@ -92,7 +110,10 @@ type Probe struct {
 // PostgreSQL and MariaDB) is in SessionIDs.
 func Open(ctx context.Context, kind database.Kind, dsn string, cfg Config) (*Probe, error) {
 	cfg = cfg.withDefaults()
-	if cfg.Rate <= 0 || cfg.Rows <= 0 {
+	if cfg.Target != nil && len(cfg.Target.Keys) == 0 {
+		return nil, fmt.Errorf("probe: no key to draw from in %s", cfg.Target.Table)
+	}
+	if cfg.Rate <= 0 || cfg.Target == nil && cfg.Rows <= 0 {
 		return nil, fmt.Errorf("probe: rate %v and rows %d must be positive", cfg.Rate, cfg.Rows)
 	}
 	db, err := database.OpenAs(ctx, kind, dsn, database.ProbeApp)
@@ -129,27 +150,44 @@ func Open(ctx context.Context, kind database.Kind, dsn string, cfg Config) (*Pro
 			p.ids = append(p.ids, id)
 		}
 	}
-	arg := "?"
-	if kind == database.Postgres {
-		arg = "$1"
+	// A read of the first row and an update of no row (id 0 does not
+	// exist) warm every connection up, so that the first measured
+	// operations do not pay for preparing and planning the statements.
+	warmRead, warmWrite := []any{int64(1)}, []any{int64(0)}
+	if t := cfg.Target; t != nil {
+		where := make([]string, len(t.Key))
+		for i, k := range t.Key {
+			where[i] = database.Quote(kind, k) + " = " + placeholder(kind, i+1)
+		}
+		tb, col := database.Quote(kind, t.Table), database.Quote(kind, t.Column)
+		p.read = "SELECT " + col + " FROM " + tb + " WHERE " + strings.Join(where, " AND ")
+		p.write = "UPDATE " + tb + " SET " + col + " = " + col + " WHERE " + strings.Join(where, " AND ")
+		warmRead, warmWrite = t.Keys[0], t.Keys[0]
+	} else {
+		arg := placeholder(kind, 1)
+		p.read = "SELECT score FROM " + items.Table + " WHERE id = " + arg
+		p.write = "UPDATE " + items.Table + " SET " + items.TouchedColumn + " = " + items.TouchedColumn + " + 1 WHERE id = " + arg
 	}
-	p.read = "SELECT score FROM " + items.Table + " WHERE id = " + arg
-	p.write = "UPDATE " + items.Table + " SET " + items.TouchedColumn + " = " + items.TouchedColumn + " + 1 WHERE id = " + arg
-	// Warm every connection up, so that the first measured operations do
-	// not pay for preparing and planning the statements: a read of the
-	// first row and an update of no row (id 0 does not exist).
 	for _, c := range p.conns {
-		var score int64
-		if err := c.QueryRowContext(ctx, p.read, 1).Scan(&score); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		var v any
+		if err := c.QueryRowContext(ctx, p.read, warmRead...).Scan(&v); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			p.Close()
 			return nil, fmt.Errorf("probe: read: %w", err)
 		}
-		if _, err := c.ExecContext(ctx, p.write, 0); err != nil {
+		if _, err := c.ExecContext(ctx, p.write, warmWrite...); err != nil {
 			p.Close()
 			return nil, fmt.Errorf("probe: update: %w", err)
 		}
 	}
 	return p, nil
+}
+
+// placeholder is the i-th parameter's mark: $i on PostgreSQL, ? elsewhere.
+func placeholder(kind database.Kind, i int) string {
+	if kind == database.Postgres {
+		return fmt.Sprintf("$%d", i)
+	}
+	return "?"
 }
 
 // sessionSetup returns the statements that set a connection's lock-wait
@@ -181,7 +219,7 @@ func (p *Probe) Close() error {
 // op is one operation, due at a time.
 type op struct {
 	due   time.Time
-	id    int64
+	key   []any
 	write bool
 }
 
@@ -236,7 +274,12 @@ func (r *Running) schedule(rnd *rand.Rand) {
 			return
 		case <-t.C:
 		}
-		o := op{due: due, id: 1 + rnd.Int64N(r.p.cfg.Rows), write: rnd.Float64() < r.p.cfg.WriteShare}
+		o := op{due: due, write: rnd.Float64() < r.p.cfg.WriteShare}
+		if t := r.p.cfg.Target; t != nil {
+			o.key = t.Keys[rnd.IntN(len(t.Keys))]
+		} else {
+			o.key = []any{1 + rnd.Int64N(r.p.cfg.Rows)}
+		}
 		select {
 		case r.queue <- o:
 		default: // a backlog of 65,536 operations: count it, do not block the clock
@@ -253,10 +296,10 @@ func (r *Running) serve(c *sql.Conn) {
 	for o := range r.queue {
 		var err error
 		if o.write {
-			_, err = c.ExecContext(r.ctx, r.p.write, o.id)
+			_, err = c.ExecContext(r.ctx, r.p.write, o.key...)
 		} else {
-			var score int64
-			err = c.QueryRowContext(r.ctx, r.p.read, o.id).Scan(&score)
+			var v any
+			err = c.QueryRowContext(r.ctx, r.p.read, o.key...).Scan(&v)
 		}
 		if r.ctx.Err() != nil {
 			continue

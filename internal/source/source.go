@@ -12,6 +12,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"iter"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/job"
+	"github.com/iterbench/iterbench/internal/probe"
 	"github.com/iterbench/iterbench/internal/seed"
 	"github.com/iterbench/iterbench/internal/strategies"
 )
@@ -224,6 +226,39 @@ func (t *Table) Verify(ctx context.Context, db *gorm.DB) (seed.Verification, err
 			wrong(key, false)
 		}
 	}
+}
+
+// ProbeSample is the number of keys the application probe draws from.
+const ProbeSample = 10000
+
+// ProbeTarget returns what the application probe works on: the copy, by
+// keys sampled evenly from the whole table in one streamed pass (reservoir
+// sampling, so that a table of any size holds ProbeSample keys), reading
+// the job's first written column and writing it back as it is.
+func (t *Table) ProbeTarget(ctx context.Context, db *gorm.DB) (*probe.Target, error) {
+	j := t.Job.WithTable(t.Name())
+	rs, err := db.WithContext(ctx).Table(j.Table).Select(j.KeyColumns(db)).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("sample the keys of %s: %w", j.Table, err)
+	}
+	defer rs.Close()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var keys [][]any
+	for n := 0; rs.Next(); n++ {
+		k, err := job.ScanKey(j, rs)
+		if err != nil {
+			return nil, fmt.Errorf("sample the keys of %s: %w", j.Table, err)
+		}
+		if n < ProbeSample {
+			keys = append(keys, k)
+		} else if i := rnd.IntN(n + 1); i < ProbeSample {
+			keys[i] = k
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("sample the keys of %s: %w", j.Table, err)
+	}
+	return &probe.Target{Table: j.Table, Key: j.Key, Column: j.Write[0], Keys: keys}, nil
 }
 
 // Written counts the rows of the copy that hold their computed values: the
