@@ -290,7 +290,7 @@ func target(tmp string, opts Options) (database.Kind, string, error) {
 	if opts.DSN != "" {
 		return kind, opts.DSN, nil
 	}
-	if kind != database.SQLite {
+	if f, _ := database.FactsOf(kind); !f.Embedded {
 		return "", "", fmt.Errorf("Options: DB %s needs a DSN", kind)
 	}
 	return kind, filepath.Join(tmp, "iterbench.db"), nil

@@ -90,8 +90,9 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 			return nil, nil, err
 		}
 		defer pb.Close()
-		if cfg.Kind == database.SQLite {
-			// Empty the write-ahead log seeding filled, as before every run.
+		if f, _ := database.FactsOf(cfg.Kind); f.UpdatesInPlace {
+			// Reset in place: empty the write-ahead log seeding filled, as
+			// before every run.
 			if err := reset(ctx, db, cfg); err != nil {
 				return nil, nil, err
 			}

@@ -19,12 +19,14 @@ func CreateLike(ctx context.Context, db *gorm.DB, src, dst string) error {
 	var stmts []string
 	kind := KindOf(db)
 	qs, qd := Quote(kind, src), Quote(kind, dst)
-	switch kind {
-	case Postgres:
-		stmts = []string{"CREATE TABLE " + qd + " (LIKE " + qs + " INCLUDING ALL)"}
-	case MariaDB:
-		stmts = []string{"CREATE TABLE " + qd + " LIKE " + qs}
-	case SQLite:
+	f, err := FactsOf(kind)
+	if err != nil {
+		return fmt.Errorf("copy a table: %w", err)
+	}
+	switch {
+	case f.CopyLike != nil:
+		stmts = []string{f.CopyLike(qs, qd)}
+	default:
 		var ddl []struct {
 			Type string
 			Name string
@@ -46,8 +48,6 @@ func CreateLike(ctx context.Context, db *gorm.DB, src, dst string) error {
 		if len(stmts) == 0 || !strings.Contains(stmts[0], qd) {
 			return fmt.Errorf("copy the definition of %s: no CREATE TABLE found", src)
 		}
-	default:
-		return fmt.Errorf("copy a table: unsupported database %q", KindOf(db))
 	}
 	for _, s := range stmts {
 		if err := db.Exec(s).Error; err != nil {
@@ -70,15 +70,11 @@ var (
 // generated columns). On PostgreSQL an identity column GENERATED ALWAYS is
 // insertable with OVERRIDING SYSTEM VALUE (see InsertCopy).
 func Insertable(ctx context.Context, db *gorm.DB, table string) ([]string, error) {
-	var q string
-	switch KindOf(db) {
-	case Postgres:
-		q = "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND is_generated = 'NEVER' ORDER BY ordinal_position"
-	case MariaDB:
-		q = "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND extra NOT LIKE '%GENERATED%' ORDER BY ordinal_position"
-	default:
-		q = "SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0 ORDER BY cid"
+	f, err := FactsOf(KindOf(db))
+	if err != nil {
+		return nil, err
 	}
+	q := f.InsertableQuery
 	var cols []string
 	if err := db.WithContext(ctx).Raw(q, table).Scan(&cols).Error; err != nil {
 		return nil, fmt.Errorf("read the columns of %s: %w", table, err)
@@ -94,7 +90,7 @@ func Insertable(ctx context.Context, db *gorm.DB, table string) ([]string, error
 func InsertCopy(kind Kind, src, dst string, cols []string, orderBy string, limit int) string {
 	list := strings.Join(QuoteAll(kind, cols), ", ")
 	q := "INSERT INTO " + Quote(kind, dst) + " (" + list + ") "
-	if kind == Postgres {
+	if facts(kind).OverridingSystemValue {
 		q += "OVERRIDING SYSTEM VALUE "
 	}
 	q += "SELECT " + list + " FROM " + Quote(kind, src) + " ORDER BY " + orderBy

@@ -24,7 +24,7 @@ func KeyBound(kind Kind, cols []string, op string) (cond string, args func(vals 
 	if len(cols) == 1 {
 		return cols[0] + " " + op + " ?", same, nil
 	}
-	if kind != MariaDB {
+	if facts(kind).RowValues {
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
 		return "(" + strings.Join(cols, ", ") + ") " + op + " (" + marks + ")", same, nil
 	}
@@ -70,12 +70,7 @@ func KeyEqual(cols []string, alias string) string {
 // Quote returns the identifier name quoted for a kind of database:
 // backticks on MariaDB, double quotes elsewhere, so that a column named
 // like a keyword (lines, order, key) can be used.
-func Quote(kind Kind, name string) string {
-	if kind == MariaDB {
-		return "`" + strings.ReplaceAll(name, "`", "``") + "`"
-	}
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
+func Quote(kind Kind, name string) string { return facts(kind).Quote(name) }
 
 // QuoteAll quotes every name.
 func QuoteAll(kind Kind, names []string) []string {

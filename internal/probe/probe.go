@@ -182,26 +182,17 @@ func Open(ctx context.Context, kind database.Kind, dsn string, cfg Config) (*Pro
 	return p, nil
 }
 
-// placeholder is the i-th parameter's mark: $i on PostgreSQL, ? elsewhere.
+// placeholder is the i-th parameter's mark.
 func placeholder(kind database.Kind, i int) string {
-	if kind == database.Postgres {
-		return fmt.Sprintf("$%d", i)
-	}
-	return "?"
+	f, _ := database.FactsOf(kind)
+	return f.Placeholder(i)
 }
 
 // sessionSetup returns the statements that set a connection's lock-wait
 // limit, and the query of its session id.
 func sessionSetup(kind database.Kind, wait time.Duration) (setup []string, idQuery string) {
-	switch kind {
-	case database.Postgres:
-		return []string{fmt.Sprintf("SET lock_timeout = '%dms'", wait.Milliseconds())}, "SELECT pg_backend_pid()"
-	case database.MariaDB:
-		s := max(1, int(wait.Round(time.Second).Seconds())) // whole seconds only
-		return []string{fmt.Sprintf("SET SESSION innodb_lock_wait_timeout = %d", s),
-			fmt.Sprintf("SET SESSION lock_wait_timeout = %d", s)}, "SELECT CONNECTION_ID()"
-	}
-	return []string{fmt.Sprintf("PRAGMA busy_timeout = %d", wait.Milliseconds())}, ""
+	f, _ := database.FactsOf(kind)
+	return f.LockWait(wait), f.SessionID
 }
 
 // SessionIDs are the server's ids of the probe's sessions (PostgreSQL

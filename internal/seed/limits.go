@@ -33,19 +33,17 @@ var ErrTooLarge = errors.New("the payload is larger than the database takes in o
 // jsonb limit (255 MiB), and on MariaDB the server's max_allowed_packet
 // (one row travels in one packet), less 1 KiB for the rest of the row.
 func MaxPayload(ctx context.Context, db *gorm.DB) (int64, error) {
-	switch database.KindOf(db) {
-	case database.SQLite:
-		return 1_000_000_000 - 1024, nil
-	case database.Postgres:
-		return 1<<28 - 1 - 1024, nil
-	case database.MariaDB:
-		var packet int64
-		if err := db.WithContext(ctx).Raw("SELECT @@max_allowed_packet").Scan(&packet).Error; err != nil {
-			return 0, fmt.Errorf("read max_allowed_packet: %w", err)
-		}
-		return packet - 1024, nil
+	f, err := database.FactsOf(database.KindOf(db))
+	if err != nil {
+		return 0, err
 	}
-	return 0, fmt.Errorf("unsupported database %q", database.KindOf(db))
+	limit := f.MaxValue
+	if f.MaxValueQuery != "" {
+		if err := db.WithContext(ctx).Raw(f.MaxValueQuery).Scan(&limit).Error; err != nil {
+			return 0, fmt.Errorf("read the largest value (%s): %w", f.MaxValueQuery, err)
+		}
+	}
+	return limit - 1024, nil
 }
 
 // CheckPayload returns ErrTooLarge, with the figures, when documents of

@@ -57,17 +57,11 @@ func CreateTable(ctx context.Context, db *gorm.DB) error {
 	if err := CheckOwner(ctx, db); err != nil {
 		return err
 	}
-	var ddl string
-	switch database.KindOf(db) {
-	case database.SQLite:
-		ddl = "CREATE TABLE " + items.Table + " (id INTEGER PRIMARY KEY, data TEXT NOT NULL, score INTEGER NOT NULL, touched_at INTEGER NOT NULL DEFAULT 0)"
-	case database.Postgres:
-		ddl = "CREATE TABLE " + items.Table + " (id bigint PRIMARY KEY, data jsonb NOT NULL, score bigint NOT NULL, touched_at bigint NOT NULL DEFAULT 0)"
-	case database.MariaDB:
-		ddl = "CREATE TABLE " + items.Table + " (id BIGINT PRIMARY KEY, data JSON NOT NULL, score BIGINT NOT NULL, touched_at BIGINT NOT NULL DEFAULT 0) ENGINE=InnoDB"
-	default:
-		return fmt.Errorf("create table: unsupported database %q", database.KindOf(db))
+	f, err := database.FactsOf(database.KindOf(db))
+	if err != nil {
+		return fmt.Errorf("create table: %w", err)
 	}
+	ddl := f.ItemsDDL(items.Table)
 	db = db.WithContext(ctx)
 	if err := db.Exec("DROP TABLE IF EXISTS " + items.Table).Error; err != nil {
 		return fmt.Errorf("drop table %s: %w", items.Table, err)
@@ -139,7 +133,7 @@ func Seed(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
 	}
 	method := fmt.Sprintf("prepared multi-row INSERT, %d rows per statement, one transaction", cfg.Batch)
 	var err error
-	if database.KindOf(db) == database.Postgres {
+	if f, _ := database.FactsOf(database.KindOf(db)); f.CopyFrom {
 		method = "COPY (pgx CopyFrom, binary)"
 		err = copyRows(ctx, db, cfg)
 	} else {
@@ -235,17 +229,14 @@ func insertRows(ctx context.Context, db *gorm.DB, cfg Config) error {
 
 // insertSQL returns an INSERT of n rows in the database's placeholder style.
 func insertSQL(kind database.Kind, n int) string {
+	f, _ := database.FactsOf(kind)
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + items.Table + " (id, data, score) VALUES ")
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		if kind == database.Postgres {
-			fmt.Fprintf(&b, "($%d,$%d,$%d)", 3*i+1, 3*i+2, 3*i+3)
-		} else {
-			b.WriteString("(?,?,?)")
-		}
+		fmt.Fprintf(&b, "(%s,%s,%s)", f.Placeholder(3*i+1), f.Placeholder(3*i+2), f.Placeholder(3*i+3))
 	}
 	return b.String()
 }
@@ -258,29 +249,18 @@ func Analyze(ctx context.Context, db *gorm.DB) error { return AnalyzeTable(ctx, 
 
 // AnalyzeTable is Analyze for any table.
 func AnalyzeTable(ctx context.Context, db *gorm.DB, table string) error {
-	qt := database.Quote(database.KindOf(db), table)
-	q := "ANALYZE " + qt
-	switch database.KindOf(db) {
-	case database.Postgres:
-		q = "VACUUM (ANALYZE) " + qt
-	case database.MariaDB:
-		q = "ANALYZE TABLE " + qt
+	f, err := database.FactsOf(database.KindOf(db))
+	if err != nil {
+		return err
 	}
-	if err := db.WithContext(ctx).Exec(q).Error; err != nil {
-		return fmt.Errorf("analyze %s: %w", table, err)
-	}
-	if database.KindOf(db) == database.SQLite {
-		// Empty the write-ahead log filling the table wrote, so that the
-		// next run's WAL is its own.
-		if err := db.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
-			return fmt.Errorf("checkpoint write-ahead log: %w", err)
+	db = db.WithContext(ctx)
+	for _, q := range f.Analyze(f.Quote(table)) {
+		if err := db.Exec(q).Error; err != nil {
+			return fmt.Errorf("analyze %s: %s: %w", table, q, err)
 		}
 	}
-	if database.KindOf(db) == database.Postgres {
-		// Write the seeded pages out now, so that the checkpointer does not
-		// do it during the next run (or the idle probe). It needs the
-		// pg_checkpoint role or a superuser; without, the run goes on.
-		db.WithContext(ctx).Exec("CHECKPOINT")
+	for _, q := range f.Settle {
+		db.Exec(q) // worth it, not required (database.Facts.Settle)
 	}
 	return nil
 }
@@ -292,7 +272,7 @@ func AnalyzeTable(ctx context.Context, db *gorm.DB, table string) error {
 // undo record to purge), so Reset seeds the table afresh: no run inherits
 // the dead rows of the one before.
 func Reset(ctx context.Context, db *gorm.DB, cfg Config) error {
-	if database.KindOf(db) != database.SQLite {
+	if f, _ := database.FactsOf(database.KindOf(db)); !f.UpdatesInPlace {
 		if _, err := Seed(ctx, db, cfg); err != nil {
 			return fmt.Errorf("reseed: %w", err)
 		}

@@ -64,7 +64,7 @@ func CheckKey(ctx context.Context, db *gorm.DB, j *job.Job) error {
 	for _, k := range j.Key {
 		if cols[k].Nullable {
 			hint := ""
-			if database.KindOf(db) == database.SQLite && cols[k].PrimaryKey {
+			if f, _ := database.FactsOf(database.KindOf(db)); f.NullablePrimaryKey && cols[k].PrimaryKey {
 				hint = " (SQLite lets a PRIMARY KEY column hold NULL unless it is the table's only key column and INTEGER: declare it NOT NULL, gorm:\"not null\")"
 			}
 			return fmt.Errorf("job %s: key column %s of %s allows NULL; a key must be NOT NULL%s", j.Name, k, j.Table, hint)

@@ -40,26 +40,30 @@ const (
 	BulkUnnest BulkForm = "unnest"
 )
 
-// BulkForms returns the forms a kind of database offers.
+// BulkForms returns the forms a kind of database offers (its
+// database.Facts), in this package's order.
 func BulkForms(kind database.Kind) []BulkForm {
-	if kind == database.Postgres {
-		return []BulkForm{BulkValues, BulkCase, BulkUpsert, BulkUnnest}
+	f, _ := database.FactsOf(kind)
+	var out []BulkForm
+	for _, form := range []BulkForm{BulkValues, BulkCase, BulkUpsert, BulkUnnest} {
+		if slices.Contains(f.BulkForms, string(form)) {
+			out = append(out, form)
+		}
 	}
-	return []BulkForm{BulkValues, BulkCase, BulkUpsert}
+	return out
 }
 
 // DefaultBulkForm returns the form used when none is configured: the fastest
 // one measured for the database by BenchmarkBulkForms (20,000 rows of 1 KiB
-// in batches of 1000; medians of 5 counts, docs/strategies.md "Bulk-update forms"):
-// SQLite values, PostgreSQL unnest, MariaDB upsert.
+// in batches of 1000; medians of 5 counts, docs/strategies.md "Bulk-update forms"),
+// the first of its database.Facts.BulkForms: SQLite values, PostgreSQL
+// unnest, MariaDB upsert.
 func DefaultBulkForm(kind database.Kind) BulkForm {
-	switch kind {
-	case database.Postgres:
-		return BulkUnnest
-	case database.MariaDB:
-		return BulkUpsert
+	f, err := database.FactsOf(kind)
+	if err != nil || len(f.BulkForms) == 0 {
+		return BulkValues
 	}
-	return BulkValues
+	return BulkForm(f.BulkForms[0])
 }
 
 // ResolveBulkForm returns form, or the database's default when form is
@@ -325,17 +329,8 @@ func (b *Bulk) statement(batch *Batch) (string, []any, error) {
 				args = append(args, batch.Extra[i]...)
 			}
 		}
-		if b.kind == database.MariaDB {
-			s.WriteString(" ON DUPLICATE KEY UPDATE ")
-			for c, w := range write {
-				if c > 0 {
-					s.WriteString(", ")
-				}
-				s.WriteString(q(w) + " = VALUES(" + q(w) + ")")
-			}
-		} else {
-			s.WriteString(" ON CONFLICT (" + qs(keys) + ") DO UPDATE SET " + assign(b.kind, write, "", "excluded."))
-		}
+		f, _ := database.FactsOf(b.kind)
+		s.WriteString(f.Upsert(keys, write))
 	case b.form == BulkUnnest && pg:
 		s.WriteString("UPDATE " + t + " AS t SET " + assign(b.kind, write, "", "v.") + " FROM unnest(")
 		for c, col := range both {

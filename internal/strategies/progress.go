@@ -83,10 +83,11 @@ func saveProgress(tx *gorm.DB, name string, last []any) error {
 	if err != nil {
 		return fmt.Errorf("record progress of %s: %w", name, err)
 	}
-	q := "INSERT INTO " + ProgressTable + " (name, last_key) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET last_key = excluded.last_key"
-	if database.KindOf(tx) == database.MariaDB {
-		q = "INSERT INTO " + ProgressTable + " (name, last_key) VALUES (?, ?) ON DUPLICATE KEY UPDATE last_key = VALUES(last_key)"
+	f, err := database.FactsOf(database.KindOf(tx))
+	if err != nil {
+		return fmt.Errorf("record progress of %s: %w", name, err)
 	}
+	q := "INSERT INTO " + ProgressTable + " (name, last_key) VALUES (?, ?)" + f.Upsert([]string{"name"}, []string{"last_key"})
 	if err := tx.Exec(q, name, string(b)).Error; err != nil {
 		return fmt.Errorf("record progress of %s: %w", name, err)
 	}
