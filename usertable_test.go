@@ -20,10 +20,15 @@ import (
 	"github.com/iterbench/iterbench/internal/summary"
 )
 
-// TestMain makes the test binary iterbench's worker (iterbench.Main) and,
-// with $ITERBENCH_TEST_COMMAND set, a program of the user's own whose main
-// is iterbench.Command for the customers job (keyed by $ITERBENCH_TEST_USER_KEY).
+// TestMain makes the test binary iterbench's worker (iterbench.Main); with
+// $ITERBENCH_TEST_COMMAND set, a program of the user's own whose main is
+// iterbench.Command for the customers job (keyed by
+// $ITERBENCH_TEST_USER_KEY); with $ITERBENCH_TEST_RUN_CHILD, the process
+// TestRunKilled kills (runChild).
 func TestMain(m *testing.M) {
+	if path := os.Getenv(runChildEnv); path != "" {
+		os.Exit(runChild(path))
+	}
 	if os.Getenv(commandEnv) != "" {
 		os.Exit(iterbench.Command(context.Background(), customersKeyed(), iterbench.Options{}, os.Args[1:], os.Stdout, os.Stderr))
 	}

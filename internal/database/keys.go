@@ -1,8 +1,13 @@
 package database
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
 )
 
 // KeyBound returns the condition "the key (cols) op (?, ?, …)" in a
@@ -79,4 +84,25 @@ func QuoteAll(kind Kind, names []string) []string {
 		out[i] = Quote(kind, n)
 	}
 	return out
+}
+
+// IsLockTimeout reports whether err is a statement that gave up waiting:
+// PostgreSQL's lock_timeout (55P03) or statement_timeout (57014),
+// MariaDB's lock wait timeout (1205) or max_statement_time (1969), SQLite's
+// busy or locked database. A batch that fails so can be tried again,
+// smaller.
+func IsLockTimeout(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "55P03" || pg.Code == "57014"
+	}
+	var my *mysqldriver.MySQLError
+	if errors.As(err, &my) {
+		return my.Number == 1205 || my.Number == 1969
+	}
+	var lite sqlite3.Error
+	if errors.As(err, &lite) {
+		return lite.Code == sqlite3.ErrBusy || lite.Code == sqlite3.ErrLocked
+	}
+	return false
 }

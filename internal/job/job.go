@@ -64,6 +64,9 @@ type Page interface {
 	Compute(i int) error
 	// Values returns row i's values of the columns cols (of Read or Write).
 	Values(i int, cols []string) []any
+	// Bytes is about the bytes row i's columns Read hold: their strings'
+	// and byte slices' lengths, 8 for any other value.
+	Bytes(i int) int64
 }
 
 // WithTable returns a copy of j that works on table; on another table than
@@ -185,7 +188,11 @@ func Of[T any](d Def[T]) (*Job, error) {
 			j.SQL[kind] = set
 		}
 	}
-	j.Rows = &rows[T]{compute: d.Compute, fields: fields, key: j.Key}
+	r := &rows[T]{compute: d.Compute, fields: fields, key: j.Key}
+	for _, c := range j.Read {
+		r.read = append(r.read, fields[c])
+	}
+	j.Rows = r
 	return j, nil
 }
 
@@ -202,6 +209,7 @@ type rows[T any] struct {
 	compute func(*T) error
 	fields  map[string]*schema.Field
 	key     []string
+	read    []*schema.Field // the columns Read, for Bytes
 }
 
 // Find implements Rows.
@@ -241,6 +249,31 @@ func (r *rows[T]) NewKey() []any {
 		out[i] = reflect.New(r.fields[k].FieldType).Interface()
 	}
 	return out
+}
+
+// Bytes implements Page.
+func (p *page[T]) Bytes(i int) int64 {
+	v := reflect.ValueOf(&p.rows[i]).Elem()
+	var n int64
+	for _, f := range p.r.read {
+		x := f.ReflectValueOf(context.Background(), v)
+		for x.Kind() == reflect.Pointer && !x.IsNil() {
+			x = x.Elem()
+		}
+		switch x.Kind() {
+		case reflect.String:
+			n += int64(x.Len())
+		case reflect.Slice:
+			if x.Type().Elem().Kind() == reflect.Uint8 {
+				n += int64(x.Len())
+				continue
+			}
+			n += 8
+		default:
+			n += 8
+		}
+	}
+	return n
 }
 
 // page is a Page of T.

@@ -1,0 +1,184 @@
+package iterbench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/iterbench/iterbench/internal/job"
+	"github.com/iterbench/iterbench/internal/seed"
+	"github.com/iterbench/iterbench/internal/source"
+	"github.com/iterbench/iterbench/internal/strategies"
+)
+
+// Adaptive sizes batches to take Target each (see RunOptions.Batch): the
+// decaying averages of pt-online-schema-change's --chunk-time, with
+// Spirit's guards (growth at most ×1.5 a batch, a cut to a tenth after a
+// batch over 5 × Target), within MinRows..MaxRows and never more than
+// MaxBytes read in one batch; a lock or statement timeout halves the size
+// and the same range is tried again. Only a batch's own read, computation
+// and write are timed.
+type Adaptive = strategies.Adaptive
+
+// RunOptions says how Run runs a job.
+type RunOptions struct {
+	// Batch is the batch size: an int (rows), or Adaptive; nil: 1000 rows.
+	Batch any
+	// BulkForm is the bulk-update form; empty: the database's fastest.
+	BulkForm string
+	// Restart starts from the first row, forgetting the progress recorded;
+	// by default Run resumes after the last batch a run before it
+	// committed.
+	Restart bool
+	// Throttle, if set, is asked before every batch how long to pause and
+	// why (0: not at all): replica lag, the application's latency, the
+	// server's load.
+	Throttle func(ctx context.Context) (pause time.Duration, reason string)
+	// Progress, if set, is told after every batch.
+	Progress func(Progress)
+	// NoSignals keeps Run from stopping on SIGINT and SIGTERM itself (it
+	// then stops only when ctx is cancelled, also after the batch under
+	// way).
+	NoSignals bool
+}
+
+// Progress is where a Run is, after a batch.
+type Progress struct {
+	// Rows is the rows written by this run; Total the rows the job had
+	// to do when it started (all of them, or the rest when it resumed).
+	Rows, Total int64
+	// RowsPerSecond is this run's rate so far.
+	RowsPerSecond float64
+	// Remaining is the time left at that rate.
+	Remaining time.Duration
+	// Batch is the size of the last batch, in rows.
+	Batch int
+}
+
+// Pause is a pause the throttle asked for.
+type Pause struct {
+	// At is when it began.
+	At time.Time
+	// Seconds is how long it lasted.
+	Seconds float64
+	// Reason is the throttle's.
+	Reason string
+}
+
+// RunStats is what a Run did.
+type RunStats struct {
+	// Rows is the rows written; Batches the batches.
+	Rows, Batches int64
+	// Resumed is set when the run continued after recorded progress.
+	Resumed bool
+	// Stopped is set when a signal or ctx stopped it after a batch,
+	// before every row was written; the next Run resumes.
+	Stopped bool
+	// Duration is the run's wall time.
+	Duration time.Duration
+	// BatchSecondsP50 and BatchSecondsP99 are the batches' own times.
+	BatchSecondsP50, BatchSecondsP99 float64
+	// RowsMin and RowsMax are the smallest and largest batch.
+	RowsMin, RowsMax int
+	// Pauses are the throttle's.
+	Pauses []Pause
+}
+
+// Run runs job on db in production: keyset-bulk, the strategy the
+// harness measures, with the same code — keyset pages in key order, each
+// written with one bulk statement that records the page's last key in the
+// same transaction. A run resumes after the last batch a run before it
+// committed (RunOptions.Restart: from the first row); SIGINT and SIGTERM,
+// or ctx, stop it after the batch under way; RunOptions.Batch may be
+// Adaptive; RunOptions.Throttle pauses it between batches. The job's key is
+// checked first: a key that allows NULL or is not unique is refused.
+//
+// Run writes job's table, and records its progress in iterbench_progress
+// under JOB/keyset-bulk.
+func Run[T any](ctx context.Context, db *gorm.DB, def Job[T], opts RunOptions) (RunStats, error) {
+	var st RunStats
+	j, err := job.Of(def)
+	if err != nil {
+		return st, err
+	}
+	stop := ctx
+	if !opts.NoSignals {
+		var cancel context.CancelFunc
+		stop, cancel = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer cancel()
+	}
+	if err := source.CheckKey(ctx, db, j); err != nil {
+		return st, err
+	}
+	var sizer strategies.Sizer
+	switch b := opts.Batch.(type) {
+	case nil:
+		sizer = strategies.Fixed(strategies.DefaultBatchSize)
+	case int:
+		if b <= 0 {
+			return st, fmt.Errorf("RunOptions.Batch %d: want a positive number of rows", b)
+		}
+		sizer = strategies.Fixed(b)
+	case Adaptive:
+		sizer = b.NewSizer()
+	default:
+		return st, fmt.Errorf("RunOptions.Batch: a %T is neither rows (int) nor Adaptive", opts.Batch)
+	}
+	if opts.Restart {
+		if err := seed.ClearProgress(ctx, db, j.Name); err != nil {
+			return st, err
+		}
+	}
+	total, resumed, err := strategies.KeysetRemaining(ctx, db, j)
+	if err != nil {
+		return st, err
+	}
+	st.Resumed = resumed
+	start := time.Now()
+	var took []float64
+	cfg := strategies.Config{Job: j, BulkForm: strategies.BulkForm(opts.BulkForm), Resume: true}
+	batches := strategies.Batches{
+		Sizer: sizer, Stop: stop, Throttle: opts.Throttle,
+		OnPause: func(d time.Duration, reason string) {
+			st.Pauses = append(st.Pauses, Pause{At: time.Now(), Seconds: d.Seconds(), Reason: reason})
+		},
+		OnBatch: func(b strategies.BatchInfo) {
+			st.Batches++
+			st.Rows += int64(b.Rows)
+			took = append(took, b.Took.Seconds())
+			if st.RowsMin == 0 || b.Rows < st.RowsMin {
+				st.RowsMin = b.Rows
+			}
+			st.RowsMax = max(st.RowsMax, b.Rows)
+			if opts.Progress != nil {
+				p := Progress{Rows: st.Rows, Total: total, Batch: b.Rows}
+				if s := time.Since(start).Seconds(); s > 0 {
+					p.RowsPerSecond = float64(st.Rows) / s
+				}
+				if p.RowsPerSecond > 0 && total > st.Rows {
+					p.Remaining = time.Duration(float64(total-st.Rows) / p.RowsPerSecond * float64(time.Second))
+				}
+				opts.Progress(p)
+			}
+		},
+	}
+	_, err = strategies.KeysetLoop(ctx, db, cfg, batches)
+	st.Duration = time.Since(start)
+	if len(took) > 0 {
+		slices.Sort(took)
+		st.BatchSecondsP50 = took[len(took)/2]
+		st.BatchSecondsP99 = took[min(len(took)-1, len(took)*99/100)]
+	}
+	if errors.Is(err, strategies.ErrStopped) {
+		st.Stopped = true
+		return st, nil
+	}
+	return st, err
+}

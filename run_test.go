@@ -1,0 +1,250 @@
+package iterbench_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/iterbench/iterbench"
+	"github.com/iterbench/iterbench/internal/database"
+)
+
+// account is a row of a table a production job backfills: key (region,
+// id), a balance computed from the history.
+type account struct {
+	Region  string `gorm:"primaryKey;size:8;not null"`
+	ID      int64  `gorm:"primaryKey;autoIncrement:false;not null"`
+	History string `gorm:"not null"`
+	Balance int64  `gorm:"not null;default:0"`
+}
+
+func (account) TableName() string { return "accounts" }
+
+var balances = iterbench.Job[account]{
+	Name:    "balances",
+	Write:   []string{"balance"},
+	Compute: func(a *account) error { a.Balance = int64(len(a.History)) + 1; return nil },
+}
+
+// accountsDB makes a SQLite file with rows accounts, and a table counting
+// every UPDATE of each of them (a trigger, in the UPDATE's transaction).
+func accountsDB(t *testing.T, rows int) (*gorm.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "accounts.db")
+	db, err := database.Open(context.Background(), database.SQLite, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { database.Close(db) })
+	if err := db.AutoMigrate(&account{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"CREATE TABLE account_writes (region TEXT NOT NULL, id INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (region, id))",
+		"CREATE TRIGGER count_writes AFTER UPDATE ON accounts BEGIN INSERT INTO account_writes VALUES (NEW.region, NEW.id, 1) ON CONFLICT (region, id) DO UPDATE SET n = n + 1; END",
+	} {
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	var all []account
+	for i := range rows {
+		all = append(all, account{Region: []string{"eu", "us", "ap"}[i%3], ID: int64(i / 3), History: strings.Repeat("x", r.IntN(300))})
+	}
+	if err := db.CreateInBatches(&all, 500).Error; err != nil {
+		t.Fatal(err)
+	}
+	return db, path
+}
+
+// checkAccounts checks every balance and returns how many rows were written
+// more than once (the rows redone) and how many not at all.
+func checkAccounts(t *testing.T, db *gorm.DB) (redone, missing int64) {
+	t.Helper()
+	var wrong int64
+	db.Raw("SELECT COUNT(*) FROM accounts WHERE balance != length(history) + 1").Scan(&wrong)
+	if wrong != 0 {
+		t.Errorf("%d balances wrong", wrong)
+	}
+	db.Raw("SELECT COALESCE(SUM(n - 1), 0) FROM account_writes").Scan(&redone)
+	db.Raw("SELECT COUNT(*) FROM accounts a WHERE NOT EXISTS (SELECT 1 FROM account_writes w WHERE w.region = a.region AND w.id = a.id)").Scan(&missing)
+	return redone, missing
+}
+
+// TestRun runs a job in production form: adaptive batches, progress, the
+// throttle's pauses, a stop after a batch and the resume after it, every
+// row written exactly once.
+func TestRun(t *testing.T) {
+	db, _ := accountsDB(t, 3000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var reports []iterbench.Progress
+	throttled := 0
+	opts := iterbench.RunOptions{
+		Batch:     iterbench.Adaptive{Target: 50 * time.Millisecond, StartRows: 100, MinRows: 10},
+		NoSignals: true,
+		Throttle: func(context.Context) (time.Duration, string) {
+			if throttled++; throttled <= 2 {
+				return 5 * time.Millisecond, "test pause"
+			}
+			return 0, ""
+		},
+		Progress: func(p iterbench.Progress) {
+			reports = append(reports, p)
+			if len(reports) == 3 {
+				cancel() // stops after this batch
+			}
+		},
+	}
+	st, err := iterbench.Run(ctx, db, balances, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Stopped || st.Rows == 0 || st.Rows >= 3000 || st.Batches != 3 || st.Resumed {
+		t.Fatalf("stopped run: %+v", st)
+	}
+	if len(st.Pauses) != 2 || st.Pauses[0].Reason != "test pause" {
+		t.Errorf("pauses %+v, want the throttle's two", st.Pauses)
+	}
+	for i, p := range reports {
+		if p.Total != 3000 || p.Rows <= 0 || (i > 0 && p.Rows <= reports[i-1].Rows) || p.RowsPerSecond <= 0 {
+			t.Errorf("progress %d: %+v", i, p)
+		}
+	}
+	first := st.Rows
+	reports = nil
+	opts.Progress = nil
+	st, err = iterbench.Run(context.Background(), db, balances, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Resumed || st.Stopped || st.Rows != 3000-first || st.RowsMin <= 0 || st.RowsMax < st.RowsMin || st.BatchSecondsP99 < st.BatchSecondsP50 {
+		t.Errorf("resumed run: %+v, want the %d rows left", st, 3000-first)
+	}
+	if redone, missing := checkAccounts(t, db); redone != 0 || missing != 0 {
+		t.Errorf("%d rows written twice, %d never", redone, missing)
+	}
+	// Done: a run now has nothing left, and Restart does it all again.
+	if st, err = iterbench.Run(context.Background(), db, balances, opts); err != nil || st.Rows != 0 {
+		t.Errorf("run after the end: %+v, %v", st, err)
+	}
+	opts.Restart = true
+	if st, err = iterbench.Run(context.Background(), db, balances, opts); err != nil || st.Rows != 3000 || st.Resumed {
+		t.Errorf("restarted run: %+v, %v", st, err)
+	}
+}
+
+// TestRunStopMidBatch stops a run while a batch is being computed: the
+// batch must still be written and committed, and the next run resume after
+// it, every row written once.
+func TestRunStopMidBatch(t *testing.T) {
+	db, _ := accountsDB(t, 1000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	computed := 0
+	j := balances
+	j.Compute = func(a *account) error {
+		if computed++; computed == 150 {
+			cancel() // as a SIGINT would, in the middle of the second batch
+		}
+		return balances.Compute(a)
+	}
+	st, err := iterbench.Run(ctx, db, j, iterbench.RunOptions{Batch: 100, NoSignals: true})
+	if err != nil || !st.Stopped || st.Rows != 200 {
+		t.Fatalf("stopped in the second batch: %+v, %v; want it stopped after that batch, 200 rows", st, err)
+	}
+	if st, err = iterbench.Run(context.Background(), db, balances, iterbench.RunOptions{Batch: 100, NoSignals: true}); err != nil || st.Rows != 800 {
+		t.Fatalf("resumed: %+v, %v", st, err)
+	}
+	if redone, missing := checkAccounts(t, db); redone != 0 || missing != 0 {
+		t.Errorf("%d rows written twice, %d never", redone, missing)
+	}
+}
+
+// Environment of the child TestRunKilled starts.
+const runChildEnv = "ITERBENCH_TEST_RUN_CHILD"
+
+// TestRunKilled kills a process running Run with SIGKILL at random points,
+// several times in a row on one table, and lets the last one finish:
+// every row must end correct, and each kill costs at most the batch under
+// way (a batch is one transaction: a killed one is rolled back whole, so
+// nothing is written twice).
+func TestRunKilled(t *testing.T) {
+	if os.Getenv(runChildEnv) != "" {
+		t.Skip("the child's own run of the tests")
+	}
+	db, path := accountsDB(t, 6000)
+	r := rand.New(rand.NewPCG(5, 6))
+	const kills = 4
+	for i := 0; ; i++ {
+		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), runChildEnv+"="+path)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		batches, killAt := 0, 1+r.IntN(6)
+		for sc.Scan() {
+			if !strings.HasPrefix(sc.Text(), "batch ") {
+				continue
+			}
+			if batches++; i < kills && batches == killAt {
+				// Somewhere in the next batch, or between two.
+				time.Sleep(time.Duration(r.IntN(3000)) * time.Microsecond)
+				cmd.Process.Signal(syscall.SIGKILL)
+				break
+			}
+		}
+		err = cmd.Wait()
+		if i < kills {
+			if err == nil {
+				t.Fatalf("run %d was not killed (it had %d batches)", i, batches)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("the last run: %v", err)
+		}
+		break
+	}
+	redone, missing := checkAccounts(t, db)
+	if missing != 0 || redone != 0 {
+		t.Errorf("after %d kills: %d rows written twice, %d never", kills, redone, missing)
+	}
+}
+
+// runChild is the child of TestRunKilled: it runs the balances job on the
+// SQLite file $ITERBENCH_TEST_RUN_CHILD in batches of 100, a line per batch.
+func runChild(path string) int {
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.SQLite, path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer database.Close(db)
+	_, err = iterbench.Run(ctx, db, balances, iterbench.RunOptions{Batch: 100, Progress: func(p iterbench.Progress) {
+		fmt.Printf("batch %d rows, %d of %d\n", p.Batch, p.Rows, p.Total)
+	}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
