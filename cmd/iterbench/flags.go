@@ -23,6 +23,7 @@ type benchFlags struct {
 	strategies, out, bulkForm         string
 	rssLimit, memoryLimit, goMemLimit string
 	interval, timeout, maxAppP99      time.Duration
+	batchTarget                       time.Duration
 	shuffleSeed, dataSeed             uint64
 	probeRate, killAt                 float64
 }
@@ -33,6 +34,7 @@ func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 	fs.IntVar(&f.payload, "payload", items.DefaultPayload, "size in bytes of each row's JSON document")
 	fs.IntVar(&f.repeats, "repeats", repeats, "runs of each strategy")
 	fs.IntVar(&f.workers, "workers", strategies.DefaultWorkers, "concurrent workers of parallel-keyset")
+	fs.DurationVar(&f.batchTarget, "batch-target", strategies.DefaultBatchTarget, "the time each batch of keyset-adaptive aims at")
 	fs.StringVar(&f.strategies, "strategies", "all", "comma-separated strategy names, or all (see iterbench list)")
 	fs.DurationVar(&f.interval, "interval", bench.DefaultInterval, "RSS sampling interval")
 	fs.StringVar(&f.memoryLimit, "memory-limit", "", "run each worker in a container with this memory limit and no swap (e.g. 128MiB; needs Docker): "+
@@ -55,6 +57,9 @@ func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Config, out string, err error) {
 	if err := positive(map[string]int{"batch": f.batch, "payload": f.payload, "repeats": f.repeats, "workers": f.workers}); err != nil {
 		return cfg, "", err
+	}
+	if f.batchTarget <= 0 {
+		return cfg, "", usagef("--batch-target must be positive, got %v", f.batchTarget)
 	}
 	if f.interval <= 0 {
 		return cfg, "", usagef("--interval must be positive, got %v", f.interval)
@@ -101,7 +106,7 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	}
 	cfg.Kind, cfg.Batch, cfg.Payload, cfg.DataSeed, cfg.Repeats = kind, f.batch, f.payload, f.dataSeed, f.repeats
 	cfg.Strategies, cfg.BulkForm, cfg.Interval = strats, form, f.interval
-	cfg.Workers, cfg.Timeout = f.workers, f.timeout
+	cfg.Workers, cfg.Timeout, cfg.BatchTarget = f.workers, f.timeout, f.batchTarget
 	cfg.ProbeRate, cfg.MaxAppP99, cfg.KillAt = f.probeRate, f.maxAppP99, f.killAt
 	return cfg, out, nil
 }

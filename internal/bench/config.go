@@ -41,6 +41,8 @@ type Config struct {
 	ShuffleSeed uint64
 	// Workers is the worker count of parallel strategies.
 	Workers int
+	// BatchTarget is the time keyset-adaptive's batches aim at.
+	BatchTarget time.Duration
 	// RSSLimit, if not zero, kills a worker whose RSS crosses it (bytes):
 	// the parent's emulation of a memory limit (--rss-limit).
 	RSSLimit uint64
@@ -78,7 +80,7 @@ const (
 // job is what the worker of strategy (empty: the baseline) does under cfg.
 func (cfg Config) job(strategy string, touch uint64) worker.Job {
 	j := worker.Job{Kind: cfg.Kind, DSN: cfg.DSN, Strategy: strategy, Table: cfg.table().Name(), Job: cfg.jobName(), Batch: cfg.Batch, BulkForm: cfg.BulkForm,
-		Workers: cfg.Workers, GoMemLimit: cfg.GoMemLimit, Touch: touch}
+		Workers: cfg.Workers, BatchTarget: cfg.BatchTarget, GoMemLimit: cfg.GoMemLimit, Touch: touch}
 	if strategy == "" {
 		j.Hold = baselineHold(cfg.Interval)
 	}
@@ -94,33 +96,34 @@ func (cfg Config) limits() limits {
 // (summary.Config), with what the database says of itself.
 func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 	c := summary.Config{
-		Database:         string(cfg.Kind),
-		DSN:              database.Redact(cfg.DSN),
-		GORMVersion:      database.ModuleVersion("gorm.io/gorm"),
-		Image:            cfg.Image,
-		ServerCommand:    cfg.ServerCommand,
-		StartSeconds:     cfg.StartSeconds,
-		Rows:             cfg.Rows,
-		BatchSize:        cfg.Batch,
-		PayloadBytes:     cfg.Payload,
-		DataSeed:         cfg.DataSeed,
-		Repeats:          cfg.Repeats,
-		Workers:          cfg.Workers,
-		RSSLimitBytes:    cfg.RSSLimit,
-		MemoryLimitBytes: cfg.MemoryLimit,
-		GoMemLimit:       cfg.GoMemLimit.String(),
-		TimeoutSeconds:   cfg.Timeout.Seconds(),
-		ProbeRate:        cfg.ProbeRate,
-		MaxAppP99Ms:      float64(cfg.MaxAppP99) / float64(time.Millisecond),
-		KillAt:           cfg.KillAt,
-		Strategies:       strategies.Names(cfg.Strategies),
-		IntervalSeconds:  cfg.Interval.Seconds(),
-		ShuffleSeed:      cfg.ShuffleSeed,
-		GoVersion:        runtime.Version(),
-		OS:               runtime.GOOS,
-		Arch:             runtime.GOARCH,
-		CPUs:             runtime.NumCPU(),
-		StartedAt:        time.Now().UTC().Truncate(time.Second),
+		Database:           string(cfg.Kind),
+		DSN:                database.Redact(cfg.DSN),
+		GORMVersion:        database.ModuleVersion("gorm.io/gorm"),
+		Image:              cfg.Image,
+		ServerCommand:      cfg.ServerCommand,
+		StartSeconds:       cfg.StartSeconds,
+		Rows:               cfg.Rows,
+		BatchSize:          cfg.Batch,
+		PayloadBytes:       cfg.Payload,
+		DataSeed:           cfg.DataSeed,
+		Repeats:            cfg.Repeats,
+		Workers:            cfg.Workers,
+		BatchTargetSeconds: cfg.BatchTarget.Seconds(),
+		RSSLimitBytes:      cfg.RSSLimit,
+		MemoryLimitBytes:   cfg.MemoryLimit,
+		GoMemLimit:         cfg.GoMemLimit.String(),
+		TimeoutSeconds:     cfg.Timeout.Seconds(),
+		ProbeRate:          cfg.ProbeRate,
+		MaxAppP99Ms:        float64(cfg.MaxAppP99) / float64(time.Millisecond),
+		KillAt:             cfg.KillAt,
+		Strategies:         strategies.Names(cfg.Strategies),
+		IntervalSeconds:    cfg.Interval.Seconds(),
+		ShuffleSeed:        cfg.ShuffleSeed,
+		GoVersion:          runtime.Version(),
+		OS:                 runtime.GOOS,
+		Arch:               runtime.GOARCH,
+		CPUs:               runtime.NumCPU(),
+		StartedAt:          time.Now().UTC().Truncate(time.Second),
 	}
 	switch {
 	case cfg.MemoryLimit > 0:

@@ -2,6 +2,7 @@ package plots
 
 import (
 	"image/color"
+	"math"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -32,7 +33,7 @@ var palette = []color.RGBA{
 var markers = []draw.GlyphDrawer{
 	draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.RingGlyph{}, draw.BoxGlyph{},
 	draw.PyramidGlyph{}, draw.PlusGlyph{}, diamondGlyph{filled: true}, diamondGlyph{}, invertedTriangleGlyph{filled: true},
-	invertedTriangleGlyph{},
+	invertedTriangleGlyph{}, hexagonGlyph{},
 }
 
 // killColor marks kills and memory limits, and nothing else.
@@ -92,4 +93,18 @@ func polygon(c *draw.Canvas, sty draw.GlyphStyle, pts []vg.Point, filled bool) {
 		return
 	}
 	c.StrokeLines(draw.LineStyle{Color: sty.Color, Width: vg.Points(0.8)}, pts)
+}
+
+// hexagonGlyph is a filled hexagon.
+type hexagonGlyph struct{}
+
+// DrawGlyph implements draw.GlyphDrawer.
+func (hexagonGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	r := sty.Radius * 1.15
+	pts := make([]vg.Point, 0, 7)
+	for i := range 7 {
+		a := math.Pi / 3 * float64(i)
+		pts = append(pts, vg.Point{X: pt.X + r*vg.Length(math.Cos(a)), Y: pt.Y + r*vg.Length(math.Sin(a))})
+	}
+	polygon(c, sty, pts, true)
 }

@@ -145,6 +145,9 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 		fmt.Fprintf(&b, "\nNot offered by %s, so not run: %s.\n", c.Database, strings.Join(s.Unsupported, ", "))
 	}
 	b.WriteString(limitNote(s))
+	if t := batchTable(s); t != "" {
+		b.WriteString("\n" + t)
+	}
 	if t := costTable(s); t != "" {
 		b.WriteString("\n" + t)
 	}
@@ -393,4 +396,41 @@ func goMemLimit(setting string) string {
 		return units.MiB(float64(n))
 	}
 	return setting
+}
+
+// batchTable describes the batches of the strategies that size them
+// (keyset-bulk, keyset-adaptive): medians over their ok runs of the
+// batches' count and own time, and the smallest and largest batch seen;
+// empty when no run recorded batches.
+func batchTable(s *summary.Summary) string {
+	var b strings.Builder
+	for _, st := range s.Strategies {
+		var count, p50, p99 []float64
+		lo, hi := 0, 0
+		for _, r := range s.Runs {
+			if r.Strategy != st.Name || r.Status != summary.StatusOK || r.Batches == nil || r.Resume != nil {
+				continue
+			}
+			bt := r.Batches
+			count, p50, p99 = append(count, float64(bt.Count)), append(p50, bt.SecondsP50), append(p99, bt.SecondsP99)
+			if lo == 0 || bt.RowsMin < lo {
+				lo = bt.RowsMin
+			}
+			hi = max(hi, bt.RowsMax)
+		}
+		if len(count) == 0 {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("Batches (medians over the ok runs; a batch's own read, computation and write):\n\n")
+			b.WriteString("| strategy | batches | rows per batch | time p50 | time p99 |\n|---|---:|---:|---:|---:|\n")
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s–%s | %s | %s |\n", st.Name, units.Thousands(int64(summary.NewStat(count).Median)),
+			units.Thousands(int64(lo)), units.Thousands(int64(hi)),
+			units.Seconds(summary.NewStat(p50).Median), units.Seconds(summary.NewStat(p99).Median))
+	}
+	if b.Len() > 0 && s.Config.BatchTargetSeconds > 0 {
+		fmt.Fprintf(&b, "\nkeyset-adaptive aimed at %s a batch (--batch-target).\n", units.Seconds(s.Config.BatchTargetSeconds))
+	}
+	return b.String()
 }

@@ -1,6 +1,7 @@
 package strategies
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/job"
+	"github.com/iterbench/iterbench/internal/summary"
 )
 
 // Keyset reads the table page by page with the seek method, WHERE key >
@@ -54,6 +56,9 @@ func (KeysetBulk) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, erro
 
 // Batches says how KeysetLoop sizes, paces and reports its batches.
 type Batches struct {
+	// Name is the strategy's, under which its progress is recorded;
+	// empty: keyset-bulk.
+	Name string
 	// Sizer sizes each batch; nil: Fixed at the configured batch size.
 	Sizer Sizer
 	// Stop, if set, ends the loop before the next batch once it is done:
@@ -102,8 +107,10 @@ func KeysetLoop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats,
 	if b.Sizer == nil {
 		b.Sizer = Fixed(cfg.batch())
 	}
-	name := KeysetBulk{}.Name()
+	name := cmp.Or(b.Name, KeysetBulk{}.Name())
 	progress := progressName(j, name)
+	bs := &summary.Batches{}
+	t.batches = bs
 	after, err := loadProgress(ctx, db, cfg, name)
 	if err != nil {
 		return t.done(), err
@@ -133,6 +140,8 @@ func KeysetLoop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats,
 				if b.OnPause != nil {
 					b.OnPause(pause, reason)
 				}
+				bs.Pauses++
+				bs.PauseSeconds += pause.Seconds()
 				stop := ctx
 				if b.Stop != nil {
 					stop = b.Stop
@@ -183,6 +192,7 @@ func KeysetLoop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats,
 			return t.done(), err
 		}
 		b.Sizer.Done(n, bytes, took)
+		t.batch(n, took)
 		t.writes(1)
 		t.add(int64(n))
 		if b.OnBatch != nil {

@@ -1,9 +1,11 @@
 package strategies_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/iterbench/iterbench/internal/seed"
 	"github.com/iterbench/iterbench/internal/strategies"
 )
 
@@ -53,5 +55,30 @@ func TestAdaptiveGuards(t *testing.T) {
 	}
 	if h.Failed() {
 		t.Error("a timeout at the minimum size is retried")
+	}
+}
+
+// TestBatchesRecorded runs keyset-bulk and keyset-adaptive on 3,000 rows:
+// both record their batches; keyset-bulk's are all the batch size, and
+// keyset-adaptive's, aiming at 2 ms a batch from 1,000 rows, change size.
+func TestBatchesRecorded(t *testing.T) {
+	ctx := context.Background()
+	db := openSQLite(t)
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: 3000, Payload: 300, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := strategies.KeysetBulk{}.Run(ctx, db, strategies.Config{Job: itemsJob(t), BatchSize: 500})
+	if b := st.Batches; err != nil || b == nil || b.Count != 6 || b.RowsMin != 500 || b.RowsMax != 500 || b.SecondsP50 <= 0 || b.SecondsP99 < b.SecondsP50 {
+		t.Errorf("keyset-bulk: %+v, %v", st.Batches, err)
+	}
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: 3000, Payload: 300, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	st, err = strategies.KeysetAdaptive{}.Run(ctx, db, strategies.Config{Job: itemsJob(t), BatchSize: 1000, BatchTarget: 2 * time.Millisecond})
+	if b := st.Batches; err != nil || b == nil || b.RowsMax == b.RowsMin || st.Rows != 3000 {
+		t.Errorf("keyset-adaptive: %+v rows, batches %+v, %v", st.Rows, st.Batches, err)
+	}
+	if v, err := seed.Verify(ctx, db, seed.Config{Seed: 5, Payload: 300}); err != nil || v.Wrong != 0 {
+		t.Errorf("after keyset-adaptive: %+v, %v", v, err)
 	}
 }

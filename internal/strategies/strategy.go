@@ -6,14 +6,17 @@ package strategies
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/job"
 	"github.com/iterbench/iterbench/internal/suggest"
+	"github.com/iterbench/iterbench/internal/summary"
 )
 
 // Strategy is one way of recomputing the written columns of every row.
@@ -40,6 +43,9 @@ type Config struct {
 	// Workers is the number of concurrent workers of parallel strategies;
 	// zero means DefaultWorkers.
 	Workers int
+	// BatchTarget is the time keyset-adaptive's batches aim at; zero
+	// means DefaultBatchTarget.
+	BatchTarget time.Duration
 	// Resume makes resumable strategies continue from their recorded
 	// progress instead of from the first row.
 	Resume bool
@@ -76,6 +82,9 @@ type Stats struct {
 	Reads int64 `json:"reads"`
 	// Writes is the number of write statements issued.
 	Writes int64 `json:"writes"`
+	// Batches describes the batches of the strategies that size them
+	// (keyset-bulk, keyset-adaptive); nil for the others.
+	Batches *summary.Batches `json:"batches,omitempty"`
 }
 
 // All returns every strategy, in the order reports list them.
@@ -92,6 +101,7 @@ func All() []Strategy {
 		ParallelKeyset{},
 		SetBased{},
 		SetBasedOnce{},
+		KeysetAdaptive{},
 	}, faults()...)
 }
 
@@ -153,6 +163,22 @@ type tracker struct {
 	mu       sync.Mutex
 	stats    Stats
 	reported int64
+	// batches, if set, is filled by batch and ends in Stats.Batches.
+	batches *summary.Batches
+	times   []float64 // each batch's seconds
+}
+
+// batch records one batch of rows that took d.
+func (t *tracker) batch(rows int, d time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.batches
+	b.Count++
+	if b.RowsMin == 0 || rows < b.RowsMin {
+		b.RowsMin = rows
+	}
+	b.RowsMax = max(b.RowsMax, rows)
+	t.times = append(t.times, d.Seconds())
 }
 
 // add counts n rows written.
@@ -184,6 +210,14 @@ func (t *tracker) writes(n int64) {
 func (t *tracker) done() Stats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if b := t.batches; b != nil && len(t.times) > 0 {
+		s := slices.Sorted(slices.Values(t.times))
+		b.SecondsP50 = s[len(s)/2]
+		b.SecondsP99 = s[min(len(s)-1, len(s)*99/100)]
+		b.SecondsMax = s[len(s)-1]
+		c := *b
+		t.stats.Batches = &c
+	}
 	if t.cfg.Progress != nil && t.reported != t.stats.Rows {
 		t.cfg.Progress(t.stats.Rows)
 		t.reported = t.stats.Rows

@@ -120,15 +120,17 @@ type Config struct {
 	BulkForm      string  `json:"bulk_form"`
 	// Job describes a user's job (see iterbench.Job), measured on a copy
 	// of its table; nil for iterbench's own table.
-	Job           *Job   `json:"job,omitempty"`
-	Rows          int    `json:"rows"`
-	BatchSize     int    `json:"batch_size"`
-	PayloadBytes  int    `json:"payload_bytes"`
-	DataSeed      uint64 `json:"data_seed"`
-	SeedMethod    string `json:"seed_method,omitempty"`
-	Repeats       int    `json:"repeats"`
-	Workers       int    `json:"workers,omitempty"`
-	RSSLimitBytes uint64 `json:"rss_limit_bytes,omitempty"`
+	Job          *Job   `json:"job,omitempty"`
+	Rows         int    `json:"rows"`
+	BatchSize    int    `json:"batch_size"`
+	PayloadBytes int    `json:"payload_bytes"`
+	DataSeed     uint64 `json:"data_seed"`
+	SeedMethod   string `json:"seed_method,omitempty"`
+	Repeats      int    `json:"repeats"`
+	Workers      int    `json:"workers,omitempty"`
+	// BatchTargetSeconds is the time keyset-adaptive's batches aimed at.
+	BatchTargetSeconds float64 `json:"batch_target_seconds,omitempty"`
+	RSSLimitBytes      uint64  `json:"rss_limit_bytes,omitempty"`
 	// MemoryLimitBytes is the containers' memory limit (--memory-limit).
 	MemoryLimitBytes uint64 `json:"memory_limit_bytes,omitempty"`
 	// LimitEnforcedBy says what enforced the limit: EnforcedByKernel or
@@ -211,6 +213,9 @@ type Run struct {
 	// Reads and Writes count the statements the strategy issued.
 	Reads  int64 `json:"reads"`
 	Writes int64 `json:"writes"`
+	// Batches describes the batches of a strategy that sizes them
+	// (keyset-bulk, keyset-adaptive).
+	Batches *Batches `json:"batches,omitempty"`
 	// KilledAtSeconds is when, after the worker started, it was killed for
 	// crossing the memory limit (status killed or oom-killed).
 	KilledAtSeconds float64 `json:"killed_at_seconds,omitempty"`
@@ -440,4 +445,18 @@ type Job struct {
 	Scoped bool `json:"scoped,omitempty"`
 	// SQL lists the databases the job gives its calculation in SQL for.
 	SQL []string `json:"sql,omitempty"`
+}
+
+// Batches describes the batches of a run of a strategy that sizes them:
+// their number, their own time (read, computation and write), their sizes,
+// and the throttle's pauses.
+type Batches struct {
+	Count        int64   `json:"count"`
+	SecondsP50   float64 `json:"seconds_p50"`
+	SecondsP99   float64 `json:"seconds_p99"`
+	SecondsMax   float64 `json:"seconds_max"`
+	RowsMin      int     `json:"rows_min"`
+	RowsMax      int     `json:"rows_max"`
+	Pauses       int     `json:"pauses,omitempty"`
+	PauseSeconds float64 `json:"pause_seconds,omitempty"`
 }

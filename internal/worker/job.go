@@ -62,7 +62,9 @@ type Job struct {
 	Batch    int                 `json:"batch,omitempty"`
 	BulkForm strategies.BulkForm `json:"bulk_form,omitempty"`
 	Workers  int                 `json:"workers,omitempty"`
-	Hold     time.Duration       `json:"hold,omitempty"`
+	// BatchTarget is the time keyset-adaptive's batches aim at.
+	BatchTarget time.Duration `json:"batch_target,omitempty"`
+	Hold        time.Duration `json:"hold,omitempty"`
 	// Touch, for the baseline worker, is a number of bytes it allocates,
 	// writes and keeps until it exits: a known amount of memory against
 	// which the measurements are calibrated.

@@ -165,7 +165,7 @@ func run(ctx context.Context, jobs job.Set, j Job, res Result, send func(Message
 	}
 	progress := func(done int64) { send(Message{Progress: &done}) }
 	start := time.Now()
-	res.Stats, err = s.Run(ctx, db, strategies.Config{Job: bj, BatchSize: j.Batch, BulkForm: j.BulkForm, Workers: j.Workers, Resume: j.Resume, Progress: progress})
+	res.Stats, err = s.Run(ctx, db, strategies.Config{Job: bj, BatchTarget: j.BatchTarget, BatchSize: j.Batch, BulkForm: j.BulkForm, Workers: j.Workers, Resume: j.Resume, Progress: progress})
 	res.DurationSeconds = time.Since(start).Seconds()
 	if err != nil {
 		res.Error = err.Error()
