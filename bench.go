@@ -172,6 +172,12 @@ func (e inputError) Unwrap() error { return e.err }
 // isInput reports whether err is the caller's input.
 func isInput(err error) bool { return errors.As(err, new(inputError)) }
 
+// BadInput reports whether an error of Run or Command is the caller's
+// input — the job's declaration, a key that allows NULL or is not unique,
+// an option — rather than a failure while running: a command answers it
+// with exit 2.
+func BadInput(err error) bool { return isInput(err) }
+
 // compare sets up the job's table (seeded, or the user's), measures every
 // strategy on a copy of it, writes the results into opts.Out and cleans
 // up what it created. The workers are this executable started again with

@@ -35,7 +35,7 @@ func TestExamples(t *testing.T) {
 		t.Run("example="+filepath.Base(dir), func(t *testing.T) {
 			for _, kind := range database.Kinds() {
 				t.Run("db="+string(kind), func(t *testing.T) {
-					cmd := exec.CommandContext(t.Context(), "go", "test", "-count=1", "-bench", ".", "-benchtime", "1x", ".")
+					cmd := exec.CommandContext(t.Context(), "go", "test", "-count=1", "-bench", ".", "-benchtime", "1x", "./...")
 					cmd.Dir = dir
 					cmd.Env = append(os.Environ(), "ITERBENCH_EXAMPLE_ROWS=2000", "ITERBENCH_EXAMPLE_REPEATS=1",
 						"ITERBENCH_EXAMPLE_OUT=", "ITERBENCH_EXAMPLE_DSN="+dsns[kind](t))

@@ -106,7 +106,7 @@ func Run[T any](ctx context.Context, db *gorm.DB, def Job[T], opts RunOptions) (
 	var st RunStats
 	j, err := job.Of(def)
 	if err != nil {
-		return st, err
+		return st, inputError{err}
 	}
 	stop := ctx
 	if !opts.NoSignals {
@@ -115,7 +115,7 @@ func Run[T any](ctx context.Context, db *gorm.DB, def Job[T], opts RunOptions) (
 		defer cancel()
 	}
 	if err := source.CheckKey(ctx, db, j); err != nil {
-		return st, err
+		return st, inputError{err}
 	}
 	var sizer strategies.Sizer
 	switch b := opts.Batch.(type) {
@@ -123,13 +123,13 @@ func Run[T any](ctx context.Context, db *gorm.DB, def Job[T], opts RunOptions) (
 		sizer = strategies.Fixed(strategies.DefaultBatchSize)
 	case int:
 		if b <= 0 {
-			return st, fmt.Errorf("RunOptions.Batch %d: want a positive number of rows", b)
+			return st, inputError{fmt.Errorf("RunOptions.Batch %d: want a positive number of rows", b)}
 		}
 		sizer = strategies.Fixed(b)
 	case Adaptive:
 		sizer = b.NewSizer()
 	default:
-		return st, fmt.Errorf("RunOptions.Batch: a %T is neither rows (int) nor Adaptive", opts.Batch)
+		return st, inputError{fmt.Errorf("RunOptions.Batch: a %T is neither rows (int) nor Adaptive", opts.Batch)}
 	}
 	if opts.Restart {
 		if err := seed.ClearProgress(ctx, db, j.Name); err != nil {
