@@ -12,6 +12,7 @@ import (
 	"github.com/iterbench/iterbench/internal/bench"
 	"github.com/iterbench/iterbench/internal/container"
 	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/items"
 	"github.com/iterbench/iterbench/internal/worker"
 )
 
@@ -19,7 +20,7 @@ import (
 // target, completes cfg with it, and returns the launcher of worker
 // processes, which t.cleanup closes.
 func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, maxRows int, stderr io.Writer) (*gorm.DB, target, worker.Launcher, error) {
-	if err := checkSpace(cfg.Kind, f.dsn, maxRows, cfg.Payload); err != nil {
+	if err := checkSpace(cfg.Kind, f.dsn, maxRows, items.MeanSize(cfg.Payload, cfg.PayloadMax)); err != nil {
 		return nil, target{cleanup: func() {}}, nil, err
 	}
 	bin, err := worker.Find(ctx, stderr)

@@ -2,7 +2,10 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -19,7 +22,8 @@ import (
 // benchFlags are the flags shared by run and sweep.
 type benchFlags struct {
 	dbFlags
-	batch, payload, repeats, workers  int
+	batch, repeats, workers           int
+	payload                           payloadFlag
 	strategies, out, bulkForm         string
 	rssLimit, memoryLimit, goMemLimit string
 	interval, timeout, maxAppP99      time.Duration
@@ -31,7 +35,8 @@ type benchFlags struct {
 func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 	f.dbFlags.register(fs)
 	fs.IntVar(&f.batch, "batch", strategies.DefaultBatchSize, "rows per page or bulk statement")
-	fs.IntVar(&f.payload, "payload", items.DefaultPayload, "size in bytes of each row's JSON document")
+	f.payload = payloadFlag{min: items.DefaultPayload}
+	fs.Var(&f.payload, "payload", "size in bytes of each row's JSON document, or a range MIN..MAX whose sizes are drawn log-uniformly from the seed")
 	fs.IntVar(&f.repeats, "repeats", repeats, "runs of each strategy")
 	fs.IntVar(&f.workers, "workers", strategies.DefaultWorkers, "concurrent workers of parallel-keyset")
 	fs.DurationVar(&f.batchTarget, "batch-target", strategies.DefaultBatchTarget, "the time each batch of keyset-adaptive aims at")
@@ -55,7 +60,7 @@ func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 // results/<outDefault><db>). It changes nothing: a flag left at zero is
 // resolved into the configuration, not into the flags.
 func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Config, out string, err error) {
-	if err := positive(map[string]int{"batch": f.batch, "payload": f.payload, "repeats": f.repeats, "workers": f.workers}); err != nil {
+	if err := positive(map[string]int{"batch": f.batch, "repeats": f.repeats, "workers": f.workers}); err != nil {
 		return cfg, "", err
 	}
 	if f.batchTarget <= 0 {
@@ -104,7 +109,8 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	if cfg.ShuffleSeed == 0 {
 		cfg.ShuffleSeed = randomSeed()
 	}
-	cfg.Kind, cfg.Batch, cfg.Payload, cfg.DataSeed, cfg.Repeats = kind, f.batch, f.payload, f.dataSeed, f.repeats
+	cfg.Kind, cfg.Batch, cfg.DataSeed, cfg.Repeats = kind, f.batch, f.dataSeed, f.repeats
+	cfg.Payload, cfg.PayloadMax = f.payload.min, f.payload.max
 	cfg.Strategies, cfg.BulkForm, cfg.Interval = strats, form, f.interval
 	cfg.Workers, cfg.Timeout, cfg.BatchTarget = f.workers, f.timeout, f.batchTarget
 	cfg.ProbeRate, cfg.MaxAppP99, cfg.KillAt = f.probeRate, f.maxAppP99, f.killAt
@@ -148,5 +154,34 @@ func (f *benchFlags) limits(cfg *bench.Config) error {
 		}
 		cfg.GoMemLimit = worker.MemLimit{Bytes: n}
 	}
+	return nil
+}
+
+// payloadFlag is --payload: a size in bytes, or a range MIN..MAX.
+type payloadFlag struct{ min, max int }
+
+// String implements flag.Value.
+func (p *payloadFlag) String() string {
+	if p.max > p.min {
+		return fmt.Sprintf("%d..%d", p.min, p.max)
+	}
+	return strconv.Itoa(p.min)
+}
+
+// Set implements flag.Value: a positive size, or MIN..MAX with 1 <= MIN
+// < MAX.
+func (p *payloadFlag) Set(s string) error {
+	lo, hi, ranged := strings.Cut(s, "..")
+	min, err := strconv.Atoi(strings.TrimSpace(lo))
+	if err != nil || min < 1 {
+		return fmt.Errorf("want a size in bytes of at least 1, or MIN..MAX, got %q", s)
+	}
+	max := 0
+	if ranged {
+		if max, err = strconv.Atoi(strings.TrimSpace(hi)); err != nil || max <= min {
+			return fmt.Errorf("in a range MIN..MAX, MAX must be a size above MIN; got %q", s)
+		}
+	}
+	p.min, p.max = min, max
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/iterbench/iterbench/internal/analysis"
 	"github.com/iterbench/iterbench/internal/bench"
 	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/items"
 	"github.com/iterbench/iterbench/internal/outdir"
 	"github.com/iterbench/iterbench/internal/report"
 	"github.com/iterbench/iterbench/internal/seed"
@@ -55,7 +56,7 @@ func runConfig(fs *flag.FlagSet, f *benchFlags, rows, target int) (cfg bench.Con
 	}
 	cfg.Rows = rows
 	if target > 0 {
-		if second = projectionRows(cfg.Rows, cfg.Payload, cfg.Batch, target); second == 0 {
+		if second = projectionRows(cfg.Rows, items.MeanSize(cfg.Payload, cfg.PayloadMax), cfg.Batch, target); second == 0 {
 			return cfg, "", 0, usagef("--target-rows %d: no second table size between the measured --rows %d and it to project from", target, cfg.Rows)
 		}
 	}

@@ -68,7 +68,7 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 
 	if cfg.Table == nil {
 		p.Start("seed", int64(cfg.Rows))
-		st, err := seed.Seed(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, Seed: cfg.DataSeed, Progress: p.Set})
+		st, err := seed.Seed(ctx, db, seed.Config{Rows: cfg.Rows, Payload: cfg.Payload, PayloadMax: cfg.PayloadMax, Seed: cfg.DataSeed, Progress: p.Set})
 		p.Finish()
 		if err != nil {
 			if ctx.Err() != nil {

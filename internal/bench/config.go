@@ -26,10 +26,13 @@ type Config struct {
 	Table Table
 	Kind  database.Kind
 	// DSN is what workers connect to; it is never written out with its password.
-	DSN        string
-	Rows       int
-	Batch      int
-	Payload    int
+	DSN     string
+	Rows    int
+	Batch   int
+	Payload int
+	// PayloadMax, if above Payload, makes the documents' sizes range from
+	// Payload to PayloadMax, log-uniformly (--payload MIN..MAX).
+	PayloadMax int
 	DataSeed   uint64
 	Repeats    int
 	Strategies []strategies.Strategy
@@ -105,6 +108,7 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 		Rows:               cfg.Rows,
 		BatchSize:          cfg.Batch,
 		PayloadBytes:       cfg.Payload,
+		PayloadMaxBytes:    cfg.PayloadMax,
 		DataSeed:           cfg.DataSeed,
 		Repeats:            cfg.Repeats,
 		Workers:            cfg.Workers,

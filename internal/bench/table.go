@@ -36,12 +36,12 @@ func (itemsTable) Name() string { return items.Table }
 
 // Reset implements Table.
 func (t itemsTable) Reset(ctx context.Context, db *gorm.DB) error {
-	return seed.Reset(ctx, db, seed.Config{Rows: t.cfg.Rows, Payload: t.cfg.Payload, Seed: t.cfg.DataSeed})
+	return seed.Reset(ctx, db, seed.Config{Rows: t.cfg.Rows, Payload: t.cfg.Payload, PayloadMax: t.cfg.PayloadMax, Seed: t.cfg.DataSeed})
 }
 
 // Verify implements Table.
 func (t itemsTable) Verify(ctx context.Context, db *gorm.DB) (seed.Verification, error) {
-	return seed.Verify(ctx, db, seed.Config{Seed: t.cfg.DataSeed, Payload: t.cfg.Payload})
+	return seed.Verify(ctx, db, seed.Config{Seed: t.cfg.DataSeed, Payload: t.cfg.Payload, PayloadMax: t.cfg.PayloadMax})
 }
 
 // Written implements Table.

@@ -6,6 +6,7 @@ package items
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 
@@ -211,4 +212,26 @@ func Generate(seed uint64, id int64, payload int) Item {
 		b = append(b, '"', '}')
 	}
 	return Item{ID: id, Data: string(b)}
+}
+
+// Size is row id's document size under seed when sizes range from min to
+// max bytes: drawn log-uniformly (as many rows of 200 to 2,000 bytes as of
+// 2,000 to 20,000), from a stream of its own, so that the same (seed, id,
+// min, max) always gives the same size. With max <= min it is min.
+func Size(seed uint64, id int64, min, max int) int {
+	if max <= min {
+		return min
+	}
+	r := rand.New(rand.NewPCG(seed^0x9e3779b97f4a7c15, uint64(id)))
+	lo, hi := math.Log(float64(min)), math.Log(float64(max)+1)
+	return int(math.Min(float64(max), math.Exp(lo+r.Float64()*(hi-lo))))
+}
+
+// MeanSize is the mean of Size over many rows: (max − min) / ln(max/min),
+// or min for a fixed size.
+func MeanSize(min, max int) int {
+	if max <= min {
+		return min
+	}
+	return int(float64(max-min) / math.Log(float64(max)/float64(min)))
 }

@@ -93,3 +93,28 @@ func BenchmarkGenerate(b *testing.B) {
 		Generate(1, int64(i), DefaultPayload)
 	}
 }
+
+// TestSize checks the sizes of a range: the same for the same (seed, id),
+// within the range, log-uniform (as many below the geometric mean as
+// above), and the fixed size without a range.
+func TestSize(t *testing.T) {
+	below, n := 0, 20000
+	for id := int64(1); id <= int64(n); id++ {
+		s := Size(7, id, 200, 65536)
+		if s != Size(7, id, 200, 65536) || s < 200 || s > 65536 {
+			t.Fatalf("row %d: size %d", id, s)
+		}
+		if s < 3620 { // √(200·65536)
+			below++
+		}
+	}
+	if below < n*45/100 || below > n*55/100 {
+		t.Errorf("%d of %d sizes below the geometric mean; want about half (log-uniform)", below, n)
+	}
+	if Size(7, 1, 1024, 0) != 1024 || Size(7, 1, 1024, 1024) != 1024 {
+		t.Error("a fixed size is not itself")
+	}
+	if a, b := Generate(7, 9, Size(7, 9, 200, 65536)), Generate(7, 9, Size(7, 9, 200, 65536)); a != b {
+		t.Error("the same seed gave different bytes")
+	}
+}

@@ -85,8 +85,11 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 			"on a copy (`%s`) made afresh from `%s` before every run, which was only read; ",
 			j.Name, scope, j.Table, strings.Join(j.Key, ", "), strings.Join(j.Read, ", "), strings.Join(j.Write, ", "), j.Copy, j.Table)
 	} else {
-		fmt.Fprintf(&b, "Every row's `score` recomputed from its JSON document (%s bytes each) and written back, ",
-			units.Thousands(int64(c.PayloadBytes)))
+		size := units.Thousands(int64(c.PayloadBytes)) + " bytes each"
+		if c.PayloadMaxBytes > c.PayloadBytes {
+			size = units.Thousands(int64(c.PayloadBytes)) + " to " + units.Thousands(int64(c.PayloadMaxBytes)) + " bytes, log-uniformly"
+		}
+		fmt.Fprintf(&b, "Every row's `score` recomputed from its JSON document (%s) and written back, ", size)
 	}
 	fmt.Fprintf(&b, "by %d strategies, %d repeat(s) each, in an order shuffled per repeat (shuffle seed %d). "+
 		"Each run is a worker process of its own whose RSS was sampled every %s; every row was verified after every run.\n\n",

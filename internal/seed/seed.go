@@ -22,8 +22,12 @@ import (
 type Config struct {
 	// Rows is the number of rows, with ids 1..Rows.
 	Rows int
-	// Payload is the approximate size in bytes of each JSON document.
+	// Payload is the approximate size in bytes of each JSON document; with
+	// PayloadMax above it, the smallest of a log-uniform range (see
+	// items.Size).
 	Payload int
+	// PayloadMax, if above Payload, is the largest document's size.
+	PayloadMax int
 	// Seed selects the generated data; the same seed gives the same bytes.
 	Seed uint64
 	// Batch is the number of rows per INSERT statement, fewer when that many
@@ -32,6 +36,12 @@ type Config struct {
 	// Progress, if set, is called with the number of rows inserted so far.
 	Progress func(done int64)
 }
+
+// SizeOf is row id's document size.
+func (c Config) SizeOf(id int64) int { return items.Size(c.Seed, id, c.Payload, c.PayloadMax) }
+
+// Largest is the largest document's size.
+func (c Config) Largest() int { return max(c.Payload, c.PayloadMax) }
 
 // DefaultRows is the default table size.
 const DefaultRows = 50000
@@ -123,8 +133,8 @@ func DropIfEmpty(ctx context.Context, db *gorm.DB, table string) error {
 // Seed recreates the table and inserts cfg.Rows generated rows, in batches
 // inside one transaction.
 func Seed(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
-	cfg.Batch = batchRows(cfg.Batch, cfg.Payload)
-	if err := CheckPayload(ctx, db, cfg.Payload); err != nil {
+	cfg.Batch = batchRows(cfg.Batch, cfg.Largest())
+	if err := CheckPayload(ctx, db, cfg.Largest()); err != nil {
 		return Stats{}, err
 	}
 	start := time.Now()
@@ -165,7 +175,7 @@ func generate(ctx context.Context, cfg Config) <-chan []items.Item {
 			last := min(first+int64(cfg.Batch)-1, int64(cfg.Rows))
 			batch := make([]items.Item, 0, last-first+1)
 			for id := first; id <= last; id++ {
-				batch = append(batch, items.Generate(cfg.Seed, id, cfg.Payload))
+				batch = append(batch, items.Generate(cfg.Seed, id, cfg.SizeOf(id)))
 			}
 			select {
 			case out <- batch:
@@ -330,7 +340,7 @@ func Verify(ctx context.Context, db *gorm.DB, cfg Config) (Verification, error) 
 			return v, fmt.Errorf("verify: row %d: %w", id, err)
 		}
 		v.Rows++
-		altered := !sameDocument(string(data), items.Generate(cfg.Seed, id, cfg.Payload).Data)
+		altered := !sameDocument(string(data), items.Generate(cfg.Seed, id, cfg.SizeOf(id)).Data)
 		if altered {
 			v.AlteredData++
 		}

@@ -130,3 +130,36 @@ func TestOwnerRowMissing(t *testing.T) {
 		t.Errorf("Reset without the owner row: %v, want ErrNotOurs", err)
 	}
 }
+
+// TestPayloadRange seeds documents of 200 to 65,536 bytes: their sizes
+// differ, the same seed gives the same bytes, and Verify, told the range,
+// finds every document the one seeded.
+func TestPayloadRange(t *testing.T) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.SQLite, filepath.Join(t.TempDir(), "r.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	cfg := seed.Config{Rows: 300, Payload: 200, PayloadMax: 65536, Seed: 4}
+	if _, err := seed.Seed(ctx, db, cfg); err != nil {
+		t.Fatal(err)
+	}
+	var lo, hi int64
+	db.Raw("SELECT MIN(length(data)), MAX(length(data)) FROM "+items.Table).Row().Scan(&lo, &hi)
+	if lo >= 2000 || hi <= 20000 || hi > 65536+64 {
+		t.Errorf("document sizes %d..%d, want a spread across 200..65536", lo, hi)
+	}
+	if err := db.Exec("UPDATE " + items.Table + " SET score = 1").Error; err != nil {
+		t.Fatal(err)
+	}
+	v, err := seed.Verify(ctx, db, cfg)
+	if err != nil || v.AlteredData != 0 || v.Rows != 300 {
+		t.Errorf("told the range: %+v, %v; every document must be the one seeded", v, err)
+	}
+	fixed := cfg
+	fixed.PayloadMax = 0
+	if v, err := seed.Verify(ctx, db, fixed); err != nil || v.AlteredData == 0 {
+		t.Errorf("told a fixed size: %+v, %v; the documents must differ from those", v, err)
+	}
+}

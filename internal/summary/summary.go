@@ -120,14 +120,17 @@ type Config struct {
 	BulkForm      string  `json:"bulk_form"`
 	// Job describes a user's job (see iterbench.Job), measured on a copy
 	// of its table; nil for iterbench's own table.
-	Job          *Job   `json:"job,omitempty"`
-	Rows         int    `json:"rows"`
-	BatchSize    int    `json:"batch_size"`
-	PayloadBytes int    `json:"payload_bytes"`
-	DataSeed     uint64 `json:"data_seed"`
-	SeedMethod   string `json:"seed_method,omitempty"`
-	Repeats      int    `json:"repeats"`
-	Workers      int    `json:"workers,omitempty"`
+	Job          *Job `json:"job,omitempty"`
+	Rows         int  `json:"rows"`
+	BatchSize    int  `json:"batch_size"`
+	PayloadBytes int  `json:"payload_bytes"`
+	// PayloadMaxBytes, if set, is the largest document: sizes ranged from
+	// PayloadBytes to it, log-uniformly.
+	PayloadMaxBytes int    `json:"payload_max_bytes,omitempty"`
+	DataSeed        uint64 `json:"data_seed"`
+	SeedMethod      string `json:"seed_method,omitempty"`
+	Repeats         int    `json:"repeats"`
+	Workers         int    `json:"workers,omitempty"`
 	// BatchTargetSeconds is the time keyset-adaptive's batches aimed at.
 	BatchTargetSeconds float64 `json:"batch_target_seconds,omitempty"`
 	RSSLimitBytes      uint64  `json:"rss_limit_bytes,omitempty"`
