@@ -38,9 +38,10 @@ type RunOptions struct {
 	// committed.
 	Restart bool
 	// Throttle, if set, is asked before every batch how long to pause and
-	// why (0: not at all): replica lag, the application's latency, the
-	// server's load.
-	Throttle func(ctx context.Context) (pause time.Duration, reason string)
+	// why (0: not at all): replica lag (ReplicaLag), the application's
+	// latency (QueryLatency), the server's load (ThreadsRunning), or a
+	// function of your own. Run pauses until it says 0.
+	Throttle Throttle
 	// Progress, if set, is told after every batch.
 	Progress func(Progress)
 	// NoSignals keeps Run from stopping on SIGINT and SIGTERM itself (it
