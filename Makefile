@@ -19,7 +19,7 @@ export ITERBENCH_MARIADB_IMAGE ?= iterbench/mariadb
 endif
 endif
 
-.PHONY: build run run-postgres run-mariadb sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test mutate bench plots examples lint clean
+.PHONY: build run run-postgres run-mariadb sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test mutate bench plots examples adaptive lint clean
 
 # The worker (cmd/iterbench-worker) is built statically, with the same
 # arguments as worker.BuildArgs, so that an image holding only that file can
@@ -108,6 +108,17 @@ bench:
 	mv results/bench/strategies.txt.tmp results/bench/strategies.txt
 
 # Redraw the charts and REPORT.md of every results and sweep folder.
+# keyset-adaptive (batches aiming at 500 ms) against keyset-bulk at fixed
+# batches of 100, 1000 and 10000 rows, on PostgreSQL, rows of 200 B to
+# 64 KiB (log-uniform), 3 repeats each (needs Docker)
+# → results/adaptive-batch-100, -1000, -10000 and results/adaptive.
+ADAPTIVE_ROWS ?= 20000
+adaptive: build
+	@for b in 100 1000 10000; do \
+		$(BIN) run --db postgres --rows $(ADAPTIVE_ROWS) --payload 200..65536 --repeats 3 --strategies keyset-bulk --batch $$b --out results/adaptive-batch-$$b || exit 1; \
+	done
+	$(BIN) run --db postgres --rows $(ADAPTIVE_ROWS) --payload 200..65536 --repeats 3 --strategies keyset-adaptive --out results/adaptive
+
 # The example modules (examples/*, each a module of its own, importing this
 # one): every strategy on their own tables, SQLite, 20,000 rows, 5 passes
 # → examples/NAME/results.
