@@ -50,7 +50,7 @@ func reset(ctx context.Context, db *gorm.DB, cfg Config) error {
 // record fills run from the worker's outcome and verifies the table.
 func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out outcome) summary.Run {
 	run.Rows, run.Reads, run.Writes = max(out.Stats.Rows, out.Progress), out.Stats.Reads, out.Stats.Writes
-	run.Batches = out.Stats.Batches
+	run.Batches = (*summary.Batches)(out.Stats.Batches)
 	pk := rss.PeaksOf(out.Samples)
 	run.PeakRSSBytes, run.KernelMaxRSSBytes = pk.RSS, max(pk.HWM, out.HWM)
 	run.AnonPeakBytes, run.FilePeakBytes = pk.Anon, pk.File

@@ -11,7 +11,6 @@ import (
 
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/job"
-	"github.com/iterbench/iterbench/internal/summary"
 )
 
 // Keyset reads the table page by page with the seek method, WHERE key >
@@ -109,7 +108,7 @@ func KeysetLoop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats,
 	}
 	name := cmp.Or(b.Name, KeysetBulk{}.Name())
 	progress := progressName(j, name)
-	bs := &summary.Batches{}
+	bs := &BatchStats{}
 	t.batches = bs
 	after, err := loadProgress(ctx, db, cfg, name)
 	if err != nil {

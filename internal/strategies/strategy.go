@@ -16,7 +16,6 @@ import (
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/job"
 	"github.com/iterbench/iterbench/internal/suggest"
-	"github.com/iterbench/iterbench/internal/summary"
 )
 
 // Strategy is one way of recomputing the written columns of every row.
@@ -84,7 +83,22 @@ type Stats struct {
 	Writes int64 `json:"writes"`
 	// Batches describes the batches of the strategies that size them
 	// (keyset-bulk, keyset-adaptive); nil for the others.
-	Batches *summary.Batches `json:"batches,omitempty"`
+	Batches *BatchStats `json:"batches,omitempty"`
+}
+
+// BatchStats describes the batches of a run of a strategy that sizes them:
+// their number, their own time (read, computation and write), their sizes,
+// and the throttle's pauses. It has summary.Batches' fields, which the
+// worker does not link.
+type BatchStats struct {
+	Count        int64   `json:"count"`
+	SecondsP50   float64 `json:"seconds_p50"`
+	SecondsP99   float64 `json:"seconds_p99"`
+	SecondsMax   float64 `json:"seconds_max"`
+	RowsMin      int     `json:"rows_min"`
+	RowsMax      int     `json:"rows_max"`
+	Pauses       int     `json:"pauses,omitempty"`
+	PauseSeconds float64 `json:"pause_seconds,omitempty"`
 }
 
 // All returns every strategy, in the order reports list them.
@@ -164,7 +178,7 @@ type tracker struct {
 	stats    Stats
 	reported int64
 	// batches, if set, is filled by batch and ends in Stats.Batches.
-	batches *summary.Batches
+	batches *BatchStats
 	times   []float64 // each batch's seconds
 }
 
