@@ -124,7 +124,12 @@ func names(s *summary.Summary) []string {
 func newPlot(s *summary.Summary, what string) *plot.Plot {
 	p := plot.New()
 	c := s.Config
-	p.Title.Text = fmt.Sprintf("%s: %s, %s rows, batch %d", what, c.Database, units.Thousands(int64(c.Rows)), c.BatchSize)
+	batch := fmt.Sprintf("batch %d", c.BatchSize)
+	if c.BatchTargetSeconds > 0 && len(s.Strategies) == 1 && s.Strategies[0].Name == "keyset-adaptive" {
+		// Its only strategy sizes its own batches: say what it aimed at.
+		batch = "batches aiming at " + units.Seconds(c.BatchTargetSeconds)
+	}
+	p.Title.Text = fmt.Sprintf("%s: %s, %s rows, %s", what, c.Database, units.Thousands(int64(c.Rows)), batch)
 	if !s.Complete {
 		p.Title.Text += " (incomplete)"
 	}
@@ -337,11 +342,14 @@ func statBars(s *summary.Summary, best, what, ylabel string, value func(summary.
 		p.Add(bar)
 		pts.XYs = append(pts.XYs, plotter.XY{X: float64(i), Y: v.Median / scale})
 		pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{(v.Median - v.Min) / scale, (v.Max - v.Median) / scale})
-		// Every repeat, as a dot beside the bar.
+		// Every repeat, as a dot on the bar's right half: the same distance
+		// from its middle whatever the number of bars (0.3 of a bar's
+		// slot with 11 of them, the registry's full set).
+		offset := 0.3 * (float64(len(s.Strategies)) + 0.2) / 11.2
 		var repeats plotter.XYs
 		for _, r := range s.Runs {
 			if r.Strategy == st.Name && r.Status == summary.StatusOK && r.Resume == nil {
-				repeats = append(repeats, plotter.XY{X: float64(i) + 0.3, Y: runValue(r) / scale})
+				repeats = append(repeats, plotter.XY{X: float64(i) + offset, Y: runValue(r) / scale})
 			}
 		}
 		if len(repeats) > 0 {
