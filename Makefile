@@ -109,10 +109,10 @@ bench:
 
 # Redraw the charts and REPORT.md of every results and sweep folder.
 # keyset-adaptive (batches aiming at 500 ms) against keyset-bulk at fixed
-# batches of 100, 1000 and 10000 rows, on PostgreSQL, rows of 200 B to
-# 64 KiB (log-uniform), 3 repeats each (needs Docker)
+# batches of 100, 1000 and 10000 rows, on PostgreSQL, 100,000 rows of 200 B
+# to 64 KiB (log-uniform), 3 repeats each, about 25 minutes (needs Docker)
 # → results/adaptive-batch-100, -1000, -10000 and results/adaptive.
-ADAPTIVE_ROWS ?= 20000
+ADAPTIVE_ROWS ?= 100000
 adaptive: build
 	@for b in 100 1000 10000; do \
 		$(BIN) run --db postgres --rows $(ADAPTIVE_ROWS) --payload 200..65536 --repeats 3 --strategies keyset-bulk --batch $$b --out results/adaptive-batch-$$b || exit 1; \
