@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"slices"
 	"syscall"
 	"time"
 
@@ -143,7 +142,6 @@ func Run[T any](ctx context.Context, db *gorm.DB, def Job[T], opts RunOptions) (
 	}
 	st.Resumed = resumed
 	start := time.Now()
-	var took []float64
 	cfg := strategies.Config{Job: j, BulkForm: strategies.BulkForm(opts.BulkForm), Resume: true}
 	batches := strategies.Batches{
 		Sizer: sizer, Stop: stop, Throttle: opts.Throttle,
@@ -151,13 +149,7 @@ func Run[T any](ctx context.Context, db *gorm.DB, def Job[T], opts RunOptions) (
 			st.Pauses = append(st.Pauses, Pause{At: time.Now(), Seconds: d.Seconds(), Reason: reason})
 		},
 		OnBatch: func(b strategies.BatchInfo) {
-			st.Batches++
 			st.Rows += int64(b.Rows)
-			took = append(took, b.Took.Seconds())
-			if st.RowsMin == 0 || b.Rows < st.RowsMin {
-				st.RowsMin = b.Rows
-			}
-			st.RowsMax = max(st.RowsMax, b.Rows)
 			if opts.Progress != nil {
 				p := Progress{Rows: st.Rows, Total: total, Batch: b.Rows}
 				if s := time.Since(start).Seconds(); s > 0 {
@@ -170,12 +162,12 @@ func Run[T any](ctx context.Context, db *gorm.DB, def Job[T], opts RunOptions) (
 			}
 		},
 	}
-	_, err = strategies.KeysetLoop(ctx, db, cfg, batches)
+	stats, err := strategies.KeysetLoop(ctx, db, cfg, batches)
 	st.Duration = time.Since(start)
-	if len(took) > 0 {
-		slices.Sort(took)
-		st.BatchSecondsP50 = took[len(took)/2]
-		st.BatchSecondsP99 = took[min(len(took)-1, len(took)*99/100)]
+	// The loop's own record of its batches, the one the harness reports.
+	if b := stats.Batches; b != nil {
+		st.Batches, st.RowsMin, st.RowsMax = b.Count, b.RowsMin, b.RowsMax
+		st.BatchSecondsP50, st.BatchSecondsP99 = b.SecondsP50, b.SecondsP99
 	}
 	if errors.Is(err, strategies.ErrStopped) {
 		st.Stopped = true

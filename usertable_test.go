@@ -132,14 +132,21 @@ func TestUserTable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A fast pass sees only a few operations, perhaps no write: the
+			// writes are counted over all passes.
+			wrote := false
 			for _, r := range s.Runs {
-				if r.Probe == nil || r.Probe.Ops == 0 || r.Probe.WriteMaxMs == 0 || r.Probe.Errors != 0 {
-					t.Errorf("%s: probe %+v; want operations, writes among them, no error", r.Strategy, r.Probe)
+				if r.Probe == nil || r.Probe.Ops == 0 || r.Probe.Errors != 0 {
+					t.Errorf("%s: probe %+v; want operations, no error", r.Strategy, r.Probe)
 				}
+				wrote = wrote || r.Probe != nil && r.Probe.WriteMaxMs > 0
 				// The server's cost is read on the copy.
 				if kind != database.SQLite && (r.Server == nil || r.Server.Error != "" || r.Server.SizeAfterBytes == 0) {
 					t.Errorf("%s: server cost %+v; want the copy's size", r.Strategy, r.Server)
 				}
+			}
+			if !wrote {
+				t.Error("the probe wrote nothing beside any pass")
 			}
 			for _, s := range []string{"keyset-bulk", "cursor", "set-based"} {
 				if !regexp.MustCompile(`(?m)^BenchmarkUserTable/strategy=` + s + `-\d+\s+1\s+\d+ ns/op\s+[1-9]\d* peak-RSS-bytes`).MatchString(out) {

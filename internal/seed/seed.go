@@ -99,7 +99,7 @@ func ClearProgress(ctx context.Context, db *gorm.DB, job string) error {
 			return fmt.Errorf("drop %s: %w", strategies.ProgressTable, err)
 		}
 	}
-	if err := db.Exec(strings.Replace(strategies.ProgressDDL, "CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1)).Error; err != nil {
+	if err := db.Exec(strategies.ProgressDDL).Error; err != nil {
 		return fmt.Errorf("create %s: %w", strategies.ProgressTable, err)
 	}
 	prefix := job + "/"

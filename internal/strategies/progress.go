@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"gorm.io/gorm"
 
@@ -18,8 +17,8 @@ import (
 // recorded in the same transaction as the rows.
 const ProgressTable = "iterbench_progress"
 
-// ProgressDDL creates ProgressTable.
-const ProgressDDL = "CREATE TABLE " + ProgressTable + " (name VARCHAR(200) PRIMARY KEY, last_key TEXT NOT NULL)"
+// ProgressDDL creates ProgressTable if it is missing.
+const ProgressDDL = "CREATE TABLE IF NOT EXISTS " + ProgressTable + " (name VARCHAR(200) PRIMARY KEY, last_key TEXT NOT NULL)"
 
 // Resumable is implemented by strategies that record how far they got in
 // ProgressTable, in the same transaction as each batch they write, and
@@ -47,7 +46,7 @@ func progressName(j *job.Job, key string) string { return j.Name + "/" + key }
 func loadProgress(ctx context.Context, db *gorm.DB, cfg Config, key string) ([]any, error) {
 	// Made here if missing, so that a strategy runs on any database; the
 	// harness makes it afresh before every run.
-	if err := db.WithContext(ctx).Exec(strings.Replace(ProgressDDL, "CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1)).Error; err != nil {
+	if err := db.WithContext(ctx).Exec(ProgressDDL).Error; err != nil {
 		return nil, fmt.Errorf("create %s: %w", ProgressTable, err)
 	}
 	if !cfg.Resume {

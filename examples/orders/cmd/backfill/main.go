@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"gorm.io/driver/mysql"
@@ -91,9 +92,9 @@ func open(dsn string) (*gorm.DB, error) {
 	cfg := &gorm.Config{Logger: logger.Discard}
 	var d gorm.Dialector
 	switch {
-	case len(dsn) > 11 && (dsn[:11] == "postgres://" || dsn[:13] == "postgresql:/"):
+	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
 		d = postgres.Open(dsn)
-	case containsTCP(dsn):
+	case strings.Contains(dsn, "@tcp("):
 		d = mysql.Open(dsn)
 	default:
 		d = sqlite.Open(dsn + "?_busy_timeout=10000&_journal_mode=WAL")
@@ -103,14 +104,4 @@ func open(dsn string) (*gorm.DB, error) {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	return db, nil
-}
-
-// containsTCP reports whether dsn is a go-sql-driver DSN (…@tcp(…)/…).
-func containsTCP(dsn string) bool {
-	for i := 0; i+4 <= len(dsn); i++ {
-		if dsn[i:i+4] == "tcp(" {
-			return true
-		}
-	}
-	return false
 }
