@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/job"
 	"github.com/iterbench/iterbench/internal/seed"
 	"github.com/iterbench/iterbench/internal/source"
@@ -28,8 +30,18 @@ type Adaptive = strategies.Adaptive
 
 // RunOptions says how Run runs a job.
 type RunOptions struct {
-	// Batch is the batch size: an int (rows), or Adaptive; nil: 1000 rows.
+	// Strategy is the resumable strategy to run, by its name in the
+	// harness: keyset-bulk (empty), keyset-adaptive (keyset-bulk with
+	// Adaptive batches unless Batch says otherwise), parallel-keyset
+	// (Workers ranges at once) or set-based (the job's SQL for the
+	// database, no row sent to the client).
+	Strategy string
+	// Batch is the batch size: an int (rows), or Adaptive; nil: 1000 rows
+	// (keyset-adaptive: Adaptive{}).
 	Batch any
+	// Workers is parallel-keyset's number of ranges written at once; 0:
+	// 4. A run that resumes keeps the ranges it recorded.
+	Workers int
 	// BulkForm is the bulk-update form; empty: the database's fastest.
 	BulkForm string
 	// Restart starts from the first row, forgetting the progress recorded;
@@ -91,22 +103,31 @@ type RunStats struct {
 	Pauses []Pause
 }
 
-// Run runs job on db in production: keyset-bulk, the strategy the
-// harness measures, with the same code — keyset pages in key order, each
-// written with one bulk statement that records the page's last key in the
-// same transaction. A run resumes after the last batch a run before it
+// Run runs job on db in production, with the code the harness measures:
+// keyset-bulk by default (keyset pages in key order, each written with one
+// bulk statement that records the page's last key in the same
+// transaction), or another resumable strategy named by
+// RunOptions.Strategy. A run resumes after the last batch a run before it
 // committed (RunOptions.Restart: from the first row); SIGINT and SIGTERM,
 // or ctx, stop it after the batch under way; RunOptions.Batch may be
 // Adaptive; RunOptions.Throttle pauses it between batches. The job's key is
 // checked first: a key that allows NULL or is not unique is refused.
 //
 // Run writes job's table, and records its progress in iterbench_progress
-// under JOB/keyset-bulk.
+// under JOB/STRATEGY (parallel-keyset: JOB/parallel-keyset/N per range,
+// and its boundaries).
 func Run[T any](ctx context.Context, db *gorm.DB, def Job[T], opts RunOptions) (RunStats, error) {
 	var st RunStats
 	j, err := job.Of(def)
 	if err != nil {
 		return st, inputError{err}
+	}
+	s, err := runStrategy(opts.Strategy)
+	if err != nil {
+		return st, inputError{err}
+	}
+	if !strategies.Supported(s, database.KindOf(db), j) {
+		return st, inputError{fmt.Errorf("RunOptions.Strategy %s does not run job %s on %s (set-based needs the job's SQL for it)", s.Name(), j.Name, database.KindOf(db))}
 	}
 	stop := ctx
 	if !opts.NoSignals {
@@ -120,7 +141,9 @@ func Run[T any](ctx context.Context, db *gorm.DB, def Job[T], opts RunOptions) (
 	var sizer strategies.Sizer
 	switch b := opts.Batch.(type) {
 	case nil:
-		sizer = strategies.Fixed(strategies.DefaultBatchSize)
+		if s.Name() != (strategies.KeysetAdaptive{}).Name() {
+			sizer = strategies.Fixed(strategies.DefaultBatchSize)
+		}
 	case int:
 		if b <= 0 {
 			return st, inputError{fmt.Errorf("RunOptions.Batch %d: want a positive number of rows", b)}
@@ -131,18 +154,21 @@ func Run[T any](ctx context.Context, db *gorm.DB, def Job[T], opts RunOptions) (
 	default:
 		return st, inputError{fmt.Errorf("RunOptions.Batch: a %T is neither rows (int) nor Adaptive", opts.Batch)}
 	}
+	if opts.Workers < 0 {
+		return st, inputError{fmt.Errorf("RunOptions.Workers %d: want a positive number, or 0 for %d", opts.Workers, strategies.DefaultWorkers)}
+	}
 	if opts.Restart {
 		if err := seed.ClearProgress(ctx, db, j.Name); err != nil {
 			return st, err
 		}
 	}
-	total, resumed, err := strategies.KeysetRemaining(ctx, db, j)
+	cfg := strategies.Config{Job: j, BulkForm: strategies.BulkForm(opts.BulkForm), Workers: opts.Workers, Resume: true}
+	total, resumed, err := s.Remaining(ctx, db, cfg, strategies.Batches{})
 	if err != nil {
 		return st, err
 	}
 	st.Resumed = resumed
 	start := time.Now()
-	cfg := strategies.Config{Job: j, BulkForm: strategies.BulkForm(opts.BulkForm), Resume: true}
 	batches := strategies.Batches{
 		Sizer: sizer, Stop: stop, Throttle: opts.Throttle,
 		OnPause: func(d time.Duration, reason string) {
@@ -162,7 +188,7 @@ func Run[T any](ctx context.Context, db *gorm.DB, def Job[T], opts RunOptions) (
 			}
 		},
 	}
-	stats, err := strategies.KeysetLoop(ctx, db, cfg, batches)
+	stats, err := s.Loop(ctx, db, cfg, batches)
 	st.Duration = time.Since(start)
 	// The loop's own record of its batches, the one the harness reports.
 	if b := stats.Batches; b != nil {
@@ -174,4 +200,27 @@ func Run[T any](ctx context.Context, db *gorm.DB, def Job[T], opts RunOptions) (
 		return st, nil
 	}
 	return st, err
+}
+
+// runStrategy returns the resumable strategy called name (empty:
+// keyset-bulk).
+func runStrategy(name string) (strategies.Resumable, error) {
+	if name == "" {
+		return strategies.KeysetBulk{}, nil
+	}
+	s, err := strategies.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("RunOptions.Strategy: %w", err)
+	}
+	r, ok := s.(strategies.Resumable)
+	if !ok {
+		var names []string
+		for _, s := range strategies.All() {
+			if _, ok := s.(strategies.Resumable); ok {
+				names = append(names, s.Name())
+			}
+		}
+		return nil, fmt.Errorf("RunOptions.Strategy %s does not record its progress, so it cannot resume: take one of %s", name, strings.Join(names, ", "))
+	}
+	return r, nil
 }

@@ -3,12 +3,14 @@ package iterbench_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -34,7 +36,12 @@ var balances = iterbench.Job[account]{
 	Name:    "balances",
 	Write:   []string{"balance"},
 	Compute: func(a *account) error { a.Balance = int64(len(a.History)) + 1; return nil },
+	SQL:     map[string]string{"sqlite": "balance = length(history) + 1"},
 }
+
+// runStrategies are the strategies Run takes, as RunOptions.Strategy
+// names them.
+var runStrategies = []string{"keyset-bulk", "keyset-adaptive", "parallel-keyset", "set-based"}
 
 // accountsDB makes a SQLite file with rows accounts, and a table counting
 // every UPDATE of each of them (a trigger, in the UPDATE's transaction).
@@ -82,17 +89,25 @@ func checkAccounts(t *testing.T, db *gorm.DB) (redone, missing int64) {
 	return redone, missing
 }
 
-// TestRun runs a job in production form: adaptive batches, progress, the
-// throttle's pauses, a stop after a batch and the resume after it, every
-// row written exactly once.
+// TestRun runs a job in production form with each strategy Run takes:
+// adaptive batches, progress, the throttle's pauses, a stop after a batch
+// and the resume after it, every row written exactly once.
 func TestRun(t *testing.T) {
+	for _, name := range runStrategies {
+		t.Run("strategy="+name, func(t *testing.T) { testRun(t, name) })
+	}
+}
+
+func testRun(t *testing.T, strategy string) {
 	db, _ := accountsDB(t, 3000)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var reports []iterbench.Progress
 	throttled := 0
 	opts := iterbench.RunOptions{
+		Strategy:  strategy,
 		Batch:     iterbench.Adaptive{Target: 50 * time.Millisecond, StartRows: 100, MinRows: 10},
+		Workers:   4,
 		NoSignals: true,
 		Throttle: func(context.Context) (time.Duration, string) {
 			if throttled++; throttled <= 2 {
@@ -107,14 +122,20 @@ func TestRun(t *testing.T) {
 			}
 		},
 	}
+	parallel := strategy == "parallel-keyset"
+	if parallel {
+		opts.Throttle = nil // asked by four ranges at once
+	}
 	st, err := iterbench.Run(ctx, db, balances, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !st.Stopped || st.Rows == 0 || st.Rows >= 3000 || st.Batches != 3 || st.Resumed {
+	// parallel-keyset's other ranges finish the batches they had under
+	// way.
+	if !st.Stopped || st.Rows == 0 || st.Rows >= 3000 || st.Batches < 3 || (!parallel && st.Batches != 3) || st.Resumed {
 		t.Fatalf("stopped run: %+v", st)
 	}
-	if len(st.Pauses) != 2 || st.Pauses[0].Reason != "test pause" {
+	if !parallel && (len(st.Pauses) != 2 || st.Pauses[0].Reason != "test pause") {
 		t.Errorf("pauses %+v, want the throttle's two", st.Pauses)
 	}
 	for i, p := range reports {
@@ -125,6 +146,9 @@ func TestRun(t *testing.T) {
 	first := st.Rows
 	reports = nil
 	opts.Progress = nil
+	// parallel-keyset resumes in the ranges it recorded, whatever Workers
+	// now says.
+	opts.Workers = 3
 	st, err = iterbench.Run(context.Background(), db, balances, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -135,13 +159,71 @@ func TestRun(t *testing.T) {
 	if redone, missing := checkAccounts(t, db); redone != 0 || missing != 0 {
 		t.Errorf("%d rows written twice, %d never", redone, missing)
 	}
-	// Done: a run now has nothing left, and Restart does it all again.
-	if st, err = iterbench.Run(context.Background(), db, balances, opts); err != nil || st.Rows != 0 {
+	// Done: a run now has nothing left (set-based does not record its
+	// last range: it does that one again), and Restart does it all again.
+	st, err = iterbench.Run(context.Background(), db, balances, opts)
+	if err != nil || (strategy != "set-based" && st.Rows != 0) || (strategy == "set-based" && st.Rows >= 3000) {
 		t.Errorf("run after the end: %+v, %v", st, err)
 	}
 	opts.Restart = true
 	if st, err = iterbench.Run(context.Background(), db, balances, opts); err != nil || st.Rows != 3000 || st.Resumed {
 		t.Errorf("restarted run: %+v, %v", st, err)
+	}
+}
+
+// TestRunRefuses checks what Run says of a strategy it cannot run.
+func TestRunRefuses(t *testing.T) {
+	db, _ := accountsDB(t, 10)
+	noSQL := balances
+	noSQL.SQL = nil
+	for _, c := range []struct {
+		strategy string
+		job      iterbench.Job[account]
+		want     string
+	}{
+		{"paging-bulk", balances, "cannot resume: take one of keyset-bulk, parallel-keyset, set-based, keyset-adaptive"},
+		{"keyset-bluk", balances, "did you mean keyset-bulk"},
+		{"set-based", noSQL, "set-based needs the job's SQL"},
+	} {
+		_, err := iterbench.Run(context.Background(), db, c.job, iterbench.RunOptions{Strategy: c.strategy, NoSignals: true})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("strategy %s: %v, want %q", c.strategy, err, c.want)
+		}
+		if !iterbench.BadInput(err) {
+			t.Errorf("strategy %s: %v is not bad input", c.strategy, err)
+		}
+	}
+}
+
+// TestRunParallelFailure fails one of parallel-keyset's ranges: Run
+// returns its error, and the other ranges stop after the batch they have
+// under way instead of writing on.
+func TestRunParallelFailure(t *testing.T) {
+	db, _ := accountsDB(t, 3000)
+	written := make(chan struct{})
+	var once sync.Once
+	j := balances
+	j.Compute = func(a *account) error {
+		if a.Region == "ap" && a.ID == 0 { // the first row of the first range
+			select {
+			case <-written: // another range has written a batch
+			case <-t.Context().Done():
+			}
+			return errors.New("no balance for ap/0")
+		}
+		return balances.Compute(a)
+	}
+	st, err := iterbench.Run(context.Background(), db, j, iterbench.RunOptions{
+		Strategy: "parallel-keyset", Workers: 4, Batch: 100, NoSignals: true,
+		Progress: func(iterbench.Progress) { once.Do(func() { close(written) }) },
+	})
+	if err == nil || !strings.Contains(err.Error(), "no balance for ap/0") {
+		t.Fatalf("err %v, want the range's", err)
+	}
+	// The three other ranges hold 2,250 rows: had they not stopped, they
+	// would have written them all.
+	if st.Rows == 0 || st.Rows >= 2250 {
+		t.Errorf("%d rows written, want the other ranges stopped after a batch or so", st.Rows)
 	}
 }
 
@@ -172,8 +254,12 @@ func TestRunStopMidBatch(t *testing.T) {
 	}
 }
 
-// Environment of the child TestRunKilled starts.
-const runChildEnv = "ITERBENCH_TEST_RUN_CHILD"
+// Environment of the child TestRunKilled starts: the database's path, and
+// the strategy.
+const (
+	runChildEnv    = "ITERBENCH_TEST_RUN_CHILD"
+	runStrategyEnv = "ITERBENCH_TEST_RUN_STRATEGY"
+)
 
 // TestRunKilled kills a process running Run with SIGKILL at random points,
 // several times in a row on one table, and lets the last one finish:
@@ -184,12 +270,18 @@ func TestRunKilled(t *testing.T) {
 	if os.Getenv(runChildEnv) != "" {
 		t.Skip("the child's own run of the tests")
 	}
+	for _, name := range []string{"keyset-bulk", "parallel-keyset", "set-based"} {
+		t.Run("strategy="+name, func(t *testing.T) { testRunKilled(t, name) })
+	}
+}
+
+func testRunKilled(t *testing.T, strategy string) {
 	db, path := accountsDB(t, 6000)
 	r := rand.New(rand.NewPCG(5, 6))
 	const kills = 4
 	for i := 0; ; i++ {
 		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), runChildEnv+"="+path)
+		cmd.Env = append(os.Environ(), runChildEnv+"="+path, runStrategyEnv+"="+strategy)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -230,7 +322,8 @@ func TestRunKilled(t *testing.T) {
 }
 
 // runChild is the child of TestRunKilled: it runs the balances job on the
-// SQLite file $ITERBENCH_TEST_RUN_CHILD in batches of 100, a line per batch.
+// SQLite file $ITERBENCH_TEST_RUN_CHILD with $ITERBENCH_TEST_RUN_STRATEGY
+// in batches of 100, a line per batch.
 func runChild(path string) int {
 	ctx := context.Background()
 	db, err := database.Open(ctx, database.SQLite, path)
@@ -239,7 +332,7 @@ func runChild(path string) int {
 		return 1
 	}
 	defer database.Close(db)
-	_, err = iterbench.Run(ctx, db, balances, iterbench.RunOptions{Batch: 100, Progress: func(p iterbench.Progress) {
+	_, err = iterbench.Run(ctx, db, balances, iterbench.RunOptions{Strategy: os.Getenv(runStrategyEnv), Batch: 100, Progress: func(p iterbench.Progress) {
 		fmt.Printf("batch %d rows, %d of %d\n", p.Batch, p.Rows, p.Total)
 	}})
 	if err != nil {

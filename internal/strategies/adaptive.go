@@ -1,6 +1,7 @@
 package strategies
 
 import (
+	"cmp"
 	"context"
 
 	"gorm.io/gorm"
@@ -19,14 +20,24 @@ func (KeysetAdaptive) Description() string {
 	return "keyset-bulk with each batch sized to take --batch-target (pt-osc's decaying averages, Spirit's guards, at most 16 MiB read)"
 }
 
-// Resumable implements Resumable.
-func (KeysetAdaptive) Resumable() {}
-
 // PageMethod implements Pager.
 func (KeysetAdaptive) PageMethod() PageMethod { return KeysetPaging }
 
 // Run implements Strategy.
-func (KeysetAdaptive) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
-	sizer := Adaptive{Target: cfg.BatchTarget, StartRows: cfg.batch()}.NewSizer()
-	return KeysetLoop(ctx, db, cfg, Batches{Name: KeysetAdaptive{}.Name(), Sizer: sizer})
+func (s KeysetAdaptive) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
+	return s.Loop(ctx, db, cfg, Batches{})
+}
+
+// Loop implements Resumable: keyset-bulk, sized by b.Sizer or else by
+// Adaptive aiming at cfg.BatchTarget.
+func (s KeysetAdaptive) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats, error) {
+	if b.Sizer == nil {
+		b.Sizer = Adaptive{Target: cfg.BatchTarget, StartRows: cfg.batch()}.NewSizer()
+	}
+	return keysetLoop(ctx, db, cfg, b.named(s.Name(), cfg))
+}
+
+// Remaining implements Resumable.
+func (s KeysetAdaptive) Remaining(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (int64, bool, error) {
+	return remaining(ctx, db, cfg, cmp.Or(b.Name, s.Name()))
 }

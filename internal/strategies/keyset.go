@@ -3,9 +3,7 @@ package strategies
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -49,132 +47,75 @@ func (KeysetBulk) Description() string {
 }
 
 // Run implements Strategy.
-func (KeysetBulk) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
-	return KeysetLoop(ctx, db, cfg, Batches{Sizer: Fixed(cfg.batch())})
+func (s KeysetBulk) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
+	return s.Loop(ctx, db, cfg, Batches{})
 }
 
-// Batches says how KeysetLoop sizes, paces and reports its batches.
-type Batches struct {
-	// Name is the strategy's, under which its progress is recorded;
-	// empty: keyset-bulk.
-	Name string
-	// Sizer sizes each batch; nil: Fixed at the configured batch size.
-	Sizer Sizer
-	// Stop, if set, ends the loop before the next batch once it is done:
-	// the batch under way finishes and is committed (its statements run
-	// under ctx's values without its cancellation).
-	Stop context.Context
-	// Throttle, if set, is asked before every batch how long to pause and
-	// why (0: not at all).
-	Throttle func(ctx context.Context) (pause time.Duration, reason string)
-	// OnBatch, if set, is told of every batch written.
-	OnBatch func(Batch BatchInfo)
-	// OnPause, if set, is told of every pause the throttle asked for.
-	OnPause func(pause time.Duration, reason string)
+// Loop implements Resumable.
+func (s KeysetBulk) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats, error) {
+	return keysetLoop(ctx, db, cfg, b.named(s.Name(), cfg))
 }
 
-// BatchInfo is one batch KeysetLoop wrote.
-type BatchInfo struct {
-	// Size is the rows asked for; Rows those read and written.
-	Size, Rows int
-	// Bytes is about the bytes of the columns read (job.Page.Bytes).
-	Bytes int64
-	// Took is the batch's own read, computation and write, pauses and
-	// retries excluded.
-	Took time.Duration
-	// Last is the last key written, recorded as the progress.
-	Last []any
+// Remaining implements Resumable.
+func (s KeysetBulk) Remaining(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (int64, bool, error) {
+	return remaining(ctx, db, cfg, cmp.Or(b.Name, s.Name()))
 }
 
-// ErrStopped is returned by KeysetLoop when Batches.Stop ended it before
-// every row was written: what was written is committed and recorded, and
-// a run with Config.Resume continues after it.
-var ErrStopped = errors.New("stopped after the batch under way")
-
-// KeysetLoop is keyset-bulk: keyset pages in key order, each computed and
+// keysetLoop is keyset-bulk: keyset pages in key order, each computed and
 // written with one bulk statement that records the page's last key in the
 // same transaction, so that a run with Config.Resume continues after it.
-// The production form (iterbench.Run) and the harness's strategies share
-// it, with their own Batches.
-func KeysetLoop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats, error) {
-	t := tracker{cfg: cfg}
+// b must come from Batches.named.
+func keysetLoop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats, error) {
+	t := tracker{cfg: cfg, batches: &BatchStats{}}
+	bulk, err := NewBulk(ctx, db, cfg.Job, cfg.BulkForm)
+	if err != nil {
+		return t.done(), err
+	}
+	after, err := loadProgress(ctx, db, cfg, b.Name)
+	if err != nil {
+		return t.done(), err
+	}
+	err = keysetRange(ctx, db, cfg, b, &t, bulk, progressName(cfg.Job, b.Name), after, nil)
+	return t.done(), err
+}
+
+// keysetRange writes the rows with after < key <= upTo (no bound where
+// nil) in keyset pages sized by b.Sizer, each with one bulk statement that
+// records the page's last key under progress in the same transaction.
+func keysetRange(ctx context.Context, db *gorm.DB, cfg Config, b Batches, t *tracker, bulk *Bulk, progress string, after, upTo []any) error {
 	j := cfg.Job
-	bulk, err := NewBulk(ctx, db, j, cfg.BulkForm)
-	if err != nil {
-		return t.done(), err
-	}
-	if b.Sizer == nil {
-		b.Sizer = Fixed(cfg.batch())
-	}
-	name := cmp.Or(b.Name, KeysetBulk{}.Name())
-	progress := progressName(j, name)
-	bs := &BatchStats{}
-	t.batches = bs
-	after, err := loadProgress(ctx, db, cfg, name)
-	if err != nil {
-		return t.done(), err
-	}
 	gt, gtArgs, err := keyBound(db, j, ">")
 	if err != nil {
-		return t.done(), err
+		return err
 	}
-	work := context.WithoutCancel(ctx)
-	if b.Stop == nil {
-		work = ctx
-	}
+	le, leArgs, _ := keyBound(db, j, "<=")
 	// The bytes read are counted only where something uses them: the
 	// harness's keyset-bulk does not pay for it.
 	_, fixed := b.Sizer.(Fixed)
 	countBytes := !fixed || b.OnBatch != nil
 	var batch Batch
-	for {
-		if b.Stop != nil && b.Stop.Err() != nil {
-			return t.done(), ErrStopped
-		}
-		if err := ctx.Err(); err != nil && b.Stop == nil {
-			return t.done(), err
-		}
-		if b.Throttle != nil {
-			if pause, reason := b.Throttle(ctx); pause > 0 {
-				if b.OnPause != nil {
-					b.OnPause(pause, reason)
-				}
-				bs.Pauses++
-				bs.PauseSeconds += pause.Seconds()
-				stop := ctx
-				if b.Stop != nil {
-					stop = b.Stop
-				}
-				select {
-				case <-time.After(pause):
-				case <-stop.Done():
-				}
-				continue
-			}
-		}
-		size := b.Sizer.Next()
-		start := time.Now()
+	return batchLoop(ctx, b, t, func(work context.Context, size int) (batchResult, error) {
 		q := j.Query(work, db)
 		if after != nil {
 			q = q.Where(gt, gtArgs(after)...)
 		}
+		if upTo != nil {
+			q = q.Where(le, leArgs(upTo)...)
+		}
 		page, err := j.Rows.Find(q.Order(j.KeyOrder(db)).Limit(size))
 		if err != nil {
-			if database.IsLockTimeout(err) && b.Sizer.Failed() {
-				continue
-			}
-			return t.done(), fmt.Errorf("read page after key %v: %w", after, err)
+			return batchResult{}, fmt.Errorf("read page after key %v: %w", after, err)
 		}
 		t.reads(1)
 		n := page.Len()
 		if n == 0 {
-			return t.done(), nil
+			return batchResult{end: true}, nil
 		}
 		batch.Reset()
 		var bytes int64
 		for i := range n {
 			if err := page.Compute(i); err != nil {
-				return t.done(), fmt.Errorf("row %v: %w", page.Key(i), err)
+				return batchResult{}, fmt.Errorf("row %v: %w", page.Key(i), err)
 			}
 			batch.Add(bulk, page, i)
 			if countBytes {
@@ -182,26 +123,13 @@ func KeysetLoop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats,
 			}
 		}
 		last := page.Key(n - 1)
-		err = withProgress(work, db, progress, last, func(tx *gorm.DB) error { return bulk.Write(work, tx, &batch) })
-		took := time.Since(start)
-		if err != nil {
-			if database.IsLockTimeout(err) && b.Sizer.Failed() {
-				continue // the same range, smaller
-			}
-			return t.done(), err
+		if err := withProgress(work, db, progress, last, func(tx *gorm.DB) error { return bulk.Write(work, tx, &batch) }); err != nil {
+			return batchResult{}, err
 		}
-		b.Sizer.Done(n, bytes, took)
-		t.batch(n, took)
 		t.writes(1)
-		t.add(int64(n))
-		if b.OnBatch != nil {
-			b.OnBatch(BatchInfo{Size: size, Rows: n, Bytes: bytes, Took: took, Last: last})
-		}
-		if n < size {
-			return t.done(), nil
-		}
 		after = last
-	}
+		return batchResult{rows: n, bytes: bytes, last: last, end: n < size}, nil
+	})
 }
 
 // keysetPages reads the rows with after < key <= upTo (no bound where nil)
@@ -246,24 +174,38 @@ func keyBound(db *gorm.DB, j *job.Job, op string) (string, func([]any) []any, er
 	return database.KeyBound(kind, database.QuoteAll(kind, j.Key), op)
 }
 
-// KeysetRemaining counts the rows of j KeysetLoop has left to do when it
-// resumes: those after the key it recorded, or all of them; resumed says
-// whether a key was recorded.
-func KeysetRemaining(ctx context.Context, db *gorm.DB, j *job.Job) (rows int64, resumed bool, err error) {
-	after, err := loadProgress(ctx, db, Config{Job: j, Resume: true}, KeysetBulk{}.Name())
+// remaining counts the rows of cfg.Job after the key recorded under
+// name, or all of them; resumed says whether a key was recorded.
+func remaining(ctx context.Context, db *gorm.DB, cfg Config, name string) (rows int64, resumed bool, err error) {
+	cfg.Resume = true
+	after, err := loadProgress(ctx, db, cfg, name)
 	if err != nil {
 		return 0, false, err
 	}
+	rows, err = countRange(ctx, db, cfg.Job, after, nil)
+	return rows, after != nil, err
+}
+
+// countRange counts the rows of j with after < key <= upTo (no bound
+// where nil).
+func countRange(ctx context.Context, db *gorm.DB, j *job.Job, after, upTo []any) (int64, error) {
 	q := j.Query(ctx, db)
-	if after != nil {
-		gt, args, err := keyBound(db, j, ">")
-		if err != nil {
-			return 0, false, err
+	for _, b := range []struct {
+		op  string
+		key []any
+	}{{">", after}, {"<=", upTo}} {
+		if b.key == nil {
+			continue
 		}
-		q = q.Where(gt, args(after)...)
+		cond, args, err := keyBound(db, j, b.op)
+		if err != nil {
+			return 0, err
+		}
+		q = q.Where(cond, args(b.key)...)
 	}
+	var rows int64
 	if err := q.Select("COUNT(*)").Scan(&rows).Error; err != nil {
-		return 0, false, fmt.Errorf("count the rows of %s: %w", j.Table, err)
+		return 0, fmt.Errorf("count the rows of %s: %w", j.Table, err)
 	}
-	return rows, after != nil, nil
+	return rows, nil
 }

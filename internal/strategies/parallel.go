@@ -1,10 +1,12 @@
 package strategies
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"sync"
 
-	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/internal/job"
@@ -12,8 +14,11 @@ import (
 
 // ParallelKeyset splits the key range into Workers disjoint ranges at
 // boundary rows found by a query (never by arithmetic on ids, which breaks
-// on UUIDs and gaps) and runs keyset-bulk on each at once, every worker
-// with its own connections and its own progress record.
+// on UUIDs and gaps) and runs keyset-bulk on each at once, every range
+// with its own connections and its own progress record. The boundaries are
+// recorded before the first batch, so that a run that resumes splits the
+// table as the one it continues did, whatever rows were added since and
+// whatever Workers says.
 type ParallelKeyset struct{}
 
 // Name implements Strategy.
@@ -29,44 +34,167 @@ func (ParallelKeyset) Description() string {
 const DefaultWorkers = 4
 
 // Run implements Strategy.
-func (ParallelKeyset) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
-	t := tracker{cfg: cfg}
-	workers := cfg.Workers
-	if workers <= 0 {
-		workers = DefaultWorkers
-	}
-	bounds, err := boundaries(ctx, db, cfg.Job, workers, &t)
+func (s ParallelKeyset) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
+	return s.Loop(ctx, db, cfg, Batches{})
+}
+
+// keyRange is one of parallel-keyset's ranges: the rows with after < key
+// <= upTo (no bound where nil), whose progress is recorded under name.
+type keyRange struct {
+	name        string
+	after, upTo []any
+}
+
+// Loop implements Resumable. The ranges share b.Sizer, and ask b.Throttle
+// each before its own batches.
+func (s ParallelKeyset) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats, error) {
+	b = b.named(s.Name(), cfg)
+	t := tracker{cfg: cfg, batches: &BatchStats{}}
+	ranges, err := parallelRanges(ctx, db, cfg, b.Name, &t)
 	if err != nil {
 		return t.done(), err
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	for i := range len(bounds) + 1 {
-		var after, upTo []any
-		if i > 0 {
-			after = bounds[i-1]
-		}
-		if i < len(bounds) {
-			upTo = bounds[i]
-		}
-		g.Go(func() error {
-			w, err := newBatchWriter(gctx, db, cfg, &t)
-			if err != nil {
-				return err
+	bulk, err := NewBulk(ctx, db, cfg.Job, cfg.BulkForm)
+	if err != nil {
+		return t.done(), err
+	}
+	if len(ranges) > 1 {
+		b.Sizer = &lockedSizer{s: b.Sizer}
+	}
+	// A range that fails stops the others: those under a Stop after the
+	// batch under way, the others at once.
+	failed := func() {}
+	rctx := ctx
+	if b.Stop != nil {
+		stop, cancel := context.WithCancel(b.Stop)
+		defer cancel()
+		b.Stop, failed = stop, cancel
+	} else {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		failed = cancel
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	for _, r := range ranges {
+		wg.Go(func() {
+			err := keysetRange(rctx, db, cfg, b, &t, bulk, r.name, r.after, r.upTo)
+			if err == nil {
+				return
 			}
-			name := fmt.Sprintf("%s/%d", ParallelKeyset{}.Name(), i)
-			w.progress = progressName(cfg.Job, name)
-			last, err := loadProgress(gctx, db, cfg, name)
-			if err != nil {
-				return err
+			mu.Lock()
+			defer mu.Unlock()
+			if first == nil {
+				first = err
+				failed()
 			}
-			if last != nil {
-				after = last
-			}
-			return keysetPages(gctx, db, cfg.Job, cfg.batch(), after, upTo, &t, w.writePage(gctx))
 		})
 	}
-	err = g.Wait()
-	return t.done(), err
+	wg.Wait()
+	return t.done(), first
+}
+
+// Remaining implements Resumable: the rows left in every recorded range,
+// or all of them.
+func (s ParallelKeyset) Remaining(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (int64, bool, error) {
+	cfg.Resume = true
+	name := cmp.Or(b.Name, s.Name())
+	bounds, err := loadBounds(ctx, db, cfg, name)
+	if err != nil || bounds == nil {
+		rows, err := countRange(ctx, db, cfg.Job, nil, nil)
+		return rows, false, err
+	}
+	ranges, err := rangesOf(ctx, db, cfg, name, bounds)
+	if err != nil {
+		return 0, false, err
+	}
+	var total int64
+	for _, r := range ranges {
+		n, err := countRange(ctx, db, cfg.Job, r.after, r.upTo)
+		if err != nil {
+			return 0, false, err
+		}
+		total += n
+	}
+	return total, true, nil
+}
+
+// boundsName is the name parallel-keyset's boundaries are recorded under,
+// beside its ranges' progress (name/0, name/1, …).
+func boundsName(name string) string { return name + "/bounds" }
+
+// parallelRanges returns the ranges of a run of parallel-keyset recorded
+// under name: those recorded, each from its recorded progress, when cfg
+// resumes one that recorded them; else new boundaries found and recorded.
+func parallelRanges(ctx context.Context, db *gorm.DB, cfg Config, name string, t *tracker) ([]keyRange, error) {
+	bounds, err := loadBounds(ctx, db, cfg, name)
+	if err != nil {
+		return nil, err
+	}
+	if bounds == nil {
+		workers := cfg.Workers
+		if workers <= 0 {
+			workers = DefaultWorkers
+		}
+		if bounds, err = boundaries(ctx, db, cfg.Job, workers, t); err != nil {
+			return nil, err
+		}
+		if err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return saveProgress(tx, progressName(cfg.Job, boundsName(name)), bounds)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return rangesOf(ctx, db, cfg, name, bounds)
+}
+
+// rangesOf returns the len(bounds)+1 ranges bounds split the key range
+// into, each starting after its progress when cfg resumes.
+func rangesOf(ctx context.Context, db *gorm.DB, cfg Config, name string, bounds [][]any) ([]keyRange, error) {
+	ranges := make([]keyRange, len(bounds)+1)
+	for i := range ranges {
+		r := &ranges[i]
+		r.name = fmt.Sprintf("%s/%d", name, i)
+		if i > 0 {
+			r.after = bounds[i-1]
+		}
+		if i < len(bounds) {
+			r.upTo = bounds[i]
+		}
+		last, err := loadProgress(ctx, db, cfg, r.name)
+		if err != nil {
+			return nil, err
+		}
+		if last != nil {
+			r.after = last
+		}
+		r.name = progressName(cfg.Job, r.name)
+	}
+	return ranges, nil
+}
+
+// loadBounds returns the boundaries recorded under name, or nil when cfg
+// does not resume or none were recorded.
+func loadBounds(ctx context.Context, db *gorm.DB, cfg Config, name string) ([][]any, error) {
+	raw, err := loadRecord(ctx, db, cfg, boundsName(name))
+	if raw == nil || err != nil {
+		return nil, err
+	}
+	var keys []json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return nil, fmt.Errorf("boundaries of %s: %w", name, err)
+	}
+	bounds := make([][]any, len(keys))
+	for i, k := range keys {
+		if bounds[i], err = decodeKey(cfg.Job, k); err != nil {
+			return nil, fmt.Errorf("boundaries of %s: %w", name, err)
+		}
+	}
+	return bounds, nil
 }
 
 // boundaries returns the keys that split j's rows into n ranges of about

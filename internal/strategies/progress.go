@@ -24,18 +24,18 @@ const ProgressDDL = "CREATE TABLE IF NOT EXISTS " + ProgressTable + " (name VARC
 // ProgressTable, in the same transaction as each batch they write, and
 // when Config.Resume is set continue from there: a killed job loses at most
 // the batch it was writing. The others start again from the first row.
+//
+// A caller can size, pace and stop a resumable strategy batch by batch:
+// the production form (iterbench.Run) and the harness run the same Loop,
+// with their own Batches.
 type Resumable interface {
-	Resumable()
+	Strategy
+	// Loop runs the strategy with b; Run is Loop with no Batches.
+	Loop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats, error)
+	// Remaining counts the rows Loop with cfg.Resume set has left to do,
+	// and says whether any progress was recorded under b's name.
+	Remaining(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (rows int64, resumed bool, err error)
 }
-
-// Resumable implements Resumable.
-func (KeysetBulk) Resumable() {}
-
-// Resumable implements Resumable.
-func (ParallelKeyset) Resumable() {}
-
-// Resumable implements Resumable.
-func (SetBased) Resumable() {}
 
 // progressName is the name progress is recorded under: the job's name and
 // the strategy's (or its range's) key.
@@ -44,6 +44,20 @@ func progressName(j *job.Job, key string) string { return j.Name + "/" + key }
 // loadProgress returns the last key recorded under key, typed as j's key
 // columns, or nil when cfg does not ask to resume or nothing was recorded.
 func loadProgress(ctx context.Context, db *gorm.DB, cfg Config, key string) ([]any, error) {
+	raw, err := loadRecord(ctx, db, cfg, key)
+	if raw == nil || err != nil {
+		return nil, err
+	}
+	last, err := decodeKey(cfg.Job, raw)
+	if err != nil {
+		return nil, fmt.Errorf("progress of %s: %w", progressName(cfg.Job, key), err)
+	}
+	return last, nil
+}
+
+// loadRecord returns the JSON recorded under key, or nil when cfg does not
+// ask to resume or nothing was recorded.
+func loadRecord(ctx context.Context, db *gorm.DB, cfg Config, key string) (json.RawMessage, error) {
 	// Made here if missing, so that a strategy runs on any database; the
 	// harness makes it afresh before every run.
 	if err := db.WithContext(ctx).Exec(ProgressDDL).Error; err != nil {
@@ -60,24 +74,31 @@ func loadProgress(ctx context.Context, db *gorm.DB, cfg Config, key string) ([]a
 	if len(last) == 0 {
 		return nil, nil
 	}
+	return json.RawMessage(last[0]), nil
+}
+
+// decodeKey decodes a key recorded as a JSON array, typed as j's key
+// columns.
+func decodeKey(j *job.Job, b json.RawMessage) ([]any, error) {
 	var raw []json.RawMessage
-	if err := json.Unmarshal([]byte(last[0]), &raw); err != nil {
-		return nil, fmt.Errorf("progress of %s: %w", name, err)
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, err
 	}
-	ptrs := cfg.Job.Rows.NewKey()
+	ptrs := j.Rows.NewKey()
 	if len(raw) != len(ptrs) {
-		return nil, fmt.Errorf("progress of %s holds %d key values, the key has %d columns", name, len(raw), len(ptrs))
+		return nil, fmt.Errorf("%d key values recorded, the key has %d columns", len(raw), len(ptrs))
 	}
 	for i := range raw {
 		if err := json.Unmarshal(raw[i], ptrs[i]); err != nil {
-			return nil, fmt.Errorf("progress of %s: key column %s: %w", name, cfg.Job.Key[i], err)
+			return nil, fmt.Errorf("key column %s: %w", j.Key[i], err)
 		}
 	}
 	return job.Deref(ptrs), nil
 }
 
-// saveProgress records last under name, in tx.
-func saveProgress(tx *gorm.DB, name string, last []any) error {
+// saveProgress records last (a key, or parallel-keyset's keys) under
+// name, in tx.
+func saveProgress(tx *gorm.DB, name string, last any) error {
 	b, err := json.Marshal(last)
 	if err != nil {
 		return fmt.Errorf("record progress of %s: %w", name, err)

@@ -1,6 +1,7 @@
 package strategies
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -65,10 +66,23 @@ func scoped(ctx context.Context, db *gorm.DB, j *job.Job, cond string, args []an
 }
 
 // Run implements Strategy.
-func (SetBased) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
-	t := tracker{cfg: cfg}
+func (s SetBased) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
+	return s.Loop(ctx, db, cfg, Batches{})
+}
+
+// Remaining implements Resumable.
+func (s SetBased) Remaining(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (int64, bool, error) {
+	return remaining(ctx, db, cfg, cmp.Or(b.Name, s.Name()))
+}
+
+// Loop implements Resumable: each range holds the rows b.Sizer asks for.
+// The last range (fewer rows than asked) is not recorded: a run after it
+// does it again.
+func (s SetBased) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats, error) {
+	b = b.named(s.Name(), cfg)
+	t := tracker{cfg: cfg, batches: &BatchStats{}}
 	j := cfg.Job
-	set, err := setClause(db, j, SetBased{}.Name())
+	set, err := setClause(db, j, s.Name())
 	if err != nil {
 		return t.done(), err
 	}
@@ -77,16 +91,15 @@ func (SetBased) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error)
 		return t.done(), err
 	}
 	le, leArgs, _ := keyBound(db, j, "<=")
-	name := SetBased{}.Name()
-	after, err := loadProgress(ctx, db, cfg, name)
+	after, err := loadProgress(ctx, db, cfg, b.Name)
 	if err != nil {
 		return t.done(), err
 	}
-	n := int64(cfg.batch())
-	for {
-		upTo, err := keyAt(ctx, db, j, after, n-1)
+	progress := progressName(j, b.Name)
+	err = batchLoop(ctx, b, &t, func(work context.Context, size int) (batchResult, error) {
+		upTo, err := keyAt(work, db, j, after, int64(size-1))
 		if err != nil {
-			return t.done(), err
+			return batchResult{}, err
 		}
 		t.reads(1)
 		var conds []string
@@ -97,7 +110,7 @@ func (SetBased) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error)
 		if upTo != nil {
 			conds, args = append(conds, le), append(args, leArgs(upTo)...)
 		}
-		cond, args := scoped(ctx, db, j, strings.Join(conds, " AND "), args)
+		cond, args := scoped(work, db, j, strings.Join(conds, " AND "), args)
 		q := "UPDATE " + database.Quote(database.KindOf(db), j.Table) + " SET " + set
 		if cond != "" {
 			q += " WHERE " + cond
@@ -109,18 +122,22 @@ func (SetBased) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error)
 			return res.Error
 		}
 		if upTo != nil {
-			err = withProgress(ctx, db, progressName(j, name), upTo, write)
+			err = withProgress(work, db, progress, upTo, write)
 		} else {
-			err = db.WithContext(ctx).Transaction(write)
+			err = db.WithContext(work).Transaction(write)
 		}
 		if err != nil {
-			return t.done(), fmt.Errorf("update keys after %v up to %v: %w", after, upTo, err)
+			return batchResult{}, fmt.Errorf("update keys after %v up to %v: %w", after, upTo, err)
 		}
 		t.writes(1)
-		t.add(rows)
-		if upTo == nil {
-			return t.done(), nil
+		r := batchResult{rows: int(rows), last: upTo, end: upTo == nil}
+		if upTo != nil {
+			// What the sizer learns from: the range held size rows, whatever
+			// the database counts as affected.
+			r.span = size
 		}
 		after = upTo
-	}
+		return r, nil
+	})
+	return t.done(), err
 }

@@ -81,12 +81,13 @@ type Stats struct {
 	Reads int64 `json:"reads"`
 	// Writes is the number of write statements issued.
 	Writes int64 `json:"writes"`
-	// Batches describes the batches of the strategies that size them
-	// (keyset-bulk, keyset-adaptive); nil for the others.
+	// Batches describes the batches of the resumable strategies, which
+	// size them (keyset-bulk, keyset-adaptive, parallel-keyset,
+	// set-based); nil for the others.
 	Batches *BatchStats `json:"batches,omitempty"`
 }
 
-// BatchStats describes the batches of a run of a strategy that sizes them:
+// BatchStats describes the batches of a run of a resumable strategy:
 // their number, their own time (read, computation and write), their sizes,
 // and the throttle's pauses. It has summary.Batches' fields, which the
 // worker does not link.
@@ -193,6 +194,16 @@ func (t *tracker) batch(rows int, d time.Duration) {
 	}
 	b.RowsMax = max(b.RowsMax, rows)
 	t.times = append(t.times, d.Seconds())
+}
+
+// pause records a pause the throttle asked for.
+func (t *tracker) pause(d time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if b := t.batches; b != nil {
+		b.Pauses++
+		b.PauseSeconds += d.Seconds()
+	}
 }
 
 // add counts n rows written.
