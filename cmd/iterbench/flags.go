@@ -29,7 +29,7 @@ type benchFlags struct {
 	interval, timeout, maxAppP99      time.Duration
 	batchTarget                       time.Duration
 	shuffleSeed, dataSeed             uint64
-	probeRate, killAt                 float64
+	probeRate, probeStep, killAt      float64
 }
 
 func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
@@ -51,6 +51,7 @@ func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 	fs.Uint64Var(&f.shuffleSeed, "shuffle-seed", 0, "seed of the per-repeat strategy order (default: random; recorded in the results)")
 	fs.Uint64Var(&f.dataSeed, "seed", seed.DefaultSeed, "seed of the generated rows")
 	fs.Float64Var(&f.probeRate, "probe-rate", probe.DefaultRate, "operations per second of the application probe beside every run (0: no probe)")
+	fs.Float64Var(&f.probeStep, "probe-step", 1, "multiply the probe's rate by this while each run does the middle third of its rows, the application's load stepping up and back (1: a steady rate)")
 	fs.DurationVar(&f.maxAppP99, "max-app-p99", 0, "rank after the others a strategy whose probe p99 is above this (default: 10 × the idle probe's p99, at least 50ms)")
 	fs.Float64Var(&f.killAt, "kill-at", 0, "also run every strategy killed once it reports this share of the rows (e.g. 0.5) and started again, to measure resuming (default: no such run)")
 }
@@ -77,6 +78,9 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	}
 	if f.probeRate < 0 || f.probeRate > 10000 {
 		return cfg, "", usagef("--probe-rate must be between 0 and 10000 operations per second, got %v", f.probeRate)
+	}
+	if f.probeStep < 1 || f.probeStep > 100 || f.probeStep*f.probeRate > 10000 {
+		return cfg, "", usagef("--probe-step must be between 1 and 100, and the stepped rate (--probe-rate × --probe-step) at most 10000 operations per second, got %v × %v", f.probeRate, f.probeStep)
 	}
 	if f.maxAppP99 < 0 {
 		return cfg, "", usagef("--max-app-p99 must not be negative, got %v", f.maxAppP99)
@@ -113,7 +117,7 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	cfg.Payload, cfg.PayloadMax = f.payload.min, f.payload.max
 	cfg.Strategies, cfg.BulkForm, cfg.Interval = strats, form, f.interval
 	cfg.Workers, cfg.Timeout, cfg.BatchTarget = f.workers, f.timeout, f.batchTarget
-	cfg.ProbeRate, cfg.MaxAppP99, cfg.KillAt = f.probeRate, f.maxAppP99, f.killAt
+	cfg.ProbeRate, cfg.ProbeStep, cfg.MaxAppP99, cfg.KillAt = f.probeRate, f.probeStep, f.maxAppP99, f.killAt
 	return cfg, out, nil
 }
 

@@ -76,6 +76,8 @@ func TestBadInput(t *testing.T) {
 		{"kill at one", []string{"run", "--kill-at", "1"}, "--kill-at is a share of the rows, above 0 and below 1"},
 		{"kill at negative", []string{"run", "--kill-at", "-0.5"}, "--kill-at is a share of the rows"},
 		{"negative probe rate", []string{"run", "--probe-rate", "-5"}, "--probe-rate must be between 0 and 10000"},
+		{"probe step below one", []string{"run", "--probe-step", "0.5"}, "--probe-step must be between 1 and 100"},
+		{"probe step too fast", []string{"run", "--probe-rate", "1000", "--probe-step", "20"}, "at most 10000 operations per second, got 1000 × 20"},
 		{"negative max app p99", []string{"run", "--max-app-p99", "-1ms"}, "--max-app-p99 must not be negative"},
 		{"sweep bad rows", []string{"sweep", "--rows", "1000,x"}, `"x" is not a positive number`},
 		{"sweep zero rows", []string{"sweep", "--rows", "0"}, `"0" is not a positive number`},

@@ -60,6 +60,10 @@ type Config struct {
 	// ProbeRate, if not zero, is the rate (operations per second) of the
 	// application probe that runs beside every run (see package probe).
 	ProbeRate float64
+	// ProbeStep, if above 1, multiplies the probe's rate while a run does
+	// the middle third of the Rows rows (by the worker's progress): the
+	// application's load stepping up and down under the backfill.
+	ProbeStep float64
 	// MaxAppP99 is recorded for the recommendation (--max-app-p99); zero:
 	// 10 × the idle probe's p99, at least 50 ms.
 	MaxAppP99 time.Duration
@@ -118,6 +122,7 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 		GoMemLimit:         cfg.GoMemLimit.String(),
 		TimeoutSeconds:     cfg.Timeout.Seconds(),
 		ProbeRate:          cfg.ProbeRate,
+		ProbeStep:          cfg.probeStep(),
 		MaxAppP99Ms:        float64(cfg.MaxAppP99) / float64(time.Millisecond),
 		KillAt:             cfg.KillAt,
 		Strategies:         strategies.Names(cfg.Strategies),
@@ -163,4 +168,13 @@ func (cfg Config) jobName() string {
 		return ""
 	}
 	return cfg.Job.Name
+}
+
+// probeStep is ProbeStep where it applies: above 1, with a probe and a row
+// count; else 0.
+func (cfg Config) probeStep() float64 {
+	if cfg.ProbeStep <= 1 || cfg.ProbeRate <= 0 || cfg.Rows <= 0 {
+		return 0
+	}
+	return cfg.ProbeStep
 }

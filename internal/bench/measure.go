@@ -36,7 +36,7 @@ func measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 		return run, nil, nil, err
 	}
 	obs := observe(ctx, db, cfg, pb)
-	out := spawn(ctx, l, cfg.job(strategy, 0), cfg.limits(), progress)
+	out := spawn(ctx, l, cfg.job(strategy, 0), cfg.limits(), obs.stepped(cfg, progress))
 	var ws []summary.ProbeWindow
 	run.Probe, ws, run.Server = obs.stop(ctx)
 	return record(ctx, db, cfg, run, out), out.Samples, ws, nil

@@ -38,6 +38,41 @@ func observe(ctx context.Context, db *gorm.DB, cfg Config, p *probe.Probe) *obse
 	return o
 }
 
+// stepped returns progress (which may be nil) wrapped so that the probe's
+// rate is cfg.ProbeStep × its own while the worker does the middle third
+// of the rows, and its own before and after.
+func (o *observation) stepped(cfg Config, progress func(int64)) func(int64) {
+	if o.probe == nil {
+		return progress
+	}
+	return stepRate(cfg, o.probe.SetRate, progress)
+}
+
+// stepRate returns progress (which may be nil) wrapped so that it calls
+// set with cfg.ProbeRate × cfg.ProbeStep once the worker reports a third of
+// cfg.Rows done, and with cfg.ProbeRate again at two thirds; progress
+// itself when there is no step.
+func stepRate(cfg Config, set func(rate float64), progress func(int64)) func(int64) {
+	step := cfg.probeStep()
+	if step == 0 {
+		return progress
+	}
+	third, phase := int64(cfg.Rows)/3, 0
+	return func(done int64) {
+		switch {
+		case phase < 2 && done >= 2*third:
+			set(cfg.ProbeRate)
+			phase = 2
+		case phase == 0 && done >= third:
+			set(cfg.ProbeRate * step)
+			phase = 1
+		}
+		if progress != nil {
+			progress(done)
+		}
+	}
+}
+
 // stop ends the observation and returns what it saw: the probe's results
 // and windows (nil without a probe) and the server's cost (nil when it
 // could not be read at all; its error, if any, is in Server.Error).

@@ -34,6 +34,7 @@ func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Conf
 	res := &summary.Resume{KillAtRows: int64(math.Ceil(cfg.KillAt * float64(cfg.Rows)))}
 	run.Resume = res
 	obs := observe(ctx, db, cfg, pb)
+	progress = obs.stepped(cfg, progress)
 	lim := cfg.limits()
 	lim.KillAtRows = res.KillAtRows
 	first := spawn(ctx, l, cfg.job(strategy, 0), lim, progress)

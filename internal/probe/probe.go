@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -227,6 +228,9 @@ type Running struct {
 	res    summary.Probe
 	window [][]float64
 	wtouts []int
+	// period is the time between two operations, in nanoseconds: 1/rate,
+	// changed by SetRate.
+	period atomic.Int64
 }
 
 // Start begins playing the application; call Stop to end it. One probe
@@ -240,6 +244,7 @@ func (p *Probe) Start(ctx context.Context) *Running {
 	r := &Running{p: p, start: time.Now(), stop: make(chan struct{}), queue: make(chan op, 1<<16), ctx: ctx,
 		hist: hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 3)}
 	r.res.RatePerSecond = p.cfg.Rate
+	r.SetRate(p.cfg.Rate)
 	for _, c := range p.conns {
 		r.wg.Add(1)
 		go r.serve(c)
@@ -248,15 +253,21 @@ func (p *Probe) Start(ctx context.Context) *Running {
 	return r
 }
 
-// schedule sends operations at the configured rate until Stop, each marked
-// with when it was due.
+// SetRate changes the operations started per second from the next one on:
+// the application's load stepping up or down while a run goes on.
+func (r *Running) SetRate(rate float64) {
+	if rate > 0 {
+		r.period.Store(int64(float64(time.Second) / rate))
+	}
+}
+
+// schedule sends operations at the rate set until Stop, each marked with
+// when it was due.
 func (r *Running) schedule(rnd *rand.Rand) {
 	defer close(r.queue)
-	period := time.Duration(float64(time.Second) / r.p.cfg.Rate)
 	t := time.NewTimer(0)
 	defer t.Stop()
-	for i := 0; ; i++ {
-		due := r.start.Add(time.Duration(i) * period)
+	for due := r.start; ; due = due.Add(time.Duration(r.period.Load())) {
 		t.Reset(time.Until(due))
 		select {
 		case <-r.stop:

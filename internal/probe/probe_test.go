@@ -131,3 +131,39 @@ func TestQuantile(t *testing.T) {
 		t.Error("Quantile of nothing")
 	}
 }
+
+// TestSetRate steps the probe's rate up while it runs: the operations are
+// due at the new rate from then on, as the windows (by due time) show.
+func TestSetRate(t *testing.T) {
+	ctx := context.Background()
+	dsn := filepath.Join(t.TempDir(), "p.db")
+	db, err := database.Open(ctx, database.SQLite, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	if _, err := seed.Seed(ctx, db, seed.Config{Rows: rows, Payload: 300, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := probe.Open(ctx, database.SQLite, dsn, probe.Config{Rate: 40, Rows: rows, Seed: 1, Window: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	r := p.Start(ctx)
+	until(t, "20 operations at 40/s", func() bool { ops, _ := r.Seen(); return ops >= 20 })
+	r.SetRate(800)
+	until(t, "200 more at 800/s", func() bool { ops, _ := r.Seen(); return ops >= 220 })
+	_, windows := r.Stop()
+	// 50 ms windows: 2 operations each at 40/s, 40 at 800/s.
+	most := 0
+	for _, w := range windows {
+		if w.T < 0.4 && w.Ops > 3 {
+			t.Errorf("window at %.2f s holds %d operations before the step, want 2", w.T, w.Ops)
+		}
+		most = max(most, w.Ops)
+	}
+	if most < 35 {
+		t.Errorf("the busiest window holds %d operations, want about 40 after the step to 800/s", most)
+	}
+}

@@ -148,6 +148,10 @@ func costTable(s *summary.Summary) string {
 			"Latency counts from when each operation was due, so waiting behind a blocked one counts. "+
 			"Idle, with no strategy running, its p50 was %s, p99 %s, max %s over %s operations.\n\n",
 			p.RatePerSecond, units.Millis(p.P50Ms), units.Millis(p.P99Ms), units.Millis(p.MaxMs), units.Thousands(p.Ops))
+		if st := s.Config.ProbeStep; st > 0 {
+			fmt.Fprintf(&b, "Its rate stepped up to %.0f operations per second (×%g, --probe-step) while each run did the middle third of its rows, "+
+				"and back for the last third: its figures below are over the whole run, the step included.\n\n", p.RatePerSecond*st, st)
+		}
 	}
 	head := []string{"strategy", "probe p50", "probe p99", "p99 × idle", "probe max", "timeouts", "errors"}
 	switch db {

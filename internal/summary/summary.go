@@ -145,6 +145,9 @@ type Config struct {
 	// ProbeRate is the application probe's rate in operations per second;
 	// 0: no probe ran.
 	ProbeRate float64 `json:"probe_rate,omitempty"`
+	// ProbeStep is --probe-step: the probe ran at ProbeRate × ProbeStep
+	// while each run did the middle third of its rows; 0: no step.
+	ProbeStep float64 `json:"probe_step,omitempty"`
 	// MaxAppP99Ms is --max-app-p99; 0: 10 × the idle probe's p99, at least
 	// 50 ms.
 	MaxAppP99Ms float64 `json:"max_app_p99_ms,omitempty"`
