@@ -109,15 +109,16 @@ bench:
 
 # Redraw the charts and REPORT.md of every results and sweep folder.
 # keyset-adaptive (batches aiming at 500 ms) against keyset-bulk at fixed
-# batches of 100, 1000 and 10000 rows, on PostgreSQL, 100,000 rows of 200 B
-# to 64 KiB (log-uniform), 3 repeats each, about 25 minutes (needs Docker)
+# batches of 100, 1000 and 10000 rows, on PostgreSQL, 200,000 rows of 200 B
+# to 64 KiB (log-uniform), the application probe's rate ×5 for the middle
+# third of every run, 3 repeats each, about 50 minutes (needs Docker)
 # → results/adaptive-batch-100, -1000, -10000 and results/adaptive.
-ADAPTIVE_ROWS ?= 100000
+ADAPTIVE_ROWS ?= 200000
 adaptive: build
 	@for b in 100 1000 10000; do \
-		$(BIN) run --db postgres --rows $(ADAPTIVE_ROWS) --payload 200..65536 --repeats 3 --strategies keyset-bulk --batch $$b --out results/adaptive-batch-$$b || exit 1; \
+		$(BIN) run --db postgres --rows $(ADAPTIVE_ROWS) --payload 200..65536 --probe-step 5 --repeats 3 --strategies keyset-bulk --batch $$b --out results/adaptive-batch-$$b || exit 1; \
 	done
-	$(BIN) run --db postgres --rows $(ADAPTIVE_ROWS) --payload 200..65536 --repeats 3 --strategies keyset-adaptive --out results/adaptive
+	$(BIN) run --db postgres --rows $(ADAPTIVE_ROWS) --payload 200..65536 --probe-step 5 --repeats 3 --strategies keyset-adaptive --out results/adaptive
 
 # The example modules (examples/*, each a module of its own, importing this
 # one): every strategy on their own tables, SQLite, 20,000 rows, 5 passes
