@@ -79,10 +79,13 @@ func LowestPeak(s *summary.Summary) float64 {
 	return low
 }
 
-// Flatness thresholds: a strategy is flat when, in its median run, every
-// sample taken after the first FlatStart of the strategy's duration is
-// within FlatTolerance of the run's peak, or within FlatFloor bytes of it:
-// a few MiB of garbage-collector drift is not growth.
+// Flatness thresholds: a strategy is flat when, in its median run, the
+// samples taken after the first FlatStart of the strategy's duration keep
+// their floor: the lowest sample of the window's second half is at most
+// FlatTolerance of the run's peak, or FlatFloor bytes, above the lowest of
+// its first half. A floor that rises is growth; the sawtooth of batches of
+// different sizes and of the garbage collector, which returns to its floor
+// however high its teeth, is not, and a few MiB of drift is not either.
 const (
 	FlatStart     = 0.2
 	FlatTolerance = 0.10
@@ -110,20 +113,26 @@ func Flatness(s *summary.Summary, samples []summary.SampleRow) (flat, growing []
 		// is the last (1-FlatStart) of the strategy's duration.
 		end := xs[len(xs)-1].T
 		from := end - (1-FlatStart)*run.DurationSeconds
-		lowest := math.Inf(1)
+		half := (from + end) / 2
+		early, late := math.Inf(1), math.Inf(1)
 		var peak uint64
 		n := 0
 		for _, x := range xs {
 			peak = max(peak, x.RSS)
-			if x.T >= from {
-				lowest = min(lowest, float64(x.RSS))
+			switch {
+			case x.T < from:
+			case x.T < half:
+				early = min(early, float64(x.RSS))
+				n++
+			default:
+				late = min(late, float64(x.RSS))
 				n++
 			}
 		}
-		if n < 10 {
+		if n < 10 || math.IsInf(early, 1) || math.IsInf(late, 1) {
 			continue // too short to judge
 		}
-		if float64(peak)-lowest <= max(FlatTolerance*float64(peak), FlatFloor) {
+		if late-early <= max(FlatTolerance*float64(peak), FlatFloor) {
 			flat = append(flat, st.Name)
 		} else {
 			growing = append(growing, st.Name)

@@ -35,13 +35,12 @@ func TestBounded(t *testing.T) {
 }
 
 func TestFlatness(t *testing.T) {
-	s := &summary.Summary{
-		Runs: []summary.Run{
-			{Strategy: "flat", Repeat: 1, Status: summary.StatusOK, DurationSeconds: 0.9},
-			{Strategy: "grows", Repeat: 1, Status: summary.StatusOK, DurationSeconds: 0.9},
-		},
+	names := []string{"flat", "sawtooth", "grows", "loads-then-holds"}
+	s := &summary.Summary{}
+	for _, n := range names {
+		s.Runs = append(s.Runs, summary.Run{Strategy: n, Repeat: 1, Status: summary.StatusOK, DurationSeconds: 0.9})
 	}
-	s.Strategies = summary.Aggregate(s.Runs, []string{"flat", "grows"}, nil)
+	s.Strategies = summary.Aggregate(s.Runs, names, nil)
 	var samples []summary.SampleRow
 	for i := range 100 {
 		x := float64(i) / 100
@@ -49,12 +48,18 @@ func TestFlatness(t *testing.T) {
 		if i < 25 {
 			flat = uint64(i+1) * (4 << 20) // worker start-up, then the strategy's first batch
 		}
+		// Batches of different sizes: teeth from 40 up to 100 to 160 MiB,
+		// the floor back at 40 MiB after each.
+		saw := uint64(40<<20) + uint64(i%5)*uint64(10+(i/5)%7*5)<<20
+		holds := uint64(min(i, 60)+1) << 20 * 4 // loads until 60 %, then holds
 		samples = append(samples,
 			summary.SampleRow{Strategy: "flat", Repeat: 1, T: x, RSS: flat},
-			summary.SampleRow{Strategy: "grows", Repeat: 1, T: x, RSS: uint64(i+1) << 20})
+			summary.SampleRow{Strategy: "sawtooth", Repeat: 1, T: x, RSS: saw},
+			summary.SampleRow{Strategy: "grows", Repeat: 1, T: x, RSS: uint64(i+1) << 20},
+			summary.SampleRow{Strategy: "loads-then-holds", Repeat: 1, T: x, RSS: holds})
 	}
 	flat, growing := Flatness(s, samples)
-	if strings.Join(flat, ",") != "flat" || strings.Join(growing, ",") != "grows" {
-		t.Errorf("flat %v, growing %v", flat, growing)
+	if strings.Join(flat, ",") != "flat,sawtooth" || strings.Join(growing, ",") != "grows,loads-then-holds" {
+		t.Errorf("flat %v, growing %v; want flat,sawtooth and grows,loads-then-holds", flat, growing)
 	}
 }

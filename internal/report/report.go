@@ -213,12 +213,12 @@ func findings(s *summary.Summary, a analysis.Analysis) []string {
 	if flat, growing := a.Flat, a.Growing; len(flat)+len(growing) > 0 {
 		msg := ""
 		if len(flat) > 0 {
-			msg = fmt.Sprintf("Flat: %s kept RSS within %.0f %% (or %d MiB) of its peak over the last %.0f %% of the run.",
-				strings.Join(flat, ", "), 100*analysis.FlatTolerance, analysis.FlatFloor>>20, 100*(1-analysis.FlatStart))
+			msg = fmt.Sprintf("Flat: %s kept the floor of its RSS over the last %.0f %% of the run (the lowest point of its second half within %.0f %% of the peak, or %d MiB, of the lowest of its first half; the teeth of batches and garbage collection are not growth).",
+				strings.Join(flat, ", "), 100*(1-analysis.FlatStart), 100*analysis.FlatTolerance, analysis.FlatFloor>>20)
 		}
 		if len(growing) > 0 {
-			msg = strings.TrimSpace(msg + fmt.Sprintf(" Still rising (RSS more than %.0f %% and %d MiB below its peak after the first %.0f %% of the run): %s.",
-				100*analysis.FlatTolerance, analysis.FlatFloor>>20, 100*analysis.FlatStart, strings.Join(growing, ", ")))
+			msg = strings.TrimSpace(msg + fmt.Sprintf(" Still rising (the floor of its RSS rose by more than %.0f %% of the peak and %d MiB over the last %.0f %% of the run): %s.",
+				100*analysis.FlatTolerance, analysis.FlatFloor>>20, 100*(1-analysis.FlatStart), strings.Join(growing, ", ")))
 		}
 		out = append(out, msg)
 	}
