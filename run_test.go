@@ -41,7 +41,7 @@ var balances = iterbench.Job[account]{
 
 // runStrategies are the strategies Run takes, as RunOptions.Strategy
 // names them.
-var runStrategies = []string{"keyset-bulk", "keyset-adaptive", "parallel-keyset", "set-based"}
+var runStrategies = []string{"keyset-bulk", "keyset-adaptive", "keyset-pipelined", "parallel-keyset", "set-based"}
 
 // accountsDB makes a SQLite file with rows accounts, and a table counting
 // every UPDATE of each of them (a trigger, in the UPDATE's transaction).
@@ -181,7 +181,7 @@ func TestRunRefuses(t *testing.T) {
 		job      iterbench.Job[account]
 		want     string
 	}{
-		{"paging-bulk", balances, "cannot resume: take one of keyset-bulk, parallel-keyset, set-based, keyset-adaptive"},
+		{"paging-bulk", balances, "cannot resume: take one of keyset-bulk, parallel-keyset, set-based, keyset-adaptive, keyset-pipelined"},
 		{"keyset-bluk", balances, "did you mean keyset-bulk"},
 		{"set-based", noSQL, "set-based needs the job's SQL"},
 	} {
@@ -270,7 +270,7 @@ func TestRunKilled(t *testing.T) {
 	if os.Getenv(runChildEnv) != "" {
 		t.Skip("the child's own run of the tests")
 	}
-	for _, name := range []string{"keyset-bulk", "parallel-keyset", "set-based"} {
+	for _, name := range []string{"keyset-bulk", "keyset-pipelined", "parallel-keyset", "set-based"} {
 		t.Run("strategy="+name, func(t *testing.T) { testRunKilled(t, name) })
 	}
 }

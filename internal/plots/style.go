@@ -26,6 +26,7 @@ var palette = []color.RGBA{
 	{0, 0, 128, 255},     // navy
 	{128, 128, 0, 255},
 	{0, 128, 128, 255},
+	{102, 51, 0, 255}, // dark brown
 }
 
 // markers gives each strategy of the registry its marker; the cross is
@@ -33,7 +34,7 @@ var palette = []color.RGBA{
 var markers = []draw.GlyphDrawer{
 	draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.RingGlyph{}, draw.BoxGlyph{},
 	draw.PyramidGlyph{}, draw.PlusGlyph{}, diamondGlyph{filled: true}, diamondGlyph{}, invertedTriangleGlyph{filled: true},
-	invertedTriangleGlyph{}, hexagonGlyph{},
+	invertedTriangleGlyph{}, hexagonGlyph{}, hexagonGlyph{open: true},
 }
 
 // killColor marks kills and memory limits, and nothing else.
@@ -95,16 +96,16 @@ func polygon(c *draw.Canvas, sty draw.GlyphStyle, pts []vg.Point, filled bool) {
 	c.StrokeLines(draw.LineStyle{Color: sty.Color, Width: vg.Points(0.8)}, pts)
 }
 
-// hexagonGlyph is a filled hexagon.
-type hexagonGlyph struct{}
+// hexagonGlyph is a hexagon, filled or not.
+type hexagonGlyph struct{ open bool }
 
 // DrawGlyph implements draw.GlyphDrawer.
-func (hexagonGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+func (g hexagonGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
 	r := sty.Radius * 1.15
 	pts := make([]vg.Point, 0, 7)
 	for i := range 7 {
 		a := math.Pi / 3 * float64(i)
 		pts = append(pts, vg.Point{X: pt.X + r*vg.Length(math.Cos(a)), Y: pt.Y + r*vg.Length(math.Sin(a))})
 	}
-	polygon(c, sty, pts, true)
+	polygon(c, sty, pts, !g.open)
 }

@@ -117,6 +117,7 @@ func All() []Strategy {
 		SetBased{},
 		SetBasedOnce{},
 		KeysetAdaptive{},
+		KeysetPipelined{},
 	}, faults()...)
 }
 

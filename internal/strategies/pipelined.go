@@ -1,0 +1,135 @@
+package strategies
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/iterbench/iterbench/internal/job"
+)
+
+// KeysetPipelined is keyset-bulk with the next page read while the
+// current one is computed and written: the read runs on a connection of
+// its own, so that its round trip and the server's work on it overlap the
+// write's. It holds at most two pages, the one being written and the one
+// read ahead, and records its progress as keyset-bulk does.
+type KeysetPipelined struct{}
+
+// Name implements Strategy.
+func (KeysetPipelined) Name() string { return "keyset-pipelined" }
+
+// Description implements Strategy.
+func (KeysetPipelined) Description() string {
+	return "keyset-bulk with the next keyset page read on a second connection while the current page's bulk UPDATE runs (two pages held at most)"
+}
+
+// PageMethod implements Pager.
+func (KeysetPipelined) PageMethod() PageMethod { return KeysetPaging }
+
+// Run implements Strategy.
+func (s KeysetPipelined) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, error) {
+	return s.Loop(ctx, db, cfg, Batches{})
+}
+
+// Remaining implements Resumable.
+func (s KeysetPipelined) Remaining(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (int64, bool, error) {
+	return remaining(ctx, db, cfg, cmp.Or(b.Name, s.Name()))
+}
+
+// page is a page read, ahead or not: its rows, the size asked for, and
+// the read's error.
+type page struct {
+	rows job.Page
+	size int
+	err  error
+}
+
+// Loop implements Resumable. A batch that fails drops the page read
+// ahead: the next batch reads again after the last one committed.
+func (s KeysetPipelined) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats, error) {
+	b = b.named(s.Name(), cfg)
+	t := tracker{cfg: cfg, batches: &BatchStats{}}
+	j := cfg.Job
+	bulk, err := NewBulk(ctx, db, j, cfg.BulkForm)
+	if err != nil {
+		return t.done(), err
+	}
+	after, err := loadProgress(ctx, db, cfg, b.Name)
+	if err != nil {
+		return t.done(), err
+	}
+	progress := progressName(j, b.Name)
+	gt, gtArgs, err := keyBound(db, j, ">")
+	if err != nil {
+		return t.done(), err
+	}
+	read := func(work context.Context, after []any, size int) page {
+		q := j.Query(work, db)
+		if after != nil {
+			q = q.Where(gt, gtArgs(after)...)
+		}
+		rows, err := j.Rows.Find(q.Order(j.KeyOrder(db)).Limit(size))
+		if err != nil {
+			return page{err: fmt.Errorf("read page after key %v: %w", after, err)}
+		}
+		t.reads(1)
+		return page{rows: rows, size: size}
+	}
+	// ahead, when not nil, will deliver the page after the one being
+	// written.
+	var ahead chan page
+	drop := func() {
+		if ahead != nil {
+			<-ahead
+			ahead = nil
+		}
+	}
+	defer drop()
+	_, fixed := b.Sizer.(Fixed)
+	countBytes := !fixed || b.OnBatch != nil
+	var batch Batch
+	err = batchLoop(ctx, b, &t, func(work context.Context, size int) (batchResult, error) {
+		var p page
+		if ahead != nil {
+			p, ahead = <-ahead, nil
+		} else {
+			p = read(work, after, size)
+		}
+		if p.err != nil {
+			return batchResult{}, p.err
+		}
+		n := p.rows.Len()
+		if n == 0 {
+			return batchResult{end: true}, nil
+		}
+		last := p.rows.Key(n - 1)
+		if n == p.size {
+			// The next page, read while this one is written.
+			ch := make(chan page, 1)
+			go func() { ch <- read(work, last, size) }()
+			ahead = ch
+		}
+		batch.Reset()
+		var bytes int64
+		for i := range n {
+			if err := p.rows.Compute(i); err != nil {
+				drop()
+				return batchResult{}, fmt.Errorf("row %v: %w", p.rows.Key(i), err)
+			}
+			batch.Add(bulk, p.rows, i)
+			if countBytes {
+				bytes += p.rows.Bytes(i)
+			}
+		}
+		if err := withProgress(work, db, progress, last, func(tx *gorm.DB) error { return bulk.Write(work, tx, &batch) }); err != nil {
+			drop() // the same range is read again, if it is tried again
+			return batchResult{}, err
+		}
+		t.writes(1)
+		after = last
+		return batchResult{rows: n, bytes: bytes, last: last, end: n < p.size}, nil
+	})
+	return t.done(), err
+}
