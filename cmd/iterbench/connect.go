@@ -12,7 +12,9 @@ import (
 	"github.com/iterbench/iterbench/internal/bench"
 	"github.com/iterbench/iterbench/internal/container"
 	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/dbcost"
 	"github.com/iterbench/iterbench/internal/items"
+	"github.com/iterbench/iterbench/internal/rss"
 	"github.com/iterbench/iterbench/internal/worker"
 )
 
@@ -34,6 +36,14 @@ func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, maxRows int
 	cfg.Kind, cfg.DSN = t.kind, t.dsn
 	if t.server != nil {
 		cfg.Image, cfg.ServerCommand, cfg.StartSeconds = t.server.Image, t.server.Command, t.server.StartSeconds
+		// The server's CPU time, from its container's cgroup.
+		pid, err := t.server.PID(ctx)
+		if err == nil {
+			cfg.ServerCPU, err = dbcost.CgroupCPU(rss.CgroupRoot, pid)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "iterbench: the server's CPU time will not be recorded: %v\n", err)
+		}
 	}
 	var l worker.Launcher
 	if cfg.MemoryLimit > 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -82,6 +83,11 @@ func TestMeasure(t *testing.T) {
 	}
 	if run.DurationSeconds <= 0 || run.WallSeconds < run.DurationSeconds {
 		t.Errorf("duration %v, wall %v", run.DurationSeconds, run.WallSeconds)
+	}
+	// The worker's CPU time while its strategy ran (SQLite's work in it):
+	// some, and no more than its cores could give in the time.
+	if run.CPUSeconds <= 0 || run.CPUSeconds > run.DurationSeconds*float64(runtime.NumCPU())+0.05 {
+		t.Errorf("worker CPU %v s in %v s", run.CPUSeconds, run.DurationSeconds)
 	}
 	if len(progress) == 0 || progress[len(progress)-1] != 1500 {
 		t.Errorf("progress reports %v, want them to end at 1500", progress)

@@ -64,6 +64,10 @@ type Config struct {
 	// the middle third of the Rows rows (by the worker's progress): the
 	// application's load stepping up and down under the backfill.
 	ProbeStep float64
+	// ServerCPU, if set, reads the CPU time the database server has used
+	// so far (dbcost.CgroupCPU of its container); each run records the
+	// difference (Server.CPUSeconds).
+	ServerCPU func() (float64, error)
 	// MaxAppP99 is recorded for the recommendation (--max-app-p99); zero:
 	// 10 × the idle probe's p99, at least 50 ms.
 	MaxAppP99 time.Duration

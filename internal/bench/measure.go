@@ -57,7 +57,7 @@ func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out o
 	run.CgroupPeakBytes, run.CgroupWorkingSetPeakBytes = pk.Cgroup, pk.WorkingSet
 	run.RusageMaxRSSBytes = out.Exit.MaxRSS
 	run.ExitCode, run.OOMKilled = out.Exit.Code, out.Exit.OOMKilled
-	run.GoMemLimitBytes, run.GCCPUSeconds = out.GoMemLimitBytes, out.GCCPUSeconds
+	run.GoMemLimitBytes, run.GCCPUSeconds, run.CPUSeconds = out.GoMemLimitBytes, out.GCCPUSeconds, out.CPUSeconds
 	run.DurationSeconds, run.WallSeconds = out.DurationSeconds, out.Wall.Seconds()
 	if !out.Reported {
 		run.DurationSeconds = run.WallSeconds

@@ -27,7 +27,7 @@ type observation struct {
 // observe starts watching the server and, if p is not nil, the probe.
 func observe(ctx context.Context, db *gorm.DB, cfg Config, p *probe.Probe) *observation {
 	o := &observation{}
-	cc := dbcost.Config{Kind: cfg.Kind, SQLitePath: database.SQLitePath(cfg.DSN), Table: cfg.table().Name()}
+	cc := dbcost.Config{Kind: cfg.Kind, SQLitePath: database.SQLitePath(cfg.DSN), Table: cfg.table().Name(), ServerCPU: cfg.ServerCPU}
 	if p != nil {
 		cc.Exclude = p.SessionIDs()
 	}

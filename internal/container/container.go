@@ -253,6 +253,22 @@ func (s *Server) ID() string {
 	return s.c.GetContainerID()
 }
 
+// PID is the host's process id of the container's first process, the
+// server: its cgroup is the container's.
+func (s *Server) PID(ctx context.Context) (int, error) {
+	if s == nil || s.c == nil {
+		return 0, errors.New("no container")
+	}
+	in, err := s.c.Inspect(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("inspect the container: %w", err)
+	}
+	if in.State == nil || in.State.Pid == 0 {
+		return 0, errors.New("the container has no running process")
+	}
+	return in.State.Pid, nil
+}
+
 // Terminate stops and removes the container. It is safe to call more than
 // once and on a nil Server.
 func (s *Server) Terminate(ctx context.Context) error {

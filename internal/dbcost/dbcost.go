@@ -37,6 +37,10 @@ type Config struct {
 	// worker's: the probe's. On PostgreSQL the worker's sessions are known
 	// by their application_name, database.WorkerApp.
 	Exclude []int64
+	// ServerCPU, if set, reads the CPU time the server's processes have
+	// used so far, in seconds (CgroupCPU of its container): the run's
+	// Server.CPUSeconds is the difference between its end and its start.
+	ServerCPU func() (float64, error)
 }
 
 // reader reads one database's costs.
@@ -70,6 +74,9 @@ type Watch struct {
 	mu   sync.Mutex
 	res  summary.Server
 	errs []error
+	// cpu reads the server's CPU time, cpu0 at Start; nil: not read.
+	cpu  func() (float64, error)
+	cpu0 float64
 }
 
 // Start reads the server's starting point on a connection of db's pool
@@ -94,6 +101,13 @@ func Start(ctx context.Context, db *gorm.DB, cfg Config) (*Watch, error) {
 	if err := r.before(ctx, c, &w.res); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("server cost: before the run: %w", err)
+	}
+	if cfg.ServerCPU != nil {
+		if w.cpu0, err = cfg.ServerCPU(); err != nil {
+			w.errs = append(w.errs, fmt.Errorf("the server's CPU time: %w", err))
+		} else {
+			w.cpu = cfg.ServerCPU
+		}
 	}
 	go w.loop(ctx, cfg.Interval)
 	return w, nil
@@ -139,6 +153,13 @@ func (w *Watch) Stop(ctx context.Context) (summary.Server, error) {
 	defer w.mu.Unlock()
 	if err := w.r.after(ctx, w.conn, &w.res); err != nil {
 		w.errs = append(w.errs, fmt.Errorf("after the run: %w", err))
+	}
+	if w.cpu != nil {
+		if t, err := w.cpu(); err != nil {
+			w.errs = append(w.errs, fmt.Errorf("the server's CPU time: %w", err))
+		} else {
+			w.res.CPUSeconds = max(0, t-w.cpu0)
+		}
 	}
 	if err := errors.Join(w.errs...); err != nil {
 		return w.res, fmt.Errorf("server cost: %w", err)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -185,4 +187,60 @@ func (q *sqlite) after(ctx context.Context, c *sql.Conn, s *summary.Server) erro
 	var err error
 	s.SizeAfterBytes, err = fileSize(q.path)
 	return err
+}
+
+// CgroupCPU returns a reader of the CPU time, in seconds, used so far by
+// the processes of pid's cgroup under root (normally /sys/fs/cgroup): a
+// container's, from its init process. cgroup v1: cpuacct.usage of the
+// cpuacct hierarchy; v2: usage_usec of cpu.stat.
+func CgroupCPU(root string, pid int) (func() (float64, error), error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil {
+		return nil, fmt.Errorf("find the cgroup of process %d: %w", pid, err)
+	}
+	return cgroupCPU(root, b)
+}
+
+// cgroupCPU is CgroupCPU on the contents of a /proc/PID/cgroup file.
+func cgroupCPU(root string, procCgroup []byte) (func() (float64, error), error) {
+	unified := ""
+	for _, line := range strings.Split(strings.TrimSpace(string(procCgroup)), "\n") {
+		// hierarchy-ID:controller-list:cgroup-path
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		if parts[0] == "0" && parts[1] == "" {
+			unified = parts[2]
+			continue
+		}
+		if slices.Contains(strings.Split(parts[1], ","), "cpuacct") {
+			path := filepath.Join(root, "cpuacct", parts[2], "cpuacct.usage")
+			return func() (float64, error) {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return 0, err
+				}
+				ns, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+				return float64(ns) / 1e9, err
+			}, nil
+		}
+	}
+	if unified == "" {
+		return nil, fmt.Errorf("no cpuacct cgroup in %q", strings.TrimSpace(string(procCgroup)))
+	}
+	path := filepath.Join(root, unified, "cpu.stat")
+	return func() (float64, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return 0, err
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "usage_usec "); ok {
+				us, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+				return float64(us) / 1e6, err
+			}
+		}
+		return 0, fmt.Errorf("no usage_usec in %s", path)
+	}, nil
 }

@@ -151,6 +151,9 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 	if t := batchTable(s); t != "" {
 		b.WriteString("\n" + t)
 	}
+	if t := timeTable(s); t != "" {
+		b.WriteString("\n" + t)
+	}
 	if t := costTable(s); t != "" {
 		b.WriteString("\n" + t)
 	}

@@ -64,7 +64,12 @@ type Server struct {
 	// WALMaxBytes (SQLite) is the largest size of the -wal file seen.
 	WALMaxBytes int64 `json:"wal_max_bytes,omitempty"`
 	// Error says what could not be read.
-	Error string `json:"error,omitempty"`
+	// CPUSeconds is the CPU time the database server's processes used
+	// during the run (its container's cgroup, cpuacct), all of them: the
+	// probe's work included. 0: not read (SQLite, which runs in the worker,
+	// or a server given with --dsn).
+	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
+	Error      string  `json:"error,omitempty"`
 }
 
 // Resume records a run that was killed partway (--kill-at) and started

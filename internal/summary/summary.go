@@ -207,6 +207,10 @@ type Run struct {
 	GoMemLimitBytes uint64 `json:"gomemlimit_bytes,omitempty"`
 	// GCCPUSeconds is the CPU time of the worker's garbage collector.
 	GCCPUSeconds float64 `json:"gc_cpu_seconds"`
+	// CPUSeconds is the CPU time (user and system) the worker used while
+	// its strategy ran: the client's work. On SQLite, which runs in the
+	// worker, it holds the database's too. 0: not recorded.
+	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
 	// RusageMaxRSSBytes is ru_maxrss from wait4. On Linux it also counts the
 	// parent's RSS at the time it started the worker, so it is kept for
 	// reference only.

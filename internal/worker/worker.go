@@ -9,6 +9,7 @@ import (
 	"runtime/metrics"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/iterbench/iterbench/internal/database"
@@ -59,7 +60,12 @@ type Result struct {
 	// GCCPUSeconds is the CPU time the worker's garbage collector used
 	// (runtime/metrics /cpu/classes/gc/total:cpu-seconds, an estimate).
 	GCCPUSeconds float64 `json:"gc_cpu_seconds"`
-	Error        string  `json:"error,omitempty"`
+	// CPUSeconds is the CPU time (user and system) the worker's process
+	// used while its strategy ran (getrusage), the client's side of the
+	// work; on SQLite it includes the database's, which runs in the
+	// worker.
+	CPUSeconds float64 `json:"cpu_seconds"`
+	Error      string  `json:"error,omitempty"`
 }
 
 // Main is the worker process's entry point: it runs the job its command line
@@ -164,13 +170,24 @@ func run(ctx context.Context, jobs job.Set, j Job, res Result, send func(Message
 		send(Message{Resume: &Resume{Progress: found}})
 	}
 	progress := func(done int64) { send(Message{Progress: &done}) }
-	start := time.Now()
+	start, cpu := time.Now(), cpuSeconds()
 	res.Stats, err = s.Run(ctx, db, strategies.Config{Job: bj, BatchTarget: j.BatchTarget, BatchSize: j.Batch, BulkForm: j.BulkForm, Workers: j.Workers, Resume: j.Resume, Progress: progress})
 	res.DurationSeconds = time.Since(start).Seconds()
+	res.CPUSeconds = cpuSeconds() - cpu
 	if err != nil {
 		res.Error = err.Error()
 	}
 	return res
+}
+
+// cpuSeconds is the CPU time, user and system, this process has used so
+// far; 0 where getrusage fails.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // touch allocates n bytes and writes every page of them, so that all of

@@ -1,0 +1,71 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/iterbench/iterbench/internal/database"
+	"github.com/iterbench/iterbench/internal/summary"
+	"github.com/iterbench/iterbench/internal/units"
+)
+
+// timeTable renders "where the time goes": per strategy, medians over its
+// uninterrupted ok runs of the run's time, the worker's CPU time (the
+// client), the server's (its container's cgroup), and the time neither
+// was on a CPU (round trips, disk, locks); empty when no run recorded its
+// CPU time.
+func timeTable(s *summary.Summary) string {
+	db := kindOf(s)
+	var b strings.Builder
+	server := false
+	for _, r := range s.Runs {
+		server = server || r.Server != nil && r.Server.CPUSeconds > 0
+	}
+	rows := 0
+	for _, st := range s.Strategies {
+		runs := okRuns(s, st.Name)
+		if len(runs) == 0 || runs[0].CPUSeconds == 0 {
+			continue
+		}
+		if rows == 0 {
+			b.WriteString("Where the time goes (medians over the ok runs): the worker's CPU time (user and system, getrusage) is the client's work")
+			switch {
+			case db == database.SQLite:
+				b.WriteString("; SQLite runs inside the worker, so its work is in that column too")
+			case server:
+				b.WriteString("; the server's is its container's (cgroup cpuacct), every process of it, the probe's queries included")
+				if srv, p := s.IdleServer, s.IdleProbe; srv != nil && p != nil && p.Seconds > 0 && srv.CPUSeconds > 0 {
+					fmt.Fprintf(&b, " (idle, the probe alone cost the server %s of CPU a second)", units.Seconds(srv.CPUSeconds/p.Seconds))
+				}
+			default:
+				b.WriteString("; the server's CPU time was not read (a server given by --dsn)")
+			}
+			b.WriteString(". \"Neither\" is the time left when both are taken from the run's: waiting on round trips, disk and locks; " +
+				"where the two CPUs worked at once it is 0.\n\n")
+			b.WriteString("| strategy | time | worker CPU | server CPU | neither | CPU per 1,000 rows (worker + server) |\n|---|---:|---:|---:|---:|---:|\n")
+		}
+		rows++
+		t := median(runs, func(r summary.Run) float64 { return r.DurationSeconds })
+		w := median(runs, func(r summary.Run) float64 { return r.CPUSeconds })
+		sv := median(runs, func(r summary.Run) float64 {
+			if r.Server == nil {
+				return 0
+			}
+			return r.Server.CPUSeconds
+		})
+		srvCol := units.Seconds(sv)
+		if db == database.SQLite {
+			srvCol = "in the worker"
+		} else if !server {
+			srvCol = "—"
+		}
+		per := "—"
+		if n := median(runs, func(r summary.Run) float64 { return float64(r.Rows) }); n > 0 {
+			per = units.Millis(1000 * 1000 * (w + sv) / n)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", st.Name, units.Seconds(t), units.Seconds(w), srvCol,
+			units.Seconds(math.Max(0, t-w-sv)), per)
+	}
+	return b.String()
+}
