@@ -23,7 +23,7 @@ func TestTimeTable(t *testing.T) {
 	got := timeTable(s)
 	for _, want := range []string{
 		"| keyset-bulk | 5.00 s | 1.25 s | 2.25 s | 1.50 s | 350 ms |", // medians of two runs
-		"| set-based | 2.00 s | 0.100 s | 2.40 s | 0.000 s | 250 ms |",  // the CPUs overlapped
+		"| set-based | 2.00 s | 0.100 s | 2.40 s | 0.000 s | 250 ms |", // the CPUs overlapped
 		"the probe's queries included",
 	} {
 		if !strings.Contains(got, want) {
