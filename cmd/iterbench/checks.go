@@ -11,7 +11,7 @@ import (
 )
 
 func positive(vals map[string]int) error {
-	for _, name := range []string{"rows", "batch", "payload", "repeats", "workers"} {
+	for _, name := range []string{"rows", "batch", "payload", "repeats", "min-repeats", "workers"} {
 		if v, ok := vals[name]; ok && v <= 0 {
 			return usagef("--%s must be positive, got %d", name, v)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/iterbench/iterbench/internal/items"
 	"github.com/iterbench/iterbench/internal/outdir"
 	"github.com/iterbench/iterbench/internal/probe"
+	"github.com/iterbench/iterbench/internal/report"
 	"github.com/iterbench/iterbench/internal/seed"
 	"github.com/iterbench/iterbench/internal/strategies"
 	"github.com/iterbench/iterbench/internal/worker"
@@ -23,6 +24,7 @@ import (
 type benchFlags struct {
 	dbFlags
 	batch, repeats, workers           int
+	minRepeats                        int
 	payload                           payloadFlag
 	strategies, out, bulkForm         string
 	rssLimit, memoryLimit, goMemLimit string
@@ -37,7 +39,8 @@ func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 	fs.IntVar(&f.batch, "batch", strategies.DefaultBatchSize, "rows per page or bulk statement")
 	f.payload = payloadFlag{min: items.DefaultPayload}
 	fs.Var(&f.payload, "payload", "size in bytes of each row's JSON document, or a range MIN..MAX whose sizes are drawn log-uniformly from the seed")
-	fs.IntVar(&f.repeats, "repeats", repeats, "runs of each strategy")
+	fs.IntVar(&f.repeats, "repeats", repeats, "runs of each strategy, at most (see --min-repeats)")
+	fs.IntVar(&f.minRepeats, "min-repeats", bench.DefaultMinRepeats, "runs of every strategy before the repeats go on, up to --repeats, only for the leader and the strategies the Mann-Whitney U test cannot yet tell from it (--min-repeats = --repeats: every strategy --repeats times)")
 	fs.IntVar(&f.workers, "workers", strategies.DefaultWorkers, "concurrent workers of parallel-keyset")
 	fs.DurationVar(&f.batchTarget, "batch-target", strategies.DefaultBatchTarget, "the time each batch of keyset-adaptive aims at")
 	fs.StringVar(&f.strategies, "strategies", "all", "comma-separated strategy names, or all (see iterbench list)")
@@ -61,7 +64,7 @@ func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 // results/<outDefault><db>). It changes nothing: a flag left at zero is
 // resolved into the configuration, not into the flags.
 func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Config, out string, err error) {
-	if err := positive(map[string]int{"batch": f.batch, "repeats": f.repeats, "workers": f.workers}); err != nil {
+	if err := positive(map[string]int{"batch": f.batch, "repeats": f.repeats, "workers": f.workers, "min-repeats": f.minRepeats}); err != nil {
 		return cfg, "", err
 	}
 	if f.batchTarget <= 0 {
@@ -113,7 +116,8 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	if cfg.ShuffleSeed == 0 {
 		cfg.ShuffleSeed = randomSeed()
 	}
-	cfg.Kind, cfg.Batch, cfg.DataSeed, cfg.Repeats = kind, f.batch, f.dataSeed, f.repeats
+	cfg.Kind, cfg.Batch, cfg.DataSeed, cfg.Repeats, cfg.MinRepeats = kind, f.batch, f.dataSeed, f.repeats, f.minRepeats
+	cfg.Decide = report.MoreRuns
 	cfg.Payload, cfg.PayloadMax = f.payload.min, f.payload.max
 	cfg.Strategies, cfg.BulkForm, cfg.Interval = strats, form, f.interval
 	cfg.Workers, cfg.Timeout, cfg.BatchTarget = f.workers, f.timeout, f.batchTarget

@@ -75,6 +75,7 @@ func TestBadInput(t *testing.T) {
 		{"workers zero", []string{"run", "--workers", "0"}, "--workers must be positive"},
 		{"kill at one", []string{"run", "--kill-at", "1"}, "--kill-at is a share of the rows, above 0 and below 1"},
 		{"kill at negative", []string{"run", "--kill-at", "-0.5"}, "--kill-at is a share of the rows"},
+		{"min repeats zero", []string{"run", "--min-repeats", "0"}, "--min-repeats must be positive"},
 		{"negative probe rate", []string{"run", "--probe-rate", "-5"}, "--probe-rate must be between 0 and 10000"},
 		{"probe step below one", []string{"run", "--probe-step", "0.5"}, "--probe-step must be between 1 and 100"},
 		{"probe step too fast", []string{"run", "--probe-rate", "1000", "--probe-step", "20"}, "at most 10000 operations per second, got 1000 × 20"},

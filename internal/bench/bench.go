@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"gorm.io/gorm"
 
@@ -122,9 +123,15 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 	}
 	interrupted := false
 	var aborted error
+	active := runnable
 repeats:
 	for rep := 1; rep <= cfg.Repeats; rep++ {
-		for i, strat := range Order(runnable, cfg.ShuffleSeed, rep) {
+		if m := cfg.minRepeats(); m > 0 && rep > m {
+			if active = more(s, samples, cfg, runnable, names, desc); len(active) == 0 {
+				break
+			}
+		}
+		for i, strat := range Order(active, cfg.ShuffleSeed, rep) {
 			p.Start(fmt.Sprintf("%d/%d %s", rep, cfg.Repeats, strat.Name()), int64(cfg.Rows))
 			run, smp, ws, err := measure(ctx, db, l, cfg, strat.Name(), p.Set, pb)
 			p.Finish()
@@ -164,6 +171,24 @@ repeats:
 		return s, samples, ErrInterrupted
 	}
 	return s, samples, aborted
+}
+
+// more returns the strategies of runnable that cfg.Decide, asked with the
+// runs so far, says need more runs.
+func more(s *summary.Summary, samples []summary.SampleRow, cfg Config, runnable []strategies.Strategy, names []string, desc map[string]string) []strategies.Strategy {
+	interim := *s
+	interim.Strategies = summary.Aggregate(s.Runs, names, desc)
+	for i := range interim.Strategies {
+		interim.Strategies[i].Roles = RolesOf(interim.Strategies[i].Name)
+	}
+	want := cfg.Decide(&interim, samples)
+	var out []strategies.Strategy
+	for _, st := range runnable {
+		if slices.Contains(want, st.Name()) {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // Order returns the strategies in the order repeat rep runs them: a

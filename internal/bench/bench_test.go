@@ -179,6 +179,41 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// TestSequentialRepeats: every strategy runs MinRepeats times, then only
+// those Decide names, each time it is asked, up to Repeats; a Decide that
+// names none ends the runs.
+func TestSequentialRepeats(t *testing.T) {
+	db, cfg := sqliteConfig(t, 300)
+	cfg.Repeats, cfg.MinRepeats = 4, 2
+	cfg.Strategies = []strategies.Strategy{strategies.CursorBulk{}, strategies.PagingBulk{}, strategies.KeysetBulk{}}
+	var asked []int
+	cfg.Decide = func(s *summary.Summary, _ []summary.SampleRow) []string {
+		asked = append(asked, len(s.Runs))
+		if s.Strategies[0].Runs == 0 || len(s.Strategies) != 3 {
+			t.Errorf("Decide sees strategies %+v", s.Strategies)
+		}
+		if len(s.Runs) >= 8 {
+			return nil // called
+		}
+		return []string{"keyset-bulk", "paging-bulk"}
+	}
+	s, _, err := Run(context.Background(), db, cfg, testLauncher(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := map[string]int{}
+	for _, r := range s.Runs {
+		runs[r.Strategy]++
+	}
+	// 2 × 3, then keyset-bulk and paging-bulk once more (8), then none.
+	if fmt.Sprint(asked) != "[6 8]" || runs["cursor-bulk"] != 2 || runs["keyset-bulk"] != 3 || runs["paging-bulk"] != 3 {
+		t.Errorf("Decide asked at %v runs; runs %v", asked, runs)
+	}
+	if !s.Complete || s.Config.MinRepeats != 2 || s.Config.Repeats != 4 {
+		t.Errorf("complete %v, repeats %d..%d", s.Complete, s.Config.MinRepeats, s.Config.Repeats)
+	}
+}
+
 func TestOrderIsDeterministicShuffle(t *testing.T) {
 	all := strategies.All()
 	a, b := Order(all, 7, 1), Order(all, 7, 1)

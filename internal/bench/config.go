@@ -34,7 +34,16 @@ type Config struct {
 	// Payload to PayloadMax, log-uniformly (--payload MIN..MAX).
 	PayloadMax int
 	DataSeed   uint64
-	Repeats    int
+	// Repeats is the most runs of each strategy.
+	Repeats int
+	// MinRepeats, if above 0 and below Repeats, makes the repeats
+	// sequential: every strategy runs MinRepeats times, then each further
+	// repeat runs only the strategies Decide names, until it names none or
+	// Repeats is reached.
+	MinRepeats int
+	// Decide, asked after every repeat from MinRepeats on with the runs so
+	// far, names the strategies that need more runs (report.MoreRuns).
+	Decide     func(s *summary.Summary, samples []summary.SampleRow) []string
 	Strategies []strategies.Strategy
 	// BulkForm overrides the database's default bulk-update form.
 	BulkForm strategies.BulkForm
@@ -84,8 +93,11 @@ type Config struct {
 
 // Defaults for Config fields.
 const (
-	DefaultRepeats  = 3
-	DefaultInterval = 10 * time.Millisecond
+	DefaultRepeats = 3
+	// DefaultMinRepeats is --min-repeats: the runs of every strategy
+	// before sequential repeats go on only for the undecided.
+	DefaultMinRepeats = 3
+	DefaultInterval   = 10 * time.Millisecond
 )
 
 // job is what the worker of strategy (empty: the baseline) does under cfg.
@@ -119,6 +131,7 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 		PayloadMaxBytes:    cfg.PayloadMax,
 		DataSeed:           cfg.DataSeed,
 		Repeats:            cfg.Repeats,
+		MinRepeats:         cfg.minRepeats(),
 		Workers:            cfg.Workers,
 		BatchTargetSeconds: cfg.BatchTarget.Seconds(),
 		RSSLimitBytes:      cfg.RSSLimit,
@@ -181,4 +194,12 @@ func (cfg Config) probeStep() float64 {
 		return 0
 	}
 	return cfg.ProbeStep
+}
+
+// minRepeats is MinRepeats where the repeats are sequential; else 0.
+func (cfg Config) minRepeats() int {
+	if cfg.MinRepeats <= 0 || cfg.MinRepeats >= cfg.Repeats || cfg.Decide == nil {
+		return 0
+	}
+	return cfg.MinRepeats
 }

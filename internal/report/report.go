@@ -91,9 +91,14 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 		}
 		fmt.Fprintf(&b, "Every row's `score` recomputed from its JSON document (%s) and written back, ", size)
 	}
-	fmt.Fprintf(&b, "by %d strategies, %d repeat(s) each, in an order shuffled per repeat (shuffle seed %d). "+
+	repeats := fmt.Sprintf("%d repeat(s) each", c.Repeats)
+	if c.MinRepeats > 0 {
+		repeats = fmt.Sprintf("%d to %d repeats each (sequential: after %d of every strategy, a repeat ran only the leader and the strategies "+
+			"the Mann-Whitney U test could not yet tell from it, until it could or %d were done)", c.MinRepeats, c.Repeats, c.MinRepeats, c.Repeats)
+	}
+	fmt.Fprintf(&b, "by %d strategies, %s, in an order shuffled per repeat (shuffle seed %d). "+
 		"Each run is a worker process of its own whose RSS was sampled every %s; every row was verified after every run.\n\n",
-		len(s.Strategies), c.Repeats, c.ShuffleSeed, seconds(c.IntervalSeconds))
+		len(s.Strategies), repeats, c.ShuffleSeed, seconds(c.IntervalSeconds))
 	fmt.Fprintf(&b, "- Database: %s %s, driver %s %s, GORM %s\n", c.Database, c.DatabaseVersion, c.Driver, c.DriverVersion, c.GORMVersion)
 	if len(c.Settings) > 0 {
 		keys := make([]string, 0, len(c.Settings))

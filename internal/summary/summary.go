@@ -130,6 +130,10 @@ type Config struct {
 	DataSeed        uint64 `json:"data_seed"`
 	SeedMethod      string `json:"seed_method,omitempty"`
 	Repeats         int    `json:"repeats"`
+	// MinRepeats, if not 0, is the runs every strategy had before the
+	// repeats went on only for the strategies the recommendation could not
+	// yet tell apart (sequential repeats, --min-repeats), up to Repeats.
+	MinRepeats int `json:"min_repeats,omitempty"`
 	Workers         int    `json:"workers,omitempty"`
 	// BatchTargetSeconds is the time keyset-adaptive's batches aimed at.
 	BatchTargetSeconds float64 `json:"batch_target_seconds,omitempty"`
