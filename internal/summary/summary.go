@@ -134,7 +134,7 @@ type Config struct {
 	// repeats went on only for the strategies the recommendation could not
 	// yet tell apart (sequential repeats, --min-repeats), up to Repeats.
 	MinRepeats int `json:"min_repeats,omitempty"`
-	Workers         int    `json:"workers,omitempty"`
+	Workers    int `json:"workers,omitempty"`
 	// BatchTargetSeconds is the time keyset-adaptive's batches aimed at.
 	BatchTargetSeconds float64 `json:"batch_target_seconds,omitempty"`
 	RSSLimitBytes      uint64  `json:"rss_limit_bytes,omitempty"`
