@@ -16,6 +16,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/iterbench/iterbench/internal/analysis"
+	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/summary"
 	"github.com/iterbench/iterbench/internal/units"
 )
@@ -72,9 +73,13 @@ func Draw(s *summary.Summary, samples []summary.SampleRow, bounded []string, bes
 		{"duration", "Duration per strategy", func() (*plot.Plot, error) { return duration(s, best) }},
 		{"probe-p99-over-time", "Application p99 over time", func() (*plot.Plot, error) { return probeOverTime(s, best) }},
 		{"probe-p99", "Application p99 per strategy", func() (*plot.Plot, error) { return probeP99(s, best) }},
+		{"time-split", "Where the time goes", func() (*plot.Plot, error) { return timeSplit(s, best) }},
 	} {
 		if c.name[:5] == "probe" && !hasProbe(s) {
 			continue // results from before the probe
+		}
+		if c.name == "time-split" && !hasCPU(s) {
+			continue // results from before the CPU times
 		}
 		p, err := c.draw()
 		if err != nil {
@@ -424,4 +429,86 @@ func peakRSS(s *summary.Summary, best string) (*plot.Plot, error) {
 func duration(s *summary.Summary, best string) (*plot.Plot, error) {
 	return statBars(s, best, "Duration", "time (s)", func(st summary.Strategy) summary.Stat { return st.DurationSeconds },
 		func(r summary.Run) float64 { return r.DurationSeconds }, 1, 0)
+}
+
+// hasCPU reports whether any run of s recorded its CPU time.
+func hasCPU(s *summary.Summary) bool {
+	for _, st := range s.Strategies {
+		if _, ok := analysis.SplitTime(s, st.Name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// timeSplit draws each strategy's median time as a stack: the worker's
+// CPU time, the server's, and the rest (analysis.SplitTime). Where the
+// CPUs overlapped the stack is taller than the run took, and a tick marks
+// the run's time.
+func timeSplit(s *summary.Summary, best string) (*plot.Plot, error) {
+	p := newPlot(s, "Where the time goes")
+	p.Y.Label.Text = "time (s)"
+	p.Y.Min = 0
+	server := "server CPU (its container)"
+	if kind, _ := database.ParseKind(s.Config.Database); kind == database.SQLite {
+		server = "server CPU (in the worker, on SQLite)"
+	}
+	parts := []struct {
+		name string
+		c    color.Color
+		v    func(analysis.TimeSplit) float64
+	}{
+		{"worker CPU (the client)", color.RGBA{31, 119, 180, 255}, func(t analysis.TimeSplit) float64 { return t.WorkerCPU }},
+		{server, color.RGBA{255, 127, 14, 255}, func(t analysis.TimeSplit) float64 { return t.ServerCPU }},
+		{"neither: round trips, disk, locks", color.Gray{Y: 200}, func(t analysis.TimeSplit) float64 { return t.Neither }},
+	}
+	var labels []string
+	var took plotter.XYs
+	vals := make([]plotter.Values, len(parts))
+	for i, st := range s.Strategies {
+		labels = append(labels, st.Name)
+		if st.Name == best {
+			labels[i] = recommended(st.Name)
+		}
+		t, _ := analysis.SplitTime(s, st.Name)
+		for j, part := range parts {
+			vals[j] = append(vals[j], part.v(t))
+		}
+		if t.Seconds > 0 {
+			took = append(took, plotter.XY{X: float64(i), Y: t.Seconds})
+		}
+	}
+	var below *plotter.BarChart
+	for j, part := range parts {
+		bar, err := plotter.NewBarChart(vals[j], vg.Points(40))
+		if err != nil {
+			return nil, err
+		}
+		bar.Color, bar.LineStyle.Width = part.c, 0
+		if below != nil {
+			bar.StackOn(below)
+		}
+		below = bar
+		p.Add(bar)
+		p.Legend.Add(part.name, bar)
+	}
+	if len(took) > 0 {
+		ticks, err := plotter.NewScatter(took)
+		if err != nil {
+			return nil, err
+		}
+		ticks.GlyphStyle = draw.GlyphStyle{Color: color.Black, Shape: draw.BoxGlyph{}, Radius: vg.Points(2)}
+		p.Add(ticks)
+		p.Legend.Add("the run's time (median)", ticks)
+	}
+	if len(labels) > 0 {
+		p.NominalX(labels...)
+		p.X.Min, p.X.Max = -0.6, float64(len(labels))-0.4
+	}
+	headroom(p)
+	p.X.Tick.Label.Rotation = math.Pi / 8
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.X.Tick.Label.YAlign = draw.YCenter
+	p.X.Label.Text = "strategy (medians over the ok runs)"
+	return p, nil
 }

@@ -2,9 +2,9 @@ package report
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
+	"github.com/iterbench/iterbench/internal/analysis"
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/summary"
 	"github.com/iterbench/iterbench/internal/units"
@@ -24,12 +24,12 @@ func timeTable(s *summary.Summary) string {
 	}
 	rows := 0
 	for _, st := range s.Strategies {
-		runs := okRuns(s, st.Name)
-		if len(runs) == 0 || runs[0].CPUSeconds == 0 {
+		split, ok := analysis.SplitTime(s, st.Name)
+		if !ok {
 			continue
 		}
 		if rows == 0 {
-			b.WriteString("Where the time goes (medians over the ok runs): the worker's CPU time (user and system, getrusage) is the client's work")
+			b.WriteString("Where the time goes (medians over the ok runs; chart: `time-split.png`): the worker's CPU time (user and system, getrusage) is the client's work")
 			switch {
 			case db == database.SQLite:
 				b.WriteString("; SQLite runs inside the worker, so its work is in that column too")
@@ -46,26 +46,18 @@ func timeTable(s *summary.Summary) string {
 			b.WriteString("| strategy | time | worker CPU | server CPU | neither | CPU per 1,000 rows (worker + server) |\n|---|---:|---:|---:|---:|---:|\n")
 		}
 		rows++
-		t := median(runs, func(r summary.Run) float64 { return r.DurationSeconds })
-		w := median(runs, func(r summary.Run) float64 { return r.CPUSeconds })
-		sv := median(runs, func(r summary.Run) float64 {
-			if r.Server == nil {
-				return 0
-			}
-			return r.Server.CPUSeconds
-		})
-		srvCol := units.Seconds(sv)
+		srvCol := units.Seconds(split.ServerCPU)
 		if db == database.SQLite {
 			srvCol = "in the worker"
 		} else if !server {
 			srvCol = "—"
 		}
 		per := "—"
-		if n := median(runs, func(r summary.Run) float64 { return float64(r.Rows) }); n > 0 {
-			per = units.Millis(1000 * 1000 * (w + sv) / n)
+		if split.Rows > 0 {
+			per = units.Millis(1000 * 1000 * (split.WorkerCPU + split.ServerCPU) / split.Rows)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", st.Name, units.Seconds(t), units.Seconds(w), srvCol,
-			units.Seconds(math.Max(0, t-w-sv)), per)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", st.Name, units.Seconds(split.Seconds), units.Seconds(split.WorkerCPU), srvCol,
+			units.Seconds(split.Neither), per)
 	}
 	return b.String()
 }
