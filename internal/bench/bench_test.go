@@ -84,6 +84,9 @@ func TestMeasure(t *testing.T) {
 	if run.DurationSeconds <= 0 || run.WallSeconds < run.DurationSeconds {
 		t.Errorf("duration %v, wall %v", run.DurationSeconds, run.WallSeconds)
 	}
+	if run.ResetSeconds <= 0 || run.VerifySeconds <= 0 {
+		t.Errorf("the parent's own work around the run: reset %v s, verification %v s", run.ResetSeconds, run.VerifySeconds)
+	}
 	// The worker's CPU time while its strategy ran (SQLite's work in it):
 	// some, and no more than its cores could give in the time.
 	if run.CPUSeconds <= 0 || run.CPUSeconds > run.DurationSeconds*float64(runtime.NumCPU())+0.05 {

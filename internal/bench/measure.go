@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -28,6 +29,7 @@ func Measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 func measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, strategy string, progress func(int64),
 	pb *probe.Probe) (summary.Run, []rss.Sample, []summary.ProbeWindow, error) {
 	run := summary.Run{Strategy: strategy, Status: summary.StatusOK, WrongRows: -1}
+	start := time.Now()
 	if err := reset(ctx, db, cfg); err != nil {
 		run.Status, run.Error = statusOf(ctx), err.Error()
 		if ctx.Err() != nil {
@@ -35,6 +37,7 @@ func measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 		}
 		return run, nil, nil, err
 	}
+	run.ResetSeconds = time.Since(start).Seconds()
 	obs := observe(ctx, db, cfg, pb)
 	out := spawn(ctx, l, cfg.job(strategy, 0), cfg.limits(), obs.stepped(cfg, progress))
 	var ws []summary.ProbeWindow
@@ -77,7 +80,9 @@ func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out o
 	if ctx.Err() != nil {
 		return run
 	}
+	start := time.Now()
 	v, err := cfg.table().Verify(ctx, db)
+	run.VerifySeconds = time.Since(start).Seconds()
 	if err != nil {
 		run.Status, run.Error = summary.StatusError, errors.Join(out.Err, err).Error()
 		return run

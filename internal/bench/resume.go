@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -24,6 +25,7 @@ import (
 func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, strategy string, progress func(int64),
 	pb *probe.Probe) (summary.Run, error) {
 	run := summary.Run{Strategy: strategy, Status: summary.StatusOK, WrongRows: -1}
+	start := time.Now()
 	if err := reset(ctx, db, cfg); err != nil {
 		run.Status, run.Error = statusOf(ctx), err.Error()
 		if ctx.Err() != nil {
@@ -31,6 +33,7 @@ func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Conf
 		}
 		return run, err
 	}
+	run.ResetSeconds = time.Since(start).Seconds()
 	res := &summary.Resume{KillAtRows: int64(math.Ceil(cfg.KillAt * float64(cfg.Rows)))}
 	run.Resume = res
 	obs := observe(ctx, db, cfg, pb)

@@ -59,5 +59,17 @@ func timeTable(s *summary.Summary) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", st.Name, units.Seconds(split.Seconds), units.Seconds(split.WorkerCPU), srvCol,
 			units.Seconds(split.Neither), per)
 	}
+	if rows > 0 {
+		var reset, verify []float64
+		for _, r := range s.Runs {
+			if r.VerifySeconds > 0 {
+				reset, verify = append(reset, r.ResetSeconds), append(verify, r.VerifySeconds)
+			}
+		}
+		if len(verify) > 0 {
+			fmt.Fprintf(&b, "\nAround every run, not in its time: making the table ready took %s (median) and verifying every row %s.\n",
+				units.Seconds(summary.NewStat(reset).Median), units.Seconds(summary.NewStat(verify).Median))
+		}
+	}
 	return b.String()
 }

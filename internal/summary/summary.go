@@ -215,6 +215,12 @@ type Run struct {
 	// its strategy ran: the client's work. On SQLite, which runs in the
 	// worker, it holds the database's too. 0: not recorded.
 	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
+	// ResetSeconds and VerifySeconds are the parent's own work around the
+	// run: making the table ready for it (reseeding it, or resetting it in
+	// place) and checking every row after it. They are not in the
+	// strategy's time; they are most of a run's fixed cost.
+	ResetSeconds  float64 `json:"reset_seconds,omitempty"`
+	VerifySeconds float64 `json:"verify_seconds,omitempty"`
 	// RusageMaxRSSBytes is ru_maxrss from wait4. On Linux it also counts the
 	// parent's RSS at the time it started the worker, so it is kept for
 	// reference only.
