@@ -227,6 +227,38 @@ func TestRunParallelFailure(t *testing.T) {
 	}
 }
 
+// TestRunPipelinedPause changes every row's source while keyset-pipelined
+// is paused by the throttle, with the next page already read ahead: the
+// pause must drop that page, so that no balance is computed from a row as
+// it was before the pause.
+func TestRunPipelinedPause(t *testing.T) {
+	db, _ := accountsDB(t, 300)
+	calls := 0
+	st, err := iterbench.Run(context.Background(), db, balances, iterbench.RunOptions{
+		Strategy: "keyset-pipelined", Batch: 100, NoSignals: true,
+		Throttle: func(context.Context) (time.Duration, string) {
+			if calls++; calls != 2 {
+				return 0, ""
+			}
+			// After the first batch; the second page has been read ahead.
+			if err := db.Exec("UPDATE accounts SET history = history || 'changed'").Error; err != nil {
+				t.Error(err)
+			}
+			return time.Millisecond, "the application writes"
+		},
+	})
+	if err != nil || st.Rows != 300 || len(st.Pauses) != 1 {
+		t.Fatalf("%+v, %v", st, err)
+	}
+	var wrong int64
+	db.Raw("SELECT COUNT(*) FROM accounts WHERE balance != length(history) + 1").Scan(&wrong)
+	// The first page was written before the change: its 100 rows are
+	// stale, as they would be after any backfill; the other 200 must not.
+	if wrong != 100 {
+		t.Errorf("%d balances stale, want the first batch's 100 only", wrong)
+	}
+}
+
 // TestRunStopMidBatch stops a run while a batch is being computed: the
 // batch must still be written and committed, and the next run resume after
 // it, every row written once.

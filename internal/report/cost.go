@@ -150,7 +150,7 @@ func costTable(s *summary.Summary) string {
 			p.RatePerSecond, units.Millis(p.P50Ms), units.Millis(p.P99Ms), units.Millis(p.MaxMs), units.Thousands(p.Ops))
 		if st := s.Config.ProbeStep; st > 0 {
 			fmt.Fprintf(&b, "Its rate stepped up to %.0f operations per second (×%g, --probe-step) while each run did the middle third of its rows, "+
-				"and back for the last third: its figures below are over the whole run, the step included.\n\n", p.RatePerSecond*st, st)
+				"and back for the last third: its figures below are over the whole run, the step included (a strategy that reports its progress only at its end, as set-based-once, ran beside the probe's own rate throughout).\n\n", p.RatePerSecond*st, st)
 		}
 	}
 	head := []string{"strategy", "probe p50", "probe p99", "p99 × idle", "probe max", "timeouts", "errors"}

@@ -34,7 +34,8 @@ func timeTable(s *summary.Summary) string {
 			case db == database.SQLite:
 				b.WriteString("; SQLite runs inside the worker, so its work is in that column too")
 			case server:
-				b.WriteString("; the server's is its container's (cgroup cpuacct), every process of it, the probe's queries included")
+				b.WriteString("; the server's is its container's (cgroup cpuacct), every process of it, the probe's queries included, " +
+					"read before the worker starts and after it ends (its start-up and connections included, where the other columns hold the strategy alone)")
 				if srv, p := s.IdleServer, s.IdleProbe; srv != nil && p != nil && p.Seconds > 0 && srv.CPUSeconds > 0 {
 					fmt.Fprintf(&b, " (idle, the probe alone cost the server %s of CPU a second)", units.Seconds(srv.CPUSeconds/p.Seconds))
 				}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -58,7 +59,7 @@ func (s ParallelKeyset) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Bat
 	if err != nil {
 		return t.done(), err
 	}
-	if len(ranges) > 1 {
+	if _, fixed := b.Sizer.(Fixed); !fixed && len(ranges) > 1 {
 		b.Sizer = &lockedSizer{s: b.Sizer}
 	}
 	// A range that fails stops the others: those under a Stop after the
@@ -88,7 +89,9 @@ func (s ParallelKeyset) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Bat
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if first == nil {
+			// The first error, unless it is a stop a failure caused (or
+			// one that came at the same time): a range's own error wins.
+			if first == nil || errors.Is(first, ErrStopped) && !errors.Is(err, ErrStopped) {
 				first = err
 				failed()
 			}
@@ -104,7 +107,10 @@ func (s ParallelKeyset) Remaining(ctx context.Context, db *gorm.DB, cfg Config, 
 	cfg.Resume = true
 	name := cmp.Or(b.Name, s.Name())
 	bounds, err := loadBounds(ctx, db, cfg, name)
-	if err != nil || bounds == nil {
+	if err != nil {
+		return 0, false, err
+	}
+	if bounds == nil {
 		rows, err := countRange(ctx, db, cfg.Job, nil, nil)
 		return rows, false, err
 	}
@@ -123,9 +129,13 @@ func (s ParallelKeyset) Remaining(ctx context.Context, db *gorm.DB, cfg Config, 
 	return total, true, nil
 }
 
-// boundsName is the name parallel-keyset's boundaries are recorded under,
-// beside its ranges' progress (name/0, name/1, …).
-func boundsName(name string) string { return name + "/bounds" }
+// BoundsSuffix ends the name parallel-keyset's boundaries are recorded
+// under, beside its ranges' progress (name/0, name/1, …): a record that
+// says how the table was split, not how far a range got.
+const BoundsSuffix = "/bounds"
+
+// boundsName is the name parallel-keyset's boundaries are recorded under.
+func boundsName(name string) string { return name + BoundsSuffix }
 
 // parallelRanges returns the ranges of a run of parallel-keyset recorded
 // under name: those recorded, each from its recorded progress, when cfg

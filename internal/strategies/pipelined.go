@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -87,6 +88,17 @@ func (s KeysetPipelined) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Ba
 		}
 	}
 	defer drop()
+	if th := b.Throttle; th != nil {
+		// A pause drops the page read ahead: read after the pause, its rows
+		// are as the application left them.
+		b.Throttle = func(ctx context.Context) (time.Duration, string) {
+			d, reason := th(ctx)
+			if d > 0 {
+				drop()
+			}
+			return d, reason
+		}
+	}
 	_, fixed := b.Sizer.(Fixed)
 	countBytes := !fixed || b.OnBatch != nil
 	var batch Batch
@@ -94,6 +106,10 @@ func (s KeysetPipelined) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Ba
 		var p page
 		if ahead != nil {
 			p, ahead = <-ahead, nil
+			if p.err == nil && p.size > size {
+				// The sizer cut the size since the page was read ahead.
+				p = read(work, after, size)
+			}
 		} else {
 			p = read(work, after, size)
 		}

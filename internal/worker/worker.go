@@ -167,6 +167,11 @@ func run(ctx context.Context, jobs job.Set, j Job, res Result, send func(Message
 			res.Error = err.Error()
 			return res
 		}
+		for name := range found {
+			if strings.HasSuffix(name, strategies.BoundsSuffix) {
+				delete(found, name) // how the table was split, not progress
+			}
+		}
 		send(Message{Resume: &Resume{Progress: found}})
 	}
 	progress := func(done int64) { send(Message{Progress: &done}) }
