@@ -106,15 +106,15 @@ func (s ParallelKeyset) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Bat
 func (s ParallelKeyset) Remaining(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (int64, bool, error) {
 	cfg.Resume = true
 	name := cmp.Or(b.Name, s.Name())
-	bounds, err := loadBounds(ctx, db, cfg, name)
+	recorded, err := loadBounds(ctx, db, cfg, name)
 	if err != nil {
 		return 0, false, err
 	}
-	if bounds == nil {
+	if recorded == nil {
 		rows, err := countRange(ctx, db, cfg.Job, nil, nil)
 		return rows, false, err
 	}
-	ranges, err := rangesOf(ctx, db, cfg, name, bounds)
+	ranges, err := rangesOf(ctx, db, cfg, name, recorded)
 	if err != nil {
 		return 0, false, err
 	}
