@@ -32,7 +32,8 @@ type Adaptive = strategies.Adaptive
 type RunOptions struct {
 	// Strategy is the resumable strategy to run, by its name in the
 	// harness: keyset-bulk (empty), keyset-adaptive (keyset-bulk with
-	// Adaptive batches unless Batch says otherwise), parallel-keyset
+	// Adaptive batches unless Batch says otherwise), keyset-pipelined (the
+	// next page read while the current one is written), parallel-keyset
 	// (Workers ranges at once) or set-based (the job's SQL for the
 	// database, no row sent to the client).
 	Strategy string
