@@ -385,15 +385,7 @@ func statBars(s *summary.Summary, best, what, ylabel string, value func(summary.
 		eb.CapWidth = vg.Points(10)
 		p.Add(eb)
 	}
-	if len(labels) > 0 {
-		p.NominalX(labels...)
-		p.X.Min, p.X.Max = -0.6, float64(len(labels))-0.4
-	}
-	headroom(p)
-	p.X.Tick.Label.Rotation = math.Pi / 8
-	p.X.Tick.Label.XAlign = draw.XRight
-	p.X.Tick.Label.YAlign = draw.YCenter
-	p.X.Label.Text = "strategy (bar: median; whiskers: min and max; dots: each repeat)"
+	strategyAxis(p, labels, "strategy (bar: median; whiskers: min and max; dots: each repeat)")
 	return p, nil
 }
 
@@ -501,6 +493,13 @@ func timeSplit(s *summary.Summary, best string) (*plot.Plot, error) {
 		p.Add(ticks)
 		p.Legend.Add("the run's time (median)", ticks)
 	}
+	strategyAxis(p, labels, "strategy (medians over the ok runs)")
+	return p, nil
+}
+
+// strategyAxis names the bars of a chart of one bar per strategy on its
+// X axis, slanted, under label, with headroom above the highest.
+func strategyAxis(p *plot.Plot, labels []string, label string) {
 	if len(labels) > 0 {
 		p.NominalX(labels...)
 		p.X.Min, p.X.Max = -0.6, float64(len(labels))-0.4
@@ -509,6 +508,5 @@ func timeSplit(s *summary.Summary, best string) (*plot.Plot, error) {
 	p.X.Tick.Label.Rotation = math.Pi / 8
 	p.X.Tick.Label.XAlign = draw.XRight
 	p.X.Tick.Label.YAlign = draw.YCenter
-	p.X.Label.Text = "strategy (medians over the ok runs)"
-	return p, nil
+	p.X.Label.Text = label
 }

@@ -84,46 +84,20 @@ func keysetLoop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats,
 // records the page's last key under progress in the same transaction.
 func keysetRange(ctx context.Context, db *gorm.DB, cfg Config, b Batches, t *tracker, bulk *Bulk, progress string, after, upTo []any) error {
 	j := cfg.Job
-	gt, gtArgs, err := keyBound(db, j, ">")
-	if err != nil {
-		return err
-	}
-	le, leArgs, _ := keyBound(db, j, "<=")
-	// The bytes read are counted only where something uses them: the
-	// harness's keyset-bulk does not pay for it.
-	_, fixed := b.Sizer.(Fixed)
-	countBytes := !fixed || b.OnBatch != nil
+	countBytes := countsBytes(b)
 	var batch Batch
 	return batchLoop(ctx, b, t, func(work context.Context, size int) (batchResult, error) {
-		q := j.Query(work, db)
-		if after != nil {
-			q = q.Where(gt, gtArgs(after)...)
-		}
-		if upTo != nil {
-			q = q.Where(le, leArgs(upTo)...)
-		}
-		page, err := j.Rows.Find(q.Order(j.KeyOrder(db)).Limit(size))
+		page, err := readPage(work, db, j, after, upTo, size)
 		if err != nil {
-			return batchResult{}, fmt.Errorf("read page after key %v: %w", after, err)
+			return batchResult{}, err
 		}
 		t.reads(1)
 		n := page.Len()
 		if n == 0 {
 			return batchResult{end: true}, nil
 		}
-		batch.Reset()
-		var bytes int64
-		for i := range n {
-			if err := page.Compute(i); err != nil {
-				return batchResult{}, fmt.Errorf("row %v: %w", page.Key(i), err)
-			}
-			batch.Add(bulk, page, i)
-			if countBytes {
-				bytes += page.Bytes(i)
-			}
-		}
-		last := page.Key(n - 1)
-		if err := withProgress(work, db, progress, last, func(tx *gorm.DB) error { return bulk.Write(work, tx, &batch) }); err != nil {
+		last, bytes, err := writePage(work, db, bulk, &batch, page, progress, countBytes)
+		if err != nil {
 			return batchResult{}, err
 		}
 		t.writes(1)
@@ -132,25 +106,78 @@ func keysetRange(ctx context.Context, db *gorm.DB, cfg Config, b Batches, t *tra
 	})
 }
 
+// countsBytes says whether a loop with b counts the bytes it reads: only
+// where something uses them (an adaptive sizer, OnBatch), so that the
+// harness's keyset-bulk does not pay for it.
+func countsBytes(b Batches) bool {
+	_, fixed := b.Sizer.(Fixed)
+	return !fixed || b.OnBatch != nil
+}
+
+// inRange is j's query narrowed to the rows with after < key <= upTo (no
+// bound where nil).
+func inRange(ctx context.Context, db *gorm.DB, j *job.Job, after, upTo []any) (*gorm.DB, error) {
+	q := j.Query(ctx, db)
+	for _, b := range []struct {
+		op  string
+		key []any
+	}{{">", after}, {"<=", upTo}} {
+		if b.key == nil {
+			continue
+		}
+		cond, args, err := keyBound(db, j, b.op)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where(cond, args(b.key)...)
+	}
+	return q, nil
+}
+
+// readPage reads the first size rows with after < key <= upTo (no bound
+// where nil), in key order.
+func readPage(ctx context.Context, db *gorm.DB, j *job.Job, after, upTo []any, size int) (job.Page, error) {
+	q, err := inRange(ctx, db, j, after, upTo)
+	if err != nil {
+		return nil, err
+	}
+	page, err := j.Rows.Find(q.Order(j.KeyOrder(db)).Limit(size))
+	if err != nil {
+		return nil, fmt.Errorf("read page after key %v: %w", after, err)
+	}
+	return page, nil
+}
+
+// writePage computes every row of page (not empty) into batch and writes
+// them with one bulk statement that records the page's last key under
+// progress in the same transaction; it returns that key and, if
+// countBytes, the bytes read.
+func writePage(ctx context.Context, db *gorm.DB, bulk *Bulk, batch *Batch, page job.Page, progress string, countBytes bool) (last []any, bytes int64, err error) {
+	n := page.Len()
+	batch.Reset()
+	for i := range n {
+		if err := page.Compute(i); err != nil {
+			return nil, 0, fmt.Errorf("row %v: %w", page.Key(i), err)
+		}
+		batch.Add(bulk, page, i)
+		if countBytes {
+			bytes += page.Bytes(i)
+		}
+	}
+	last = page.Key(n - 1)
+	if err := withProgress(ctx, db, progress, last, func(tx *gorm.DB) error { return bulk.Write(ctx, tx, batch) }); err != nil {
+		return nil, 0, err
+	}
+	return last, bytes, nil
+}
+
 // keysetPages reads the rows with after < key <= upTo (no bound where nil)
 // in pages of size, in key order, and calls fn for each page.
 func keysetPages(ctx context.Context, db *gorm.DB, j *job.Job, size int, after, upTo []any, t *tracker, fn func(job.Page) error) error {
-	gt, gtArgs, err := keyBound(db, j, ">")
-	if err != nil {
-		return err
-	}
-	le, leArgs, _ := keyBound(db, j, "<=")
 	for {
-		q := j.Query(ctx, db)
-		if after != nil {
-			q = q.Where(gt, gtArgs(after)...)
-		}
-		if upTo != nil {
-			q = q.Where(le, leArgs(upTo)...)
-		}
-		page, err := j.Rows.Find(q.Order(j.KeyOrder(db)).Limit(size))
+		page, err := readPage(ctx, db, j, after, upTo, size)
 		if err != nil {
-			return fmt.Errorf("read page after key %v: %w", after, err)
+			return err
 		}
 		t.reads(1)
 		n := page.Len()
@@ -189,19 +216,9 @@ func remaining(ctx context.Context, db *gorm.DB, cfg Config, name string) (rows 
 // countRange counts the rows of j with after < key <= upTo (no bound
 // where nil).
 func countRange(ctx context.Context, db *gorm.DB, j *job.Job, after, upTo []any) (int64, error) {
-	q := j.Query(ctx, db)
-	for _, b := range []struct {
-		op  string
-		key []any
-	}{{">", after}, {"<=", upTo}} {
-		if b.key == nil {
-			continue
-		}
-		cond, args, err := keyBound(db, j, b.op)
-		if err != nil {
-			return 0, err
-		}
-		q = q.Where(cond, args(b.key)...)
+	q, err := inRange(ctx, db, j, after, upTo)
+	if err != nil {
+		return 0, err
 	}
 	var rows int64
 	if err := q.Select("COUNT(*)").Scan(&rows).Error; err != nil {

@@ -3,7 +3,6 @@ package strategies
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -62,18 +61,10 @@ func (s KeysetPipelined) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Ba
 		return t.done(), err
 	}
 	progress := progressName(j, b.Name)
-	gt, gtArgs, err := keyBound(db, j, ">")
-	if err != nil {
-		return t.done(), err
-	}
 	read := func(work context.Context, after []any, size int) page {
-		q := j.Query(work, db)
-		if after != nil {
-			q = q.Where(gt, gtArgs(after)...)
-		}
-		rows, err := j.Rows.Find(q.Order(j.KeyOrder(db)).Limit(size))
+		rows, err := readPage(work, db, j, after, nil, size)
 		if err != nil {
-			return page{err: fmt.Errorf("read page after key %v: %w", after, err)}
+			return page{err: err}
 		}
 		t.reads(1)
 		return page{rows: rows, size: size}
@@ -99,8 +90,7 @@ func (s KeysetPipelined) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Ba
 			return d, reason
 		}
 	}
-	_, fixed := b.Sizer.(Fixed)
-	countBytes := !fixed || b.OnBatch != nil
+	countBytes := countsBytes(b)
 	var batch Batch
 	err = batchLoop(ctx, b, &t, func(work context.Context, size int) (batchResult, error) {
 		var p page
@@ -127,19 +117,8 @@ func (s KeysetPipelined) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Ba
 			go func() { ch <- read(work, last, size) }()
 			ahead = ch
 		}
-		batch.Reset()
-		var bytes int64
-		for i := range n {
-			if err := p.rows.Compute(i); err != nil {
-				drop()
-				return batchResult{}, fmt.Errorf("row %v: %w", p.rows.Key(i), err)
-			}
-			batch.Add(bulk, p.rows, i)
-			if countBytes {
-				bytes += p.rows.Bytes(i)
-			}
-		}
-		if err := withProgress(work, db, progress, last, func(tx *gorm.DB) error { return bulk.Write(work, tx, &batch) }); err != nil {
+		last, bytes, err := writePage(work, db, bulk, &batch, p.rows, progress, countBytes)
+		if err != nil {
 			drop() // the same range is read again, if it is tried again
 			return batchResult{}, err
 		}
