@@ -441,6 +441,7 @@ func timeSplit(s *summary.Summary, best string) (*plot.Plot, error) {
 	p := newPlot(s, "Where the time goes")
 	p.Y.Label.Text = "time (s)"
 	p.Y.Min = 0
+	p.Y.Tick.Marker = linearTicks{} // as the duration chart's
 	server := "server CPU (its container)"
 	if kind, _ := database.ParseKind(s.Config.Database); kind == database.SQLite {
 		server = "server CPU (in the worker, on SQLite)"
