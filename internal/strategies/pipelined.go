@@ -117,7 +117,7 @@ func (s KeysetPipelined) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Ba
 			go func() { ch <- read(work, last, size) }()
 			ahead = ch
 		}
-		last, bytes, err := writePage(work, db, bulk, &batch, p.rows, progress, countBytes)
+		_, bytes, err := writePage(work, db, bulk, &batch, p.rows, progress, countBytes) // last, read above: the read ahead holds it
 		if err != nil {
 			drop() // the same range is read again, if it is tried again
 			return batchResult{}, err
