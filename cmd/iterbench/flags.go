@@ -32,6 +32,8 @@ type benchFlags struct {
 	batchTarget                       time.Duration
 	shuffleSeed, dataSeed             uint64
 	probeRate, probeStep, killAt      float64
+	screen                            float64
+	layers                            string
 }
 
 func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
@@ -41,9 +43,11 @@ func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 	fs.Var(&f.payload, "payload", "size in bytes of each row's JSON document, or a range MIN..MAX whose sizes are drawn log-uniformly from the seed")
 	fs.IntVar(&f.repeats, "repeats", repeats, "runs of each strategy, at most (see --min-repeats)")
 	fs.IntVar(&f.minRepeats, "min-repeats", bench.DefaultMinRepeats, "runs of every strategy before the repeats go on, up to --repeats, only for the leader and the strategies the Mann-Whitney U test cannot yet tell from it (--min-repeats = --repeats: every strategy --repeats times)")
+	fs.Float64Var(&f.screen, "screen", report.DefaultScreen, "after the first repeat, run no more a strategy that took more than this many times as long as the leader: it is out of contention (0: every strategy --min-repeats times)")
 	fs.IntVar(&f.workers, "workers", strategies.DefaultWorkers, "concurrent workers of parallel-keyset")
 	fs.DurationVar(&f.batchTarget, "batch-target", strategies.DefaultBatchTarget, "the time each batch of keyset-adaptive aims at")
 	fs.StringVar(&f.strategies, "strategies", "all", "comma-separated strategy names, or all (see iterbench list)")
+	fs.StringVar(&f.layers, "layers", string(strategies.LayerGORM), "what the strategies read and write through: gorm, driver, or gorm,driver to run those that have a driver form (keyset-bulk, keyset-pipelined) on both and report what GORM costs")
 	fs.DurationVar(&f.interval, "interval", bench.DefaultInterval, "RSS sampling interval")
 	fs.StringVar(&f.memoryLimit, "memory-limit", "", "run each worker in a container with this memory limit and no swap (e.g. 128MiB; needs Docker): "+
 		"the kernel's OOM killer ends a worker that needs more, and the run is recorded as oom-killed")
@@ -66,6 +70,9 @@ func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Config, out string, err error) {
 	if err := positive(map[string]int{"batch": f.batch, "repeats": f.repeats, "workers": f.workers, "min-repeats": f.minRepeats}); err != nil {
 		return cfg, "", err
+	}
+	if f.screen != 0 && f.screen < 1.5 {
+		return cfg, "", usagef("--screen must be 0 (off) or at least 1.5 (times the leader's time), got %v", f.screen)
 	}
 	if f.batchTarget <= 0 {
 		return cfg, "", usagef("--batch-target must be positive, got %v", f.batchTarget)
@@ -95,6 +102,13 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	if err != nil {
 		return cfg, "", usageError{err}
 	}
+	layers, err := strategies.ParseLayers(f.layers)
+	if err != nil {
+		return cfg, "", usagef("--layers: %v", err)
+	}
+	if strats = strategies.OnLayers(strats, layers); len(strats) == 0 {
+		return cfg, "", usagef("--layers %s: none of the strategies has a form on it (driver forms: %s)", f.layers, strings.Join(strategies.Names(strategies.DriverForms()), ", "))
+	}
 	kind, err := f.kind(fs)
 	if err != nil {
 		return cfg, "", err
@@ -118,6 +132,9 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	}
 	cfg.Kind, cfg.Batch, cfg.DataSeed, cfg.Repeats, cfg.MinRepeats = kind, f.batch, f.dataSeed, f.repeats, f.minRepeats
 	cfg.Decide = report.MoreRuns
+	if f.screen > 0 {
+		cfg.Screen, cfg.ScreenFactor = report.Screen(f.screen), f.screen
+	}
 	cfg.Payload, cfg.PayloadMax = f.payload.min, f.payload.max
 	cfg.Strategies, cfg.BulkForm, cfg.Interval = strats, form, f.interval
 	cfg.Workers, cfg.Timeout, cfg.BatchTarget = f.workers, f.timeout, f.batchTarget

@@ -20,7 +20,7 @@ func listCmd(args []string, stdout io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	for _, s := range strategies.All() {
+	for _, s := range strategies.Registry() {
 		var only []string
 		for _, k := range database.Kinds() {
 			if strategies.Supported(s, k, nil) {

@@ -124,16 +124,24 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 	interrupted := false
 	var aborted error
 	active := runnable
+	screened := map[string]bool{}
+	ready := false // the table was reset for the next run, beside the last verification
 repeats:
 	for rep := 1; rep <= cfg.Repeats; rep++ {
-		if m := cfg.minRepeats(); m > 0 && rep > m {
-			if active = more(s, samples, cfg, runnable, names, desc); len(active) == 0 {
-				break
+		switch m := cfg.minRepeats(); {
+		case m > 0 && rep > m:
+			if active = more(s, samples, cfg, runnable, names, desc, screened); len(active) == 0 {
+				break repeats
 			}
+		case rep == 2 && cfg.screenFactor() > 0:
+			for _, name := range cfg.Screen(interim(s, names, desc, screened), samples) {
+				screened[name] = true
+			}
+			active = slices.DeleteFunc(slices.Clone(runnable), func(st strategies.Strategy) bool { return screened[st.Name()] })
 		}
 		for i, strat := range Order(active, cfg.ShuffleSeed, rep) {
 			p.Start(fmt.Sprintf("%d/%d %s", rep, cfg.Repeats, strat.Name()), int64(cfg.Rows))
-			run, smp, ws, err := measure(ctx, db, l, cfg, strat.Name(), p.Set, pb)
+			run, smp, ws, err := measure(ctx, db, l, cfg, strat.Name(), p.Set, pb, &ready)
 			p.Finish()
 			run.Repeat, run.Order = rep, i+1
 			s.Runs = append(s.Runs, run)
@@ -146,6 +154,7 @@ repeats:
 			}
 			if err == nil && run.Status != summary.StatusInterrupted && cfg.KillAt > 0 {
 				p.Start(fmt.Sprintf("%d/%d %s, killed at %.0f %%", rep, cfg.Repeats, strat.Name(), 100*cfg.KillAt), int64(cfg.Rows))
+				ready = false
 				run, err = measureResume(ctx, db, l, cfg, strat.Name(), p.Set, pb)
 				p.Finish()
 				run.Repeat, run.Order = rep, i+1
@@ -162,10 +171,7 @@ repeats:
 		}
 	}
 	fillTimeLost(s.Runs)
-	s.Strategies = summary.Aggregate(s.Runs, names, desc)
-	for i := range s.Strategies {
-		s.Strategies[i].Roles = RolesOf(s.Strategies[i].Name)
-	}
+	s.Strategies = interim(s, names, desc, screened).Strategies
 	s.Complete = !interrupted && aborted == nil
 	if interrupted {
 		return s, samples, ErrInterrupted
@@ -175,13 +181,8 @@ repeats:
 
 // more returns the strategies of runnable that cfg.Decide, asked with the
 // runs so far, says need more runs.
-func more(s *summary.Summary, samples []summary.SampleRow, cfg Config, runnable []strategies.Strategy, names []string, desc map[string]string) []strategies.Strategy {
-	interim := *s
-	interim.Strategies = summary.Aggregate(s.Runs, names, desc)
-	for i := range interim.Strategies {
-		interim.Strategies[i].Roles = RolesOf(interim.Strategies[i].Name)
-	}
-	want := cfg.Decide(&interim, samples)
+func more(s *summary.Summary, samples []summary.SampleRow, cfg Config, runnable []strategies.Strategy, names []string, desc map[string]string, screened map[string]bool) []strategies.Strategy {
+	want := cfg.Decide(interim(s, names, desc, screened), samples)
 	var out []strategies.Strategy
 	for _, st := range runnable {
 		if slices.Contains(want, st.Name()) {
@@ -189,6 +190,17 @@ func more(s *summary.Summary, samples []summary.SampleRow, cfg Config, runnable 
 		}
 	}
 	return out
+}
+
+// interim is s with its strategies aggregated from the runs so far.
+func interim(s *summary.Summary, names []string, desc map[string]string, screened map[string]bool) *summary.Summary {
+	c := *s
+	c.Strategies = summary.Aggregate(s.Runs, names, desc)
+	for i := range c.Strategies {
+		c.Strategies[i].Roles = RolesOf(c.Strategies[i].Name)
+		c.Strategies[i].Screened = screened[c.Strategies[i].Name]
+	}
+	return &c
 }
 
 // Order returns the strategies in the order repeat rep runs them: a

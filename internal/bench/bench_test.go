@@ -162,9 +162,13 @@ func TestRun(t *testing.T) {
 	if !s.Complete || len(s.Runs) != 4 || len(s.Strategies) != 2 {
 		t.Fatalf("complete %v, %d runs, %d strategies", s.Complete, len(s.Runs), len(s.Strategies))
 	}
-	for _, r := range s.Runs {
+	for i, r := range s.Runs {
 		if r.Status != summary.StatusOK || r.WrongRows != 0 || r.RowsVerified != 700 {
 			t.Errorf("%s repeat %d: %s, %d wrong of %d: %s", r.Strategy, r.Repeat, r.Status, r.WrongRows, r.RowsVerified, r.Error)
+		}
+		// On SQLite each verification resets the table for the next run.
+		if r.ResetNext != true || (r.ResetSeconds > 0) != (i == 0) {
+			t.Errorf("run %d: reset with the verification %v, a reset of its own %v s", i+1, r.ResetNext, r.ResetSeconds)
 		}
 	}
 	if s.BaselinePeakRSSBytes == 0 || s.BaselineKernelMaxRSSBytes == 0 || s.SeedSeconds <= 0 {
@@ -214,6 +218,42 @@ func TestSequentialRepeats(t *testing.T) {
 	}
 	if !s.Complete || s.Config.MinRepeats != 2 || s.Config.Repeats != 4 {
 		t.Errorf("complete %v, repeats %d..%d", s.Complete, s.Config.MinRepeats, s.Config.Repeats)
+	}
+}
+
+// TestScreening: after the first repeat, the strategies Screen names run
+// no more, are marked screened for Decide and in the results, and the
+// factor is recorded.
+func TestScreening(t *testing.T) {
+	db, cfg := sqliteConfig(t, 300)
+	cfg.Repeats, cfg.MinRepeats = 4, 3
+	cfg.Strategies = []strategies.Strategy{strategies.CursorBulk{}, strategies.PagingBulk{}, strategies.KeysetBulk{}}
+	var screenedAt int
+	cfg.Screen, cfg.ScreenFactor = func(s *summary.Summary, _ []summary.SampleRow) []string {
+		screenedAt = len(s.Runs)
+		return []string{"paging-bulk"}
+	}, 2
+	cfg.Decide = func(s *summary.Summary, _ []summary.SampleRow) []string {
+		for _, st := range s.Strategies {
+			if st.Screened != (st.Name == "paging-bulk") {
+				t.Errorf("Decide sees %s screened: %v", st.Name, st.Screened)
+			}
+		}
+		return nil
+	}
+	s, _, err := Run(context.Background(), db, cfg, testLauncher(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := map[string]int{}
+	for _, r := range s.Runs {
+		runs[r.Strategy]++
+	}
+	if screenedAt != 3 || runs["paging-bulk"] != 1 || runs["cursor-bulk"] != 3 || runs["keyset-bulk"] != 3 {
+		t.Errorf("screened after %d runs; runs %v", screenedAt, runs)
+	}
+	if st, _ := s.Lookup("paging-bulk"); !st.Screened || s.Config.ScreenFactor != 2 {
+		t.Errorf("paging-bulk screened %v, factor %v", st.Screened, s.Config.ScreenFactor)
 	}
 }
 

@@ -43,8 +43,14 @@ type Config struct {
 	MinRepeats int
 	// Decide, asked after every repeat from MinRepeats on with the runs so
 	// far, names the strategies that need more runs (report.MoreRuns).
-	Decide     func(s *summary.Summary, samples []summary.SampleRow) []string
-	Strategies []strategies.Strategy
+	Decide func(s *summary.Summary, samples []summary.SampleRow) []string
+	// Screen, asked after the first repeat of sequential repeats, names the
+	// strategies that run no more: those its rule puts out of contention
+	// (report.Screen); nil: every strategy runs MinRepeats times.
+	Screen func(s *summary.Summary, samples []summary.SampleRow) []string
+	// ScreenFactor is Screen's factor, recorded for the report.
+	ScreenFactor float64
+	Strategies   []strategies.Strategy
 	// BulkForm overrides the database's default bulk-update form.
 	BulkForm strategies.BulkForm
 	// Interval is the RSS sampling interval.
@@ -132,6 +138,7 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 		DataSeed:           cfg.DataSeed,
 		Repeats:            cfg.Repeats,
 		MinRepeats:         cfg.minRepeats(),
+		ScreenFactor:       cfg.screenFactor(),
 		Workers:            cfg.Workers,
 		BatchTargetSeconds: cfg.BatchTarget.Seconds(),
 		RSSLimitBytes:      cfg.RSSLimit,
@@ -194,6 +201,14 @@ func (cfg Config) probeStep() float64 {
 		return 0
 	}
 	return cfg.ProbeStep
+}
+
+// screenFactor is ScreenFactor where the first repeat screens; else 0.
+func (cfg Config) screenFactor() float64 {
+	if cfg.minRepeats() <= 1 || cfg.Screen == nil {
+		return 0
+	}
+	return cfg.ScreenFactor
 }
 
 // minRepeats is MinRepeats where the repeats are sequential; else 0.

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/iterbench/iterbench/internal/probe"
 	"github.com/iterbench/iterbench/internal/rss"
+	"github.com/iterbench/iterbench/internal/seed"
 	"github.com/iterbench/iterbench/internal/summary"
 	"github.com/iterbench/iterbench/internal/worker"
 )
@@ -19,30 +21,49 @@ import (
 // recorded in the returned Run; the error is non-nil only when the table
 // could not be reset, so that no run could happen.
 func Measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, strategy string, progress func(int64)) (summary.Run, []rss.Sample, error) {
-	run, samples, _, err := measure(ctx, db, l, cfg, strategy, progress, nil)
+	run, samples, _, err := measure(ctx, db, l, cfg, strategy, progress, nil, nil)
 	return run, samples, err
 }
 
 // measure is Measure with the server's cost watched and, if pb is not nil,
 // the application probe running beside the worker; it also returns the
-// probe's windows.
+// probe's windows. With ready not nil, the table is not reset where
+// *ready says the run before left it reset, and the verification resets
+// it for the next run where the table can do both at once (*ready says
+// whether it did).
 func measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, strategy string, progress func(int64),
-	pb *probe.Probe) (summary.Run, []rss.Sample, []summary.ProbeWindow, error) {
-	run := summary.Run{Strategy: strategy, Status: summary.StatusOK, WrongRows: -1}
+	pb *probe.Probe, ready *bool) (summary.Run, []rss.Sample, []summary.ProbeWindow, error) {
+	run := summary.Run{Strategy: strategy, Layer: layerOf(strategy), Status: summary.StatusOK, WrongRows: -1}
 	start := time.Now()
-	if err := reset(ctx, db, cfg); err != nil {
-		run.Status, run.Error = statusOf(ctx), err.Error()
-		if ctx.Err() != nil {
-			return run, nil, nil, nil
+	if ready == nil || !*ready {
+		if err := reset(ctx, db, cfg); err != nil {
+			run.Status, run.Error = statusOf(ctx), err.Error()
+			if ctx.Err() != nil {
+				return run, nil, nil, nil
+			}
+			return run, nil, nil, err
 		}
-		return run, nil, nil, err
+		run.ResetSeconds = time.Since(start).Seconds()
 	}
-	run.ResetSeconds = time.Since(start).Seconds()
+	if ready != nil {
+		*ready = false
+	}
 	obs := observe(ctx, db, cfg, pb)
 	out := spawn(ctx, l, cfg.job(strategy, 0), cfg.limits(), obs.stepped(cfg, progress))
 	var ws []summary.ProbeWindow
 	run.Probe, ws, run.Server = obs.stop(ctx)
-	return record(ctx, db, cfg, run, out), out.Samples, ws, nil
+	return record(ctx, db, cfg, run, out, ready), out.Samples, ws, nil
+}
+
+// verifyResetter is a Table that can verify and, at the same time, reset
+// itself for the next run (seed.VerifyAndReset).
+type verifyResetter interface {
+	VerifyAndReset(ctx context.Context, db *gorm.DB) (v seed.Verification, reset bool, err error)
+}
+
+// layerOf is the layer strategy's reads and writes go through.
+func layerOf(strategy string) string {
+	return cmp.Or(RolesOf(strategy).Layer, summary.LayerGORM)
 }
 
 // reset returns the table to its seeded state.
@@ -50,8 +71,10 @@ func reset(ctx context.Context, db *gorm.DB, cfg Config) error {
 	return cfg.table().Reset(ctx, db)
 }
 
-// record fills run from the worker's outcome and verifies the table.
-func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out outcome) summary.Run {
+// record fills run from the worker's outcome and verifies the table;
+// with ready not nil, resetting it for the next run where it can at the
+// same time (*ready says whether it did).
+func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out outcome, ready *bool) summary.Run {
 	run.Rows, run.Reads, run.Writes = max(out.Stats.Rows, out.Progress), out.Stats.Reads, out.Stats.Writes
 	run.Batches = (*summary.Batches)(out.Stats.Batches)
 	pk := rss.PeaksOf(out.Samples)
@@ -81,7 +104,16 @@ func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out o
 		return run
 	}
 	start := time.Now()
-	v, err := cfg.table().Verify(ctx, db)
+	var (
+		v   seed.Verification
+		err error
+	)
+	if vr, ok := cfg.table().(verifyResetter); ok && ready != nil {
+		v, *ready, err = vr.VerifyAndReset(ctx, db)
+		run.ResetNext = *ready
+	} else {
+		v, err = cfg.table().Verify(ctx, db)
+	}
 	run.VerifySeconds = time.Since(start).Seconds()
 	if err != nil {
 		run.Status, run.Error = summary.StatusError, errors.Join(out.Err, err).Error()

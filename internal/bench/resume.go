@@ -24,7 +24,7 @@ import (
 // left out of the strategy's.
 func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, strategy string, progress func(int64),
 	pb *probe.Probe) (summary.Run, error) {
-	run := summary.Run{Strategy: strategy, Status: summary.StatusOK, WrongRows: -1}
+	run := summary.Run{Strategy: strategy, Layer: layerOf(strategy), Status: summary.StatusOK, WrongRows: -1}
 	start := time.Now()
 	if err := reset(ctx, db, cfg); err != nil {
 		run.Status, run.Error = statusOf(ctx), err.Error()
@@ -66,7 +66,7 @@ func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Conf
 		res.RowsRedone = max(0, res.DoneAtKill+out.Stats.Rows-int64(cfg.Rows))
 	}
 	run.Probe, _, run.Server = obs.stop(ctx)
-	run = record(ctx, db, cfg, run, out)
+	run = record(ctx, db, cfg, run, out, nil)
 	if first.KilledOnPurpose {
 		run.Rows = res.DoneAtKill + out.Stats.Rows
 	}

@@ -7,10 +7,10 @@ import (
 
 // RolesOf returns what the registered strategy called name declares of
 // itself (strategies/roles.go), as results record it; its Order is its
-// place in strategies.All (after all of them for a name the registry does
-// not know).
+// place in strategies.Registry (after all of them for a name the registry
+// does not know).
 func RolesOf(name string) summary.Roles {
-	all := strategies.All()
+	all := strategies.Registry()
 	r := summary.Roles{Order: len(all)}
 	for i, s := range all {
 		if s.Name() != name {
@@ -21,6 +21,10 @@ func RolesOf(name string) summary.Roles {
 		_, r.InDatabase = s.(strategies.InDatabase)
 		if b, ok := s.(strategies.BulkTwin); ok {
 			r.BulkOf = b.BulkOf().Name()
+		}
+		if l, ok := s.(strategies.Layered); ok {
+			of, layer := l.LayerOf()
+			r.LayerOf, r.Layer = of.Name(), string(layer)
 		}
 		if p, ok := s.(strategies.Pager); ok {
 			r.Paging = map[strategies.PageMethod]string{strategies.OffsetPaging: summary.PagingOffset, strategies.KeysetPaging: summary.PagingKeyset}[p.PageMethod()]

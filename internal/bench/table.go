@@ -44,6 +44,12 @@ func (t itemsTable) Verify(ctx context.Context, db *gorm.DB) (seed.Verification,
 	return seed.Verify(ctx, db, seed.Config{Seed: t.cfg.DataSeed, Payload: t.cfg.Payload, PayloadMax: t.cfg.PayloadMax})
 }
 
+// VerifyAndReset verifies the table and resets it for the next run at
+// the same time, where the database allows (seed.VerifyAndReset).
+func (t itemsTable) VerifyAndReset(ctx context.Context, db *gorm.DB) (seed.Verification, bool, error) {
+	return seed.VerifyAndReset(ctx, db, seed.Config{Rows: t.cfg.Rows, Seed: t.cfg.DataSeed, Payload: t.cfg.Payload, PayloadMax: t.cfg.PayloadMax})
+}
+
 // Written implements Table.
 func (itemsTable) Written(ctx context.Context, db *gorm.DB) (int64, error) {
 	return seed.Written(ctx, db)

@@ -52,6 +52,21 @@ type Rows interface {
 	// NewKey returns a pointer to a new value of each key column's type,
 	// for decoding a recorded key.
 	NewKey() []any
+	// Scan reads every row of rs, whose columns are Read in order, into a
+	// new page, scanning each column straight into its field: the driver's
+	// work without GORM's (the driver layer).
+	Scan(rs RowScanner) (Page, error)
+	// Scannable says why Scan cannot read this row type, or nil when it
+	// can: a column read through a GORM serializer needs GORM.
+	Scannable() error
+}
+
+// RowScanner is a result set, of database/sql (*sql.Rows) or of pgx
+// (pgx.Rows).
+type RowScanner interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
 }
 
 // Page is a slice of rows of a job's type.
@@ -240,6 +255,43 @@ func (r *rows[T]) Stream(q *gorm.DB, fn func(Page) error) error {
 		}
 	}
 	return rs.Err()
+}
+
+// Scan implements Rows.
+func (r *rows[T]) Scan(rs RowScanner) (Page, error) {
+	p := &page[T]{r: r}
+	dest := make([]any, len(r.read))
+	for rs.Next() {
+		var zero T
+		p.rows = append(p.rows, zero)
+		v := reflect.ValueOf(&p.rows[len(p.rows)-1]).Elem()
+		for i, f := range r.read {
+			dest[i] = v.FieldByIndex(f.StructField.Index).Addr().Interface()
+		}
+		if err := rs.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("scan row: %w", err)
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Scannable implements Rows.
+func (r *rows[T]) Scannable() error {
+	for _, f := range r.read {
+		if f.Serializer != nil {
+			return fmt.Errorf("column %s is read through a GORM serializer", f.DBName)
+		}
+		t := reflect.TypeFor[T]()
+		for _, i := range f.StructField.Index[:len(f.StructField.Index)-1] {
+			if t = t.Field(i).Type; t.Kind() != reflect.Struct {
+				return fmt.Errorf("column %s is a field of an embedded pointer", f.DBName)
+			}
+		}
+	}
+	return nil
 }
 
 // NewKey implements Rows.

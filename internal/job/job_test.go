@@ -58,3 +58,30 @@ func TestOfRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestScannable: the driver layer scans plain fields, and those of an
+// embedded struct, itself; a serialized column needs GORM.
+func TestScannable(t *testing.T) {
+	j, err := job.Of(job.Def[thing]{Name: "things", Write: []string{"size"}, Compute: size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Rows.Scannable(); err != nil {
+		t.Errorf("plain fields: %v", err)
+	}
+	type tagged struct {
+		Thing thing    `gorm:"embedded"`
+		Tags  []string `gorm:"serializer:json"`
+	}
+	j, err = job.Of(job.Def[tagged]{Name: "tagged", Write: []string{"size"}, Compute: func(t *tagged) error { return size(&t.Thing) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Rows.Scannable(); err == nil || !strings.Contains(err.Error(), "tags") {
+		t.Errorf("a serialized column: %v", err)
+	}
+	j2, _ := job.Of(job.Def[tagged]{Name: "tagged", Read: []string{"tenant", "id", "body"}, Write: []string{"size"}, Compute: func(t *tagged) error { return size(&t.Thing) }})
+	if err := j2.Rows.Scannable(); err != nil {
+		t.Errorf("an embedded struct's fields, the serialized one not read: %v", err)
+	}
+}

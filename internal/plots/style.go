@@ -26,7 +26,9 @@ var palette = []color.RGBA{
 	{0, 0, 128, 255},     // navy
 	{128, 128, 0, 255},
 	{0, 128, 128, 255},
-	{102, 51, 0, 255}, // dark brown
+	{102, 51, 0, 255},  // dark brown
+	{153, 0, 153, 255}, // magenta: keyset-bulk@driver
+	{0, 100, 0, 255},   // dark green: keyset-pipelined@driver
 }
 
 // markers gives each strategy of the registry its marker; the cross is
@@ -34,7 +36,7 @@ var palette = []color.RGBA{
 var markers = []draw.GlyphDrawer{
 	draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.RingGlyph{}, draw.BoxGlyph{},
 	draw.PyramidGlyph{}, draw.PlusGlyph{}, diamondGlyph{filled: true}, diamondGlyph{}, invertedTriangleGlyph{filled: true},
-	invertedTriangleGlyph{}, hexagonGlyph{}, hexagonGlyph{open: true},
+	invertedTriangleGlyph{}, hexagonGlyph{}, hexagonGlyph{open: true}, pentagonGlyph{}, pentagonGlyph{open: true},
 }
 
 // killColor marks kills and memory limits, and nothing else.
@@ -105,6 +107,20 @@ func (g hexagonGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point
 	pts := make([]vg.Point, 0, 7)
 	for i := range 7 {
 		a := math.Pi / 3 * float64(i)
+		pts = append(pts, vg.Point{X: pt.X + r*vg.Length(math.Cos(a)), Y: pt.Y + r*vg.Length(math.Sin(a))})
+	}
+	polygon(c, sty, pts, !g.open)
+}
+
+// pentagonGlyph is a pentagon, point up, filled or not.
+type pentagonGlyph struct{ open bool }
+
+// DrawGlyph implements draw.GlyphDrawer.
+func (g pentagonGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	r := sty.Radius * 1.15
+	pts := make([]vg.Point, 0, 6)
+	for i := range 6 {
+		a := math.Pi/2 + 2*math.Pi/5*float64(i)
 		pts = append(pts, vg.Point{X: pt.X + r*vg.Length(math.Cos(a)), Y: pt.Y + r*vg.Length(math.Sin(a))})
 	}
 	polygon(c, sty, pts, !g.open)

@@ -14,7 +14,7 @@ import (
 // its colour and marker on every chart"), from the roles results record.
 func TestOneStylePerStrategy(t *testing.T) {
 	s := &summary.Summary{}
-	for _, st := range strategies.All() {
+	for _, st := range strategies.Registry() {
 		s.Strategies = append(s.Strategies, summary.Strategy{Name: st.Name(), Roles: bench.RolesOf(st.Name())})
 	}
 	colours, shapes := map[string]string{}, map[string]string{}

@@ -79,6 +79,7 @@ func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary
 		case st.OK < st.Runs:
 			r.Excluded[st.Name] = failures(s, st.Name)
 		case st.Roles.InDatabase: // reported beside the ranking
+		case st.Roles.Layer != "": // a driver form: what GORM costs (layerTable)
 		case killedAtTarget[st.Name] != "":
 			r.Excluded[st.Name] = killedAtTarget[st.Name]
 		case steady[st.Name] && (r.LimitBytes == 0 || limitPeak(s, st.Name) <= (1-Margin)*float64(r.LimitBytes)):

@@ -95,6 +95,17 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 	if c.MinRepeats > 0 {
 		repeats = fmt.Sprintf("%d to %d repeats each (sequential: after %d of every strategy, a repeat ran only the leader and the strategies "+
 			"the Mann-Whitney U test could not yet tell from it, until it could or %d were done)", c.MinRepeats, c.Repeats, c.MinRepeats, c.Repeats)
+		if c.ScreenFactor > 0 {
+			var once []string
+			for _, st := range s.Strategies {
+				if st.Screened {
+					once = append(once, st.Name)
+				}
+			}
+			repeats = fmt.Sprintf("1 to %d repeats each (sequential: a strategy whose first run took more than %s times as long as the leader's ran no more (%s); "+
+				"after %d of every other strategy, a repeat ran only the leader and the strategies the Mann-Whitney U test could not yet tell from it, until it could or %d were done)",
+				c.Repeats, strconv.FormatFloat(c.ScreenFactor, 'g', -1, 64), orNone(once), c.MinRepeats, c.Repeats)
+		}
 	}
 	fmt.Fprintf(&b, "by %d strategies, %s, in an order shuffled per repeat (shuffle seed %d). "+
 		"Each run is a worker process of its own whose RSS was sampled every %s; every row was verified after every run.\n\n",
@@ -157,6 +168,9 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 		b.WriteString("\n" + t)
 	}
 	if t := timeTable(s); t != "" {
+		b.WriteString("\n" + t)
+	}
+	if t := layerTable(s); t != "" {
 		b.WriteString("\n" + t)
 	}
 	if t := costTable(s); t != "" {
@@ -444,4 +458,12 @@ func batchTable(s *summary.Summary) string {
 		fmt.Fprintf(&b, "\nkeyset-adaptive aimed at %s a batch (--batch-target).\n", units.Seconds(s.Config.BatchTargetSeconds))
 	}
 	return b.String()
+}
+
+// orNone is names joined by commas, or "none".
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }

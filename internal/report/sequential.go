@@ -14,7 +14,9 @@ import (
 // waits for the leader's runs alone); none when every such comparison is
 // called, or when nothing qualifies. A strategy left out for what its runs showed (a failure,
 // memory that grows, a peak far above the others') is decided by that, not
-// by more runs. It is the rule of sequential repeats (bench.Config.Decide).
+// by more runs, and so is one screened out after its first run (Screen).
+// A strategy's driver form and its GORM form run on together until the
+// test tells their times apart (layerTable). It is the rule of sequential repeats (bench.Config.Decide).
 func MoreRuns(s *summary.Summary, samples []summary.SampleRow) []string {
 	r := Recommend(s, samples, nil)
 	if r.Best == "" {
@@ -32,11 +34,15 @@ func MoreRuns(s *summary.Summary, samples []summary.SampleRow) []string {
 			break
 		}
 	}
+	screened := map[string]bool{}
+	for _, st := range s.Strategies {
+		screened[st.Name] = st.Screened
+	}
 	var more []string
 	waiting := false
 	lead := durations(s, r.Best)
 	for _, name := range rivals {
-		if significant(compareTimes(s, name, r.Best)) || slices.Contains(more, name) {
+		if screened[name] || significant(compareTimes(s, name, r.Best)) || slices.Contains(more, name) {
 			continue
 		}
 		waiting = true
@@ -47,10 +53,23 @@ func MoreRuns(s *summary.Summary, samples []summary.SampleRow) []string {
 			more = append(more, name)
 		}
 	}
-	if !waiting {
-		return nil
+	if waiting {
+		more = append([]string{r.Best}, more...)
 	}
-	return append([]string{r.Best}, more...)
+	// A driver form and its GORM form, until the test tells them apart:
+	// what GORM costs is reported with its p-value.
+	for _, st := range s.Strategies {
+		of := st.Roles.LayerOf
+		if of == "" || st.OK == 0 || st.OK != st.Runs || significant(compareTimes(s, of, st.Name)) {
+			continue
+		}
+		for _, name := range []string{of, st.Name} {
+			if !slices.Contains(more, name) {
+				more = append(more, name)
+			}
+		}
+	}
+	return more
 }
 
 // separated reports whether every value of a lies on the same side of
@@ -60,4 +79,37 @@ func separated(a, b []float64) bool {
 		return false
 	}
 	return slices.Min(a) > slices.Max(b) || slices.Max(a) < slices.Min(b)
+}
+
+// DefaultScreen is --screen: after the first repeat, a strategy more than
+// this many times as slow as the leader runs no more.
+const DefaultScreen = 2.0
+
+// Screen returns the rule that ends, after one run, the strategies out of
+// contention: those whose every run took more than factor times as long
+// as the leader's slowest (the strategy the recommendation picks from the
+// runs so far). A strategy with a failed run is not screened: what failed
+// may not fail again. Run-to-run noise is a few tens of percent at most,
+// so with a factor of 2 (DefaultScreen) more runs would not bring one
+// level with the leader; they would only cost time.
+func Screen(factor float64) func(s *summary.Summary, samples []summary.SampleRow) []string {
+	return func(s *summary.Summary, samples []summary.SampleRow) []string {
+		r := Recommend(s, samples, nil)
+		lead := durations(s, r.Best)
+		if len(lead) == 0 {
+			return nil
+		}
+		limit := factor * slices.Max(lead)
+		var out []string
+		for _, st := range s.Strategies {
+			d := durations(s, st.Name)
+			if st.Name == r.Best || st.OK == 0 || st.OK != st.Runs || len(d) == 0 {
+				continue
+			}
+			if slices.Min(d) > limit {
+				out = append(out, st.Name)
+			}
+		}
+		return out
+	}
 }

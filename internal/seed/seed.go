@@ -5,9 +5,12 @@ package seed
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -288,20 +291,60 @@ func Reset(ctx context.Context, db *gorm.DB, cfg Config) error {
 		}
 		return nil
 	}
+	if err := resetScores(ctx, db); err != nil {
+		return err
+	}
+	return checkpoint(ctx, db)
+}
+
+// resetScores sets every score back to 0 and clears the job's progress.
+func resetScores(ctx context.Context, db *gorm.DB) error {
 	if err := CheckOwner(ctx, db); err != nil {
 		return err
 	}
-	db = db.WithContext(ctx)
-	if err := db.Exec("UPDATE " + items.Table + " SET score = 0").Error; err != nil {
+	if err := db.WithContext(ctx).Exec("UPDATE " + items.Table + " SET score = 0").Error; err != nil {
 		return fmt.Errorf("reset scores: %w", err)
 	}
-	if err := ClearProgress(ctx, db, items.JobName); err != nil {
-		return err
-	}
-	if err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+	return ClearProgress(ctx, db, items.JobName)
+}
+
+// checkpoint empties SQLite's write-ahead log into the database file.
+func checkpoint(ctx context.Context, db *gorm.DB) error {
+	if err := db.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
 		return fmt.Errorf("checkpoint write-ahead log: %w", err)
 	}
 	return nil
+}
+
+// VerifyAndReset verifies the table as Verify does and, at the same time,
+// does Reset's work for the next run, where the database lets a read keep
+// its snapshot while another connection writes (SQLite's write-ahead
+// log, which Reset updates in place): the reset starts once the
+// verification's read holds its snapshot, so it changes nothing the
+// verification sees, and the two share the CPUs. reset reports whether
+// the table was reset; where the database offers no such snapshot, it
+// verifies alone and reset is false.
+func VerifyAndReset(ctx context.Context, db *gorm.DB, cfg Config) (v Verification, reset bool, err error) {
+	if f, _ := database.FactsOf(database.KindOf(db)); !f.UpdatesInPlace {
+		v, err = Verify(ctx, db, cfg)
+		return v, false, err
+	}
+	done := make(chan error, 1)
+	started := false
+	v, err = verify(ctx, db, cfg, func() {
+		started = true
+		go func() { done <- resetScores(ctx, db) }()
+	})
+	if !started {
+		return v, false, err
+	}
+	if rerr := <-done; rerr != nil || err != nil {
+		return v, false, errors.Join(err, rerr)
+	}
+	if err := checkpoint(ctx, db); err != nil {
+		return v, false, err
+	}
+	return v, true, nil
 }
 
 // Verification is the outcome of Verify.
@@ -320,41 +363,133 @@ type Verification struct {
 // Verify streams the whole table, recomputes every row's score in Go, and
 // checks that every document is still the one cfg seeded (compared as
 // decoded documents: PostgreSQL's jsonb does not keep the text as given).
+// One goroutine reads the rows in chunks while one per CPU checks them:
+// the check (generating the document again, decoding it) costs more than
+// the read, and it is the time between two runs.
 func Verify(ctx context.Context, db *gorm.DB, cfg Config) (Verification, error) {
-	var v Verification
+	return verify(ctx, db, cfg, nil)
+}
+
+// verify is Verify calling snapshot, if not nil, once its read holds its
+// snapshot of the table: after the first row (not when the table is empty).
+func verify(ctx context.Context, db *gorm.DB, cfg Config, snapshot func()) (Verification, error) {
 	rows, err := db.WithContext(ctx).Raw("SELECT id, data, score FROM " + items.Table + " ORDER BY id").Rows()
 	if err != nil {
-		return v, fmt.Errorf("verify: %w", err)
+		return Verification{}, fmt.Errorf("verify: %w", err)
 	}
 	defer rows.Close()
-	var (
-		id, score int64
-		data      sql.RawBytes
-	)
-	for rows.Next() {
-		if err := rows.Scan(&id, &data, &score); err != nil {
-			return v, fmt.Errorf("verify: scan: %w", err)
-		}
-		want, err := items.Score(string(data))
-		if err != nil {
-			return v, fmt.Errorf("verify: row %d: %w", id, err)
-		}
-		v.Rows++
-		altered := !sameDocument(string(data), items.Generate(cfg.Seed, id, cfg.SizeOf(id)).Data)
-		if altered {
-			v.AlteredData++
-		}
-		if score != want || altered {
-			v.Wrong++
-			if v.FirstWrong == "" {
-				v.FirstWrong = fmt.Sprint(id)
+	checkers := runtime.GOMAXPROCS(0)
+	chunks := make(chan []stored, 2*checkers)
+	parts := make(chan verified, checkers)
+	var wg sync.WaitGroup
+	for range checkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var p verified
+			for c := range chunks {
+				if p.err == nil {
+					p.check(cfg, c)
+				}
 			}
+			parts <- p
+		}()
+	}
+	readErr := readChunks(rows, chunks, snapshot)
+	rows.Close()
+	close(chunks)
+	wg.Wait()
+	close(parts)
+	var (
+		v     Verification
+		first int64 = -1
+	)
+	for p := range parts {
+		if p.err != nil && (err == nil || p.errID < first) {
+			err = p.err
+		}
+		v.Rows += p.rows
+		v.Wrong += p.wrong
+		v.AlteredData += p.altered
+		if p.wrong > 0 && (first < 0 || p.first < first) {
+			first = p.first
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return v, fmt.Errorf("verify: %w", err)
+	if readErr != nil {
+		return v, fmt.Errorf("verify: %w", readErr)
+	}
+	if err != nil {
+		return v, err
+	}
+	if first >= 0 {
+		v.FirstWrong = fmt.Sprint(first)
 	}
 	return v, nil
+}
+
+// stored is one row as read for verification.
+type stored struct {
+	id, score int64
+	data      string
+}
+
+// readChunks reads rows into chunks of up to verifyChunk rows, calling
+// first, if not nil, after the first row.
+func readChunks(rows *sql.Rows, out chan<- []stored, first func()) error {
+	const verifyChunk = 256
+	var (
+		c    []stored
+		r    stored
+		data sql.RawBytes
+	)
+	for rows.Next() {
+		if err := rows.Scan(&r.id, &data, &r.score); err != nil {
+			return fmt.Errorf("scan: %w", err)
+		}
+		r.data = string(data)
+		if first != nil {
+			first()
+			first = nil
+		}
+		if c = append(c, r); len(c) == verifyChunk {
+			out <- c
+			c = make([]stored, 0, verifyChunk)
+		}
+	}
+	if len(c) > 0 {
+		out <- c
+	}
+	return rows.Err()
+}
+
+// verified is what one checker found.
+type verified struct {
+	rows, wrong, altered int64
+	first                int64 // the smallest wrong id, if wrong > 0
+	err                  error
+	errID                int64
+}
+
+// check checks the rows of c.
+func (p *verified) check(cfg Config, c []stored) {
+	for _, r := range c {
+		want, err := items.Score(r.data)
+		if err != nil {
+			p.err, p.errID = fmt.Errorf("verify: row %d: %w", r.id, err), r.id
+			return
+		}
+		p.rows++
+		altered := !sameDocument(r.data, items.Generate(cfg.Seed, r.id, cfg.SizeOf(r.id)).Data)
+		if altered {
+			p.altered++
+		}
+		if r.score != want || altered {
+			if p.wrong == 0 || r.id < p.first {
+				p.first = r.id
+			}
+			p.wrong++
+		}
+	}
 }
 
 // Count returns the number of rows in the table.

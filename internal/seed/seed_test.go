@@ -50,6 +50,13 @@ func TestSeedResetVerify(t *testing.T) {
 	if err != nil || v.Wrong != 1 || v.FirstWrong != "777" {
 		t.Fatalf("after fixing all but row 777: %+v, %v", v, err)
 	}
+	// Two wrong rows in chunks far apart, checked on different goroutines:
+	// the first in key order is named, whichever checker found it.
+	db.Model(&items.Item{ID: 2400}).UpdateColumn("score", -1)
+	v, err = seed.Verify(ctx, db, seed.Config{Seed: 3, Payload: 400})
+	if err != nil || v.Rows != 2500 || v.Wrong != 2 || v.FirstWrong != "777" {
+		t.Fatalf("with rows 777 and 2400 wrong: %+v, %v", v, err)
+	}
 	if err := seed.Reset(ctx, db, seed.Config{}); err != nil {
 		t.Fatal(err)
 	}
@@ -161,5 +168,34 @@ func TestPayloadRange(t *testing.T) {
 	fixed.PayloadMax = 0
 	if v, err := seed.Verify(ctx, db, fixed); err != nil || v.AlteredData == 0 {
 		t.Errorf("told a fixed size: %+v, %v; the documents must differ from those", v, err)
+	}
+}
+
+// TestVerifyAndReset: on SQLite the verification sees the table as the
+// run left it, though the reset for the next run writes every row at the
+// same time; afterwards every score is 0 and the progress is cleared.
+func TestVerifyAndReset(t *testing.T) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.SQLite, filepath.Join(t.TempDir(), "vr.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close(db)
+	cfg := seed.Config{Rows: 3000, Payload: 300, Seed: 4}
+	if _, err := seed.Seed(ctx, db, cfg); err != nil {
+		t.Fatal(err)
+	}
+	for id := int64(1); id <= 3000; id++ {
+		if id != 2999 {
+			s, _ := items.Score(items.Generate(4, id, 300).Data)
+			db.Model(&items.Item{ID: id}).UpdateColumn("score", s)
+		}
+	}
+	v, reset, err := seed.VerifyAndReset(ctx, db, cfg)
+	if err != nil || !reset || v.Rows != 3000 || v.Wrong != 1 || v.FirstWrong != "2999" {
+		t.Fatalf("VerifyAndReset = %+v, reset %v, %v; want the run's table: only row 2999 wrong", v, reset, err)
+	}
+	if v, _ := seed.Verify(ctx, db, cfg); v.Wrong != 3000 {
+		t.Errorf("after it %d rows wrong, want all 3000 reset to 0", v.Wrong)
 	}
 }

@@ -37,3 +37,15 @@ func TestArrayText(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+func TestDollars(t *testing.T) {
+	for in, want := range map[string]string{
+		`SELECT a FROM t WHERE (a, b) > (?, ?) LIMIT 5`:            `SELECT a FROM t WHERE (a, b) > ($1, $2) LIMIT 5`,
+		`UPDATE "we?rd" SET x = '?' WHERE "k" = ? AND y = 'it''s'`: `UPDATE "we?rd" SET x = '?' WHERE "k" = $1 AND y = 'it''s'`,
+		`no placeholder`: `no placeholder`,
+	} {
+		if got := dollars(in); got != want {
+			t.Errorf("dollars(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -75,19 +75,20 @@ func keysetLoop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) (Stats,
 	if err != nil {
 		return t.done(), err
 	}
-	err = keysetRange(ctx, db, cfg, b, &t, bulk, progressName(cfg.Job, b.Name), after, nil)
+	err = onLayer(ctx, db, cfg, 1, func(ios []pageIO) error {
+		return keysetRange(ctx, ios[0], cfg, b, &t, bulk, progressName(cfg.Job, b.Name), after, nil)
+	})
 	return t.done(), err
 }
 
 // keysetRange writes the rows with after < key <= upTo (no bound where
 // nil) in keyset pages sized by b.Sizer, each with one bulk statement that
 // records the page's last key under progress in the same transaction.
-func keysetRange(ctx context.Context, db *gorm.DB, cfg Config, b Batches, t *tracker, bulk *Bulk, progress string, after, upTo []any) error {
-	j := cfg.Job
+func keysetRange(ctx context.Context, io pageIO, cfg Config, b Batches, t *tracker, bulk *Bulk, progress string, after, upTo []any) error {
 	countBytes := countsBytes(b)
 	var batch Batch
 	return batchLoop(ctx, b, t, func(work context.Context, size int) (batchResult, error) {
-		page, err := readPage(work, db, j, after, upTo, size)
+		page, err := io.read(work, after, upTo, size)
 		if err != nil {
 			return batchResult{}, err
 		}
@@ -96,7 +97,7 @@ func keysetRange(ctx context.Context, db *gorm.DB, cfg Config, b Batches, t *tra
 		if n == 0 {
 			return batchResult{end: true}, nil
 		}
-		last, bytes, err := writePage(work, db, bulk, &batch, page, progress, countBytes)
+		last, bytes, err := writePage(work, io, bulk, &batch, page, progress, countBytes)
 		if err != nil {
 			return batchResult{}, err
 		}
@@ -152,7 +153,7 @@ func readPage(ctx context.Context, db *gorm.DB, j *job.Job, after, upTo []any, s
 // them with one bulk statement that records the page's last key under
 // progress in the same transaction; it returns that key and, if
 // countBytes, the bytes read.
-func writePage(ctx context.Context, db *gorm.DB, bulk *Bulk, batch *Batch, page job.Page, progress string, countBytes bool) (last []any, bytes int64, err error) {
+func writePage(ctx context.Context, io pageIO, bulk *Bulk, batch *Batch, page job.Page, progress string, countBytes bool) (last []any, bytes int64, err error) {
 	n := page.Len()
 	batch.Reset()
 	for i := range n {
@@ -165,7 +166,7 @@ func writePage(ctx context.Context, db *gorm.DB, bulk *Bulk, batch *Batch, page 
 		}
 	}
 	last = page.Key(n - 1)
-	if err := withProgress(ctx, db, progress, last, func(tx *gorm.DB) error { return bulk.Write(ctx, tx, batch) }); err != nil {
+	if err := io.write(ctx, bulk, batch, progress, last); err != nil {
 		return nil, 0, err
 	}
 	return last, bytes, nil

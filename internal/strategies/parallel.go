@@ -83,7 +83,7 @@ func (s ParallelKeyset) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Bat
 	)
 	for _, r := range ranges {
 		wg.Go(func() {
-			err := keysetRange(rctx, db, cfg, b, &t, bulk, r.name, r.after, r.upTo)
+			err := keysetRange(rctx, gormIO{db, cfg.Job}, cfg, b, &t, bulk, r.name, r.after, r.upTo)
 			if err == nil {
 				return
 			}

@@ -60,9 +60,17 @@ func (s KeysetPipelined) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Ba
 	if err != nil {
 		return t.done(), err
 	}
-	progress := progressName(j, b.Name)
+	err = onLayer(ctx, db, cfg, 2, func(ios []pageIO) error {
+		return pipeline(ctx, ios[0], ios[1], b, &t, progressName(j, b.Name), bulk, after)
+	})
+	return t.done(), err
+}
+
+// pipeline is keyset-pipelined's loop: pages read on reader, written on
+// writer.
+func pipeline(ctx context.Context, reader, writer pageIO, b Batches, t *tracker, progress string, bulk *Bulk, after []any) error {
 	read := func(work context.Context, after []any, size int) page {
-		rows, err := readPage(work, db, j, after, nil, size)
+		rows, err := reader.read(work, after, nil, size)
 		if err != nil {
 			return page{err: err}
 		}
@@ -92,7 +100,7 @@ func (s KeysetPipelined) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Ba
 	}
 	countBytes := countsBytes(b)
 	var batch Batch
-	err = batchLoop(ctx, b, &t, func(work context.Context, size int) (batchResult, error) {
+	return batchLoop(ctx, b, t, func(work context.Context, size int) (batchResult, error) {
 		var p page
 		if ahead != nil {
 			p, ahead = <-ahead, nil
@@ -117,7 +125,7 @@ func (s KeysetPipelined) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Ba
 			go func() { ch <- read(work, last, size) }()
 			ahead = ch
 		}
-		_, bytes, err := writePage(work, db, bulk, &batch, p.rows, progress, countBytes) // last, read above: the read ahead holds it
+		_, bytes, err := writePage(work, writer, bulk, &batch, p.rows, progress, countBytes) // last, read above: the read ahead holds it
 		if err != nil {
 			drop() // the same range is read again, if it is tried again
 			return batchResult{}, err
@@ -126,5 +134,4 @@ func (s KeysetPipelined) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Ba
 		after = last
 		return batchResult{rows: n, bytes: bytes, last: last, end: n < p.size}, nil
 	})
-	return t.done(), err
 }

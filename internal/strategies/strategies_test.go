@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"gorm.io/gorm"
@@ -85,7 +87,7 @@ func TestStrategiesSQLite(t *testing.T) {
 // 1, a multiple of the batch and not a multiple, and checks that the others
 // refuse to run.
 func checkAll(t *testing.T, db *gorm.DB, batch int) {
-	for _, s := range strategies.All() {
+	for _, s := range strategies.Registry() {
 		if !strategies.Supported(s, database.KindOf(db), nil) {
 			t.Run(fmt.Sprintf("strategy=%s/unsupported", s.Name()), func(t *testing.T) {
 				if _, err := s.Run(context.Background(), db, strategies.Config{Job: itemsJob(t), BatchSize: batch}); err == nil {
@@ -133,7 +135,7 @@ func TestParse(t *testing.T) {
 
 func TestNamesAreUniqueAndDescribed(t *testing.T) {
 	seen := map[string]bool{}
-	for _, s := range strategies.All() {
+	for _, s := range strategies.Registry() {
 		if seen[s.Name()] {
 			t.Errorf("duplicate name %q", s.Name())
 		}
@@ -202,5 +204,77 @@ func TestCursorWritesOnSecondConnection(t *testing.T) {
 				database.Close(db)
 			}
 		})
+	}
+}
+
+// TestLayers: --layers adds the driver forms after their GORM forms,
+// keeps only them for driver alone, refuses an unknown layer; a driver
+// form does not take a job with a Scope, which is a GORM clause.
+func TestLayers(t *testing.T) {
+	ss, _ := strategies.Parse("cursor,keyset-bulk,keyset-pipelined")
+	for layers, want := range map[string]string{
+		"gorm":        "[cursor keyset-bulk keyset-pipelined]",
+		"gorm,driver": "[cursor keyset-bulk keyset-bulk@driver keyset-pipelined keyset-pipelined@driver]",
+		"driver":      "[keyset-bulk@driver keyset-pipelined@driver]",
+	} {
+		ls, err := strategies.ParseLayers(layers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(strategies.Names(strategies.OnLayers(ss, ls))); got != want {
+			t.Errorf("--layers %s: %s, want %s", layers, got, want)
+		}
+	}
+	if _, err := strategies.ParseLayers("gorm,sqlx"); err == nil {
+		t.Error("ParseLayers took sqlx")
+	}
+	j := itemsJob(t)
+	scoped := *j
+	scoped.Scope = func(db *gorm.DB) *gorm.DB { return db.Where("id > 0") }
+	d := strategies.Driver{Of: strategies.KeysetBulk{}}
+	if !strategies.Supported(d, database.SQLite, j) || strategies.Supported(d, database.SQLite, &scoped) {
+		t.Error("the driver form should take the items job and refuse it with a Scope")
+	}
+	if _, err := d.Run(context.Background(), openSQLite(t), strategies.Config{Job: &scoped}); err == nil || !strings.Contains(err.Error(), "Scope") {
+		t.Errorf("the driver form ran a scoped job: %v", err)
+	}
+}
+
+// TestDriverFormBypassesGORM: keyset-bulk through GORM runs a GORM
+// statement per page and per write; its driver form runs none for them
+// (GORM prepares the job: the columns, the progress table).
+func TestDriverFormBypassesGORM(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		s        strategies.Strategy
+		min, max int
+	}{
+		{strategies.KeysetBulk{}, 20, 1000},
+		{strategies.Driver{Of: strategies.KeysetBulk{}}, 0, 6},
+		{strategies.KeysetPipelined{}, 20, 1000},
+		{strategies.Driver{Of: strategies.KeysetPipelined{}}, 0, 6},
+	} {
+		db := openSQLite(t)
+		if _, err := seed.Seed(ctx, db, seed.Config{Rows: 70, Payload: 300, Seed: 5}); err != nil {
+			t.Fatal(err)
+		}
+		var n atomic.Int64
+		count := func(*gorm.DB) { n.Add(1) }
+		cb := db.Callback()
+		for _, err := range []error{
+			cb.Query().Before("gorm:query").Register("count", count),
+			cb.Raw().Before("gorm:raw").Register("count", count),
+			cb.Row().Before("gorm:row").Register("count", count),
+		} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := c.s.Run(ctx, db, strategies.Config{Job: itemsJob(t), BatchSize: 7}); err != nil {
+			t.Fatal(err)
+		}
+		if got := int(n.Load()); got < c.min || got > c.max {
+			t.Errorf("%s ran %d GORM statements for 11 pages, want %d to %d", c.s.Name(), got, c.min, c.max)
+		}
 	}
 }

@@ -45,6 +45,9 @@ type Config struct {
 	// BatchTarget is the time keyset-adaptive's batches aim at; zero
 	// means DefaultBatchTarget.
 	BatchTarget time.Duration
+	// Layer is the code the keyset loops read and write through; empty:
+	// LayerGORM. A strategy's driver form (Driver) sets LayerDriver.
+	Layer Layer
 	// Resume makes resumable strategies continue from their recorded
 	// progress instead of from the first row.
 	Resume bool
@@ -130,17 +133,26 @@ func Names(ss []Strategy) []string {
 	return names
 }
 
+// Registry is every strategy a name can select: All with the driver
+// forms (DriverForms) before the fault injectors, in the order of their
+// colours on the charts.
+func Registry() []Strategy {
+	all := All()
+	n := len(all) - len(faults())
+	return slices.Concat(all[:n], DriverForms(), all[n:])
+}
+
 // Lookup returns the strategy called name.
 func Lookup(name string) (Strategy, error) {
-	for _, s := range All() {
+	for _, s := range Registry() {
 		if s.Name() == name {
 			return s, nil
 		}
 	}
-	if c := suggest.Closest(name, Names(All())); c != "" {
+	if c := suggest.Closest(name, Names(Registry())); c != "" {
 		return nil, fmt.Errorf("unknown strategy %q (did you mean %s?)", name, c)
 	}
-	return nil, fmt.Errorf("unknown strategy %q (known: %s)", name, strings.Join(Names(All()), ", "))
+	return nil, fmt.Errorf("unknown strategy %q (known: %s)", name, strings.Join(Names(Registry()), ", "))
 }
 
 // Parse turns a comma-separated list of names, or "all", into strategies,

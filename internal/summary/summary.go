@@ -134,7 +134,11 @@ type Config struct {
 	// repeats went on only for the strategies the recommendation could not
 	// yet tell apart (sequential repeats, --min-repeats), up to Repeats.
 	MinRepeats int `json:"min_repeats,omitempty"`
-	Workers    int `json:"workers,omitempty"`
+	// ScreenFactor, if not 0, screened the strategies after the first
+	// repeat: one whose run took more than this many times as long as the
+	// leader's ran no more (--screen; Strategy.Screened).
+	ScreenFactor float64 `json:"screen_factor,omitempty"`
+	Workers      int     `json:"workers,omitempty"`
 	// BatchTargetSeconds is the time keyset-adaptive's batches aimed at.
 	BatchTargetSeconds float64 `json:"batch_target_seconds,omitempty"`
 	RSSLimitBytes      uint64  `json:"rss_limit_bytes,omitempty"`
@@ -172,6 +176,9 @@ type Config struct {
 // Run is one strategy run in its own worker process.
 type Run struct {
 	Strategy string `json:"strategy"`
+	// Layer is what the run's reads and writes went through: LayerGORM or
+	// LayerDriver ("" in results written before layers: GORM).
+	Layer string `json:"layer,omitempty"`
 	// Repeat numbers the repeat, from 1.
 	Repeat int `json:"repeat"`
 	// Order is the position of this run within its repeat, from 1.
@@ -221,6 +228,11 @@ type Run struct {
 	// strategy's time; they are most of a run's fixed cost.
 	ResetSeconds  float64 `json:"reset_seconds,omitempty"`
 	VerifySeconds float64 `json:"verify_seconds,omitempty"`
+	// ResetNext: the verification also reset the table for the next run,
+	// at the same time (SQLite: the read keeps its snapshot while the
+	// reset writes); VerifySeconds covers both, and the next run has no
+	// ResetSeconds of its own.
+	ResetNext bool `json:"reset_next,omitempty"`
 	// RusageMaxRSSBytes is ru_maxrss from wait4. On Linux it also counts the
 	// parent's RSS at the time it started the worker, so it is kept for
 	// reference only.
@@ -282,6 +294,9 @@ type Strategy struct {
 	ProbeP99Ms Stat `json:"probe_p99_ms"`
 	// Resumes counts the ok runs killed at --kill-at and started again.
 	Resumes int `json:"resumes,omitempty"`
+	// Screened: after its first run it ran no more, out of contention
+	// (Config.ScreenFactor).
+	Screened bool `json:"screened,omitempty"`
 }
 
 // Roles are what a strategy declared of itself when it ran
@@ -302,7 +317,18 @@ type Roles struct {
 	BulkOf string `json:"bulk_of,omitempty"`
 	// Paging is how it reads page by page: PagingOffset, PagingKeyset or "".
 	Paging string `json:"paging,omitempty"`
+	// Layer is what its reads and writes went through: LayerDriver for a
+	// strategy's driver form; "" (GORM) for the others.
+	Layer string `json:"layer,omitempty"`
+	// LayerOf names the strategy of which this one is the driver form.
+	LayerOf string `json:"layer_of,omitempty"`
 }
+
+// The layers a strategy's reads and writes go through (Run.Layer).
+const (
+	LayerGORM   = "gorm"
+	LayerDriver = "driver"
+)
 
 // How a strategy pages (Roles.Paging).
 const (
