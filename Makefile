@@ -19,7 +19,7 @@ export ITERBENCH_MARIADB_IMAGE ?= iterbench/mariadb
 endif
 endif
 
-.PHONY: build run run-postgres run-mariadb sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test mutate bench plots examples adaptive lint clean
+.PHONY: build run run-postgres run-mariadb layers-sqlite postgres-1m sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test mutate bench plots examples adaptive lint clean
 
 # The worker (cmd/iterbench-worker) is built statically, with the same
 # arguments as worker.BuildArgs, so that an image holding only that file can
@@ -35,12 +35,25 @@ build:
 run: build
 	$(BIN) run --db sqlite --rows $(ROWS) --repeats $(REPEATS) --out results/sqlite
 
-# The same on PostgreSQL and MariaDB in containers (needs Docker).
+# The same on PostgreSQL and MariaDB in containers (needs Docker), with
+# keyset-bulk and keyset-pipelined also on the driver directly: REPORT.md
+# says what GORM costs on each.
 run-postgres: build
-	$(BIN) run --db postgres --rows $(ROWS) --repeats $(REPEATS) --out results/postgres
+	$(BIN) run --db postgres --rows $(ROWS) --repeats $(REPEATS) --layers gorm,driver --out results/postgres
 
 run-mariadb: build
-	$(BIN) run --db mariadb --rows $(ROWS) --repeats $(REPEATS) --out results/mariadb
+	$(BIN) run --db mariadb --rows $(ROWS) --repeats $(REPEATS) --layers gorm,driver --out results/mariadb
+
+# What GORM costs on SQLite: the strategies with a driver form, both ways,
+# beside set-based.
+layers-sqlite: build
+	$(BIN) run --db sqlite --rows $(ROWS) --repeats $(REPEATS) --strategies keyset-bulk,keyset-pipelined,set-based --layers gorm,driver --out results/sqlite-layers
+
+# The best client-side forms against set-based on PostgreSQL at 1,000,000
+# rows, 3 runs each (needs Docker; about 25 minutes: every run reseeds).
+BIG_ROWS ?= 1000000
+postgres-1m: build
+	$(BIN) run --db postgres --rows $(BIG_ROWS) --repeats 3 --strategies keyset-bulk,keyset-pipelined,set-based --layers gorm,driver --timeout 10m --out results/postgres-1m
 
 # A sweep up to 1,000,000 rows and a run under a memory limit, as committed.
 SWEEP_STRATEGIES := load-all,cursor-bulk,paging-bulk,keyset-bulk,server-cursor,parallel-keyset,set-based
