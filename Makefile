@@ -50,7 +50,7 @@ layers-sqlite: build
 	$(BIN) run --db sqlite --rows $(ROWS) --repeats $(REPEATS) --strategies keyset-bulk,keyset-pipelined,set-based --layers gorm,driver --out results/sqlite-layers
 
 # The best client-side forms against set-based on PostgreSQL at 1,000,000
-# rows, 3 runs each (needs Docker; about 25 minutes: every run reseeds).
+# rows, 3 runs each (needs Docker; about 15 minutes: every run reseeds).
 BIG_ROWS ?= 1000000
 postgres-1m: build
 	$(BIN) run --db postgres --rows $(BIG_ROWS) --repeats 3 --strategies keyset-bulk,keyset-pipelined,set-based --layers gorm,driver --timeout 10m --out results/postgres-1m

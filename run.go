@@ -213,6 +213,9 @@ func runStrategy(name string) (strategies.Resumable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("RunOptions.Strategy: %w", err)
 	}
+	if _, ok := s.(strategies.Layered); ok {
+		return nil, fmt.Errorf("RunOptions.Strategy %s is a driver form, a measurement of what GORM costs: run %s", name, strings.TrimSuffix(name, strategies.DriverSuffix))
+	}
 	r, ok := s.(strategies.Resumable)
 	if !ok {
 		var names []string

@@ -7,6 +7,7 @@ package job
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -203,7 +204,7 @@ func Of[T any](d Def[T]) (*Job, error) {
 			j.SQL[kind] = set
 		}
 	}
-	r := &rows[T]{compute: d.Compute, fields: fields, key: j.Key}
+	r := &rows[T]{compute: d.Compute, fields: fields, key: j.Key, gormOnly: gormOnly(s)}
 	for _, c := range j.Read {
 		r.read = append(r.read, fields[c])
 	}
@@ -225,6 +226,21 @@ type rows[T any] struct {
 	fields  map[string]*schema.Field
 	key     []string
 	read    []*schema.Field // the columns Read, for Bytes
+	// gormOnly says what GORM adds to a read of T that a plain scan
+	// would not: a soft-delete clause, an AfterFind hook; "" if nothing.
+	gormOnly string
+}
+
+// gormOnly says what GORM adds to a read of the model s that a plain
+// scan would not, or "".
+func gormOnly(s *schema.Schema) string {
+	switch {
+	case len(s.QueryClauses) > 0:
+		return "its model adds clauses to every query (soft delete: gorm.DeletedAt)"
+	case s.AfterFind:
+		return "its model has an AfterFind hook"
+	}
+	return ""
 }
 
 // Find implements Rows.
@@ -280,6 +296,9 @@ func (r *rows[T]) Scan(rs RowScanner) (Page, error) {
 
 // Scannable implements Rows.
 func (r *rows[T]) Scannable() error {
+	if r.gormOnly != "" {
+		return errors.New(r.gormOnly)
+	}
 	for _, f := range r.read {
 		if f.Serializer != nil {
 			return fmt.Errorf("column %s is read through a GORM serializer", f.DBName)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"gorm.io/gorm"
+
 	"github.com/iterbench/iterbench/internal/job"
 )
 
@@ -83,5 +85,17 @@ func TestScannable(t *testing.T) {
 	j2, _ := job.Of(job.Def[tagged]{Name: "tagged", Read: []string{"tenant", "id", "body"}, Write: []string{"size"}, Compute: func(t *tagged) error { return size(&t.Thing) }})
 	if err := j2.Rows.Scannable(); err != nil {
 		t.Errorf("an embedded struct's fields, the serialized one not read: %v", err)
+	}
+	type soft struct {
+		ID        int64 `gorm:"primaryKey"`
+		Size      int64
+		DeletedAt gorm.DeletedAt
+	}
+	j3, err := job.Of(job.Def[soft]{Name: "soft", Write: []string{"size"}, Compute: func(*soft) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j3.Rows.Scannable(); err == nil || !strings.Contains(err.Error(), "soft delete") {
+		t.Errorf("a soft-deleting model: %v", err)
 	}
 }

@@ -103,7 +103,8 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 				}
 			}
 			repeats = fmt.Sprintf("1 to %d repeats each (sequential: a strategy whose first run took more than %s times as long as the leader's ran no more (%s); "+
-				"after %d of every other strategy, a repeat ran only the leader and the strategies the Mann-Whitney U test could not yet tell from it, until it could or %d were done)",
+				"after %d of every other strategy, a repeat ran only the leader and the strategies the Mann-Whitney U test could not yet tell from it, "+
+				"and a driver form with its GORM form until the test told them apart, until it could or %d were done)",
 				c.Repeats, strconv.FormatFloat(c.ScreenFactor, 'g', -1, 64), orNone(once), c.MinRepeats, c.Repeats)
 		}
 	}

@@ -28,15 +28,19 @@ func MoreRuns(s *summary.Summary, samples []summary.SampleRow) []string {
 			rivals = append(rivals, name)
 		}
 	}
-	for _, st := range s.Strategies {
-		if st.Roles.InDatabase && st.OK == st.Runs && st.OK > 0 {
-			rivals = append(rivals, st.Name)
-			break
-		}
-	}
 	screened := map[string]bool{}
 	for _, st := range s.Strategies {
 		screened[st.Name] = st.Screened
+	}
+	var inDB *summary.Strategy
+	for i, st := range s.Strategies {
+		if st.Roles.InDatabase && st.OK == st.Runs && st.OK > 0 && !st.Screened &&
+			(inDB == nil || st.DurationSeconds.Median < inDB.DurationSeconds.Median) {
+			inDB = &s.Strategies[i]
+		}
+	}
+	if inDB != nil {
+		rivals = append(rivals, inDB.Name)
 	}
 	var more []string
 	waiting := false
@@ -59,11 +63,12 @@ func MoreRuns(s *summary.Summary, samples []summary.SampleRow) []string {
 	// A driver form and its GORM form, until the test tells them apart:
 	// what GORM costs is reported with its p-value.
 	for _, st := range s.Strategies {
-		of := st.Roles.LayerOf
-		if of == "" || st.OK == 0 || st.OK != st.Runs || significant(compareTimes(s, of, st.Name)) {
+		of, ok := s.Lookup(st.Roles.LayerOf)
+		if st.Roles.LayerOf == "" || !ok || st.OK == 0 || st.OK != st.Runs || of.OK == 0 || of.OK != of.Runs ||
+			st.Screened || of.Screened || significant(compareTimes(s, of.Name, st.Name)) {
 			continue
 		}
-		for _, name := range []string{of, st.Name} {
+		for _, name := range []string{of.Name, st.Name} {
 			if !slices.Contains(more, name) {
 				more = append(more, name)
 			}

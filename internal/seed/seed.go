@@ -5,7 +5,6 @@ package seed
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -338,11 +337,13 @@ func VerifyAndReset(ctx context.Context, db *gorm.DB, cfg Config) (v Verificatio
 	if !started {
 		return v, false, err
 	}
+	// A reset that fails is the next run's to do again (with Reset, which
+	// reports it); the verification stands.
 	if rerr := <-done; rerr != nil || err != nil {
-		return v, false, errors.Join(err, rerr)
-	}
-	if err := checkpoint(ctx, db); err != nil {
 		return v, false, err
+	}
+	if checkpoint(ctx, db) != nil {
+		return v, false, nil
 	}
 	return v, true, nil
 }
@@ -403,10 +404,11 @@ func verify(ctx context.Context, db *gorm.DB, cfg Config, snapshot func()) (Veri
 	var (
 		v     Verification
 		first int64 = -1
+		errID int64
 	)
 	for p := range parts {
-		if p.err != nil && (err == nil || p.errID < first) {
-			err = p.err
+		if p.err != nil && (err == nil || p.errID < errID) {
+			err, errID = p.err, p.errID
 		}
 		v.Rows += p.rows
 		v.Wrong += p.wrong
