@@ -184,6 +184,7 @@ func TestRunRefuses(t *testing.T) {
 		{"paging-bulk", balances, "cannot resume: take one of keyset-bulk, parallel-keyset, set-based, keyset-adaptive, keyset-pipelined"},
 		{"keyset-bluk", balances, "did you mean keyset-bulk"},
 		{"set-based", noSQL, "set-based needs the job's SQL"},
+		{"keyset-bulk@driver", balances, "is a driver form, a measurement of what GORM costs: run keyset-bulk"},
 	} {
 		_, err := iterbench.Run(context.Background(), db, c.job, iterbench.RunOptions{Strategy: c.strategy, NoSignals: true})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
