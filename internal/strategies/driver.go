@@ -212,22 +212,12 @@ func newDriverIO(kind database.Kind, j *job.Job, c driverConn) *driverIO {
 
 func (d *driverIO) read(ctx context.Context, after, upTo []any, size int) (job.Page, error) {
 	q := "SELECT " + d.columns + " FROM " + database.Quote(d.kind, d.j.Table)
-	var args []any
-	sep := " WHERE "
-	for _, b := range []struct {
-		op  string
-		key []any
-	}{{">", after}, {"<=", upTo}} {
-		if b.key == nil {
-			continue
-		}
-		cond, bound, err := database.KeyBound(d.kind, database.QuoteAll(d.kind, d.j.Key), b.op)
-		if err != nil {
-			return nil, err
-		}
-		q += sep + "(" + cond + ")"
-		sep = " AND "
-		args = append(args, bound(b.key)...)
+	cond, args, err := keyBetween(d.kind, d.j, after, upTo)
+	if err != nil {
+		return nil, err
+	}
+	if cond != "" {
+		q += " WHERE " + cond
 	}
 	q += " ORDER BY " + d.order + " LIMIT " + strconv.Itoa(size)
 	page, err := d.conn.query(ctx, q, args, d.j.Rows.Scan)

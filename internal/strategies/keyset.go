@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -119,6 +120,18 @@ func countsBytes(b Batches) bool {
 // bound where nil).
 func inRange(ctx context.Context, db *gorm.DB, j *job.Job, after, upTo []any) (*gorm.DB, error) {
 	q := j.Query(ctx, db)
+	cond, args, err := keyBetween(database.KindOf(db), j, after, upTo)
+	if err != nil || cond == "" {
+		return q, err
+	}
+	return q.Where(cond, args...), nil
+}
+
+// keyBetween is the condition, with its arguments, that j's key is in
+// after < key <= upTo (no bound where nil) on a kind of database; "" when
+// neither bound is given.
+func keyBetween(kind database.Kind, j *job.Job, after, upTo []any) (cond string, args []any, err error) {
+	var conds []string
 	for _, b := range []struct {
 		op  string
 		key []any
@@ -126,13 +139,14 @@ func inRange(ctx context.Context, db *gorm.DB, j *job.Job, after, upTo []any) (*
 		if b.key == nil {
 			continue
 		}
-		cond, args, err := keyBound(db, j, b.op)
+		c, bound, err := database.KeyBound(kind, database.QuoteAll(kind, j.Key), b.op)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
-		q = q.Where(cond, args(b.key)...)
+		conds = append(conds, "("+c+")")
+		args = append(args, bound(b.key)...)
 	}
-	return q, nil
+	return strings.Join(conds, " AND "), args, nil
 }
 
 // readPage reads the first size rows with after < key <= upTo (no bound
