@@ -166,23 +166,33 @@ func probeP99(s *summary.Summary, best string) (*plot.Plot, error) {
 	// Each median written above its bar (and above the limit line, so that
 	// the line never strikes through it): beside a stall of a second, bars
 	// of a few milliseconds are too short to read.
+	// With more than 10 bars, every other label a line higher, so that
+	// neighbours do not run into each other.
 	limit, _ := analysis.AppP99Limit(s)
-	var at plotter.XYLabels
+	rows := 1
+	if len(s.Strategies) > 10 {
+		rows = 2
+	}
+	at := make([]plotter.XYLabels, rows)
 	for i, st := range s.Strategies {
 		if st.OK > 0 && st.ProbeP99Ms.Median > 0 {
-			at.XYs = append(at.XYs, plotter.XY{X: float64(i), Y: max(st.ProbeP99Ms.Max, limit)})
-			at.Labels = append(at.Labels, units.Millis(st.ProbeP99Ms.Median))
+			r := i % rows
+			at[r].XYs = append(at[r].XYs, plotter.XY{X: float64(i), Y: max(st.ProbeP99Ms.Max, limit)})
+			at[r].Labels = append(at[r].Labels, units.Millis(st.ProbeP99Ms.Median))
 		}
 	}
-	if len(at.XYs) > 0 {
-		labels, err := plotter.NewLabels(at)
+	for r := range at {
+		if len(at[r].XYs) == 0 {
+			continue
+		}
+		labels, err := plotter.NewLabels(at[r])
 		if err != nil {
 			return nil, err
 		}
 		for i := range labels.TextStyle {
 			labels.TextStyle[i].XAlign = draw.XCenter
 		}
-		labels.Offset = vg.Point{Y: vg.Points(6)}
+		labels.Offset = vg.Point{Y: vg.Points(6 + 12*float64(r))}
 		p.Add(labels)
 	}
 	headroom(p)
