@@ -17,7 +17,7 @@ mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 case $kind in
 postgres) packages=postgresql-15 ;;
-mariadb) packages=mariadb-server ;;
+mariadb) packages=mariadb-server,galera-4,rsync,iproute2,procps ;; # galera-4, rsync (state transfer), ss and ps (its scripts): --topology galera
 *) echo "unknown image kind $kind (want postgres or mariadb)" >&2; exit 2 ;;
 esac
 

@@ -6,16 +6,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	dockercontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/log"
+	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/iterbench/iterbench/internal/database"
@@ -121,7 +126,10 @@ type Server struct {
 	// StartSeconds is the time from asking for the container to the server
 	// answering queries.
 	StartSeconds float64
-	c            *testcontainers.DockerContainer
+	// Name is the server's name on its cluster's network ("primary",
+	// "node2"); empty for a single server.
+	Name string
+	c    *testcontainers.DockerContainer
 }
 
 // ErrNoDocker is returned by Start when Docker cannot be reached.
@@ -135,6 +143,31 @@ var ErrNoImage = errors.New("image not available")
 // answers SQL queries; testcontainers logs to logger (nil: nowhere). The caller must call Terminate, also after errors
 // later on; Start itself leaves no container behind when it fails.
 func Start(ctx context.Context, kind database.Kind, image string, logger log.Logger) (*Server, error) {
+	if err := CheckDocker(ctx); err != nil {
+		return nil, err
+	}
+	if err := checkImage(ctx, image); err != nil {
+		return nil, err
+	}
+	return startNode(ctx, kind, image, logger, node{})
+}
+
+// node is how one server of a cluster differs from a single one.
+type node struct {
+	// network and alias: the Docker network the node joins, and its name
+	// there; empty: Docker's default bridge.
+	network, alias string
+	// args are added to the server's command line.
+	args []string
+	// script, if set, replaces the image's entry point: a shell script run
+	// as user, given the server's command line as its arguments.
+	script, user string
+	// env is added to the container's environment.
+	env map[string]string
+}
+
+// startNode starts one server as n says.
+func startNode(ctx context.Context, kind database.Kind, image string, logger log.Logger, n node) (*Server, error) {
 	if logger == nil {
 		logger = log.NewNoopLogger()
 	}
@@ -142,18 +175,14 @@ func Start(ctx context.Context, kind database.Kind, image string, logger log.Log
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckDocker(ctx); err != nil {
-		return nil, err
-	}
-	if err := checkImage(ctx, image); err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	c, err := testcontainers.Run(ctx, image,
+	cmd := append(slices.Clone(sp.cmd), n.args...)
+	env := maps.Clone(sp.env)
+	maps.Copy(env, n.env)
+	opts := []testcontainers.ContainerCustomizer{
 		testcontainers.WithLogger(logger),
 		testcontainers.WithExposedPorts(sp.port),
-		testcontainers.WithEnv(sp.env),
-		testcontainers.WithCmd(sp.cmd...),
+		testcontainers.WithEnv(env),
+		testcontainers.WithCmd(cmd...),
 		testcontainers.WithLabels(ownerLabels()),
 		// The data folder lives in memory: the comparison is of strategies,
 		// not of this machine's disk (an overlay file system on a virtual
@@ -163,14 +192,31 @@ func Start(ctx context.Context, kind database.Kind, image string, logger log.Log
 			wait.ForSQL(sp.port, sp.driver, func(host string, port network.Port) string {
 				return sqlURL(kind, sp.dsn(reachable(ctx, host, port.Port()), port.Port()))
 			}).WithStartupTimeout(3*time.Minute).WithPollInterval(200*time.Millisecond)),
-	)
+	}
+	if n.network != "" {
+		opts = append(opts, tcnetwork.WithNetworkName([]string{n.alias}, n.network))
+	}
+	if n.script != "" {
+		opts = append(opts, testcontainers.WithEntrypoint("/bin/sh", "-c", n.script, "sh"),
+			testcontainers.WithConfigModifier(func(c *dockercontainer.Config) { c.User = n.user }))
+	}
+	start := time.Now()
+	c, err := testcontainers.Run(ctx, image, opts...)
 	if err != nil {
+		msg := reaperHint(err)
 		if c != nil {
+			if tail := logTail(c, 5); tail != "" {
+				msg = fmt.Errorf("%w; the container's last log lines: %s", msg, tail)
+			}
 			terminate(c)
 		}
-		return nil, fmt.Errorf("start %s container from %s: %w", kind, image, reaperHint(err))
+		what := string(kind)
+		if n.alias != "" {
+			what += " " + n.alias
+		}
+		return nil, fmt.Errorf("start %s container from %s: %w", what, image, msg)
 	}
-	s := &Server{Kind: kind, Image: image, Command: strings.Join(sp.cmd, " ") + " (data folder on tmpfs)", c: c}
+	s := &Server{Kind: kind, Image: image, Name: n.alias, Command: strings.Join(cmd, " ") + " (data folder on tmpfs)", c: c}
 	addr, err := address(ctx, c, sp.port)
 	if err != nil {
 		terminate(c)
@@ -179,6 +225,29 @@ func Start(ctx context.Context, kind database.Kind, image string, logger log.Log
 	s.DSN = sp.dsn(addr.host, addr.port)
 	s.StartSeconds = time.Since(start).Seconds()
 	return s, nil
+}
+
+// logTail returns the last n lines the container logged, joined by " | ".
+func logTail(c *testcontainers.DockerContainer, n int) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := c.Logs(ctx)
+	if err != nil {
+		return ""
+	}
+	defer r.Close()
+	b, _ := io.ReadAll(r)
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		// Docker's multiplexed stream puts an 8-byte header before each line.
+		if len(l) > 8 && l[0] <= 2 && l[1] == 0 {
+			l = l[8:]
+		}
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines[max(0, len(lines)-n):], " | ")
 }
 
 type hostPort struct{ host, port string }
@@ -327,6 +396,15 @@ func CheckDocker(ctx context.Context) (err error) {
 		return fmt.Errorf("%w: %v", ErrNoDocker, err)
 	}
 	return nil
+}
+
+// CheckImage returns ErrNoImage (wrapped) when image is neither present
+// nor pullable, ErrNoDocker when Docker cannot be reached.
+func CheckImage(ctx context.Context, image string) error {
+	if err := CheckDocker(ctx); err != nil {
+		return err
+	}
+	return checkImage(ctx, image)
 }
 
 // checkImage returns ErrNoImage when image is not present locally and

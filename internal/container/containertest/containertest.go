@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/iterbench/iterbench/internal/cluster"
 	"github.com/iterbench/iterbench/internal/container"
 	"github.com/iterbench/iterbench/internal/database"
 )
@@ -71,4 +72,34 @@ func Open(t testing.TB, kind database.Kind) (*gorm.DB, *container.Server) {
 	}
 	t.Cleanup(func() { database.Close(db) })
 	return db, s
+}
+
+// RequireImage skips t, or fails it under ITERBENCH_REQUIRE_DOCKER=1, when
+// Docker cannot be reached or the configured image of kind (see
+// container.Image) is neither present nor pullable.
+func RequireImage(t testing.TB, kind database.Kind) {
+	t.Helper()
+	RequireDocker(t)
+	if err := container.CheckImage(context.Background(), container.Image(kind)); err != nil {
+		requireDocker(t, err)
+	}
+}
+
+// StartCluster starts a cluster of topology from the configured image and
+// terminates it when t ends; it skips t as Start does.
+func StartCluster(t testing.TB, topology cluster.Topology) *container.Cluster {
+	t.Helper()
+	kind := topology.Kind()
+	RequireImage(t, kind)
+	ctx := context.Background()
+	c, err := container.StartCluster(ctx, kind, topology, container.Image(kind), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Terminate(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return c
 }

@@ -1,0 +1,125 @@
+package container_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/iterbench/iterbench/internal/cluster"
+	"github.com/iterbench/iterbench/internal/container"
+	"github.com/iterbench/iterbench/internal/container/containertest"
+	"github.com/iterbench/iterbench/internal/database"
+)
+
+// TestStartCluster starts each topology, writes a row on the first node,
+// reads it on the others, and checks that Terminate leaves no container,
+// network or volume of this process behind.
+func TestStartCluster(t *testing.T) {
+	for _, topo := range []cluster.Topology{cluster.Replica, cluster.Galera} {
+		t.Run(string(topo), func(t *testing.T) {
+			kind := topo.Kind()
+			containertest.RequireImage(t, kind)
+			ctx := context.Background()
+			volumes := volumeNames(t)
+			c, err := container.StartCluster(ctx, kind, topo, container.Image(kind), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Terminate(ctx) })
+			want := map[cluster.Topology]int{cluster.Replica: 2, cluster.Galera: cluster.GaleraNodes}[topo]
+			if len(c.Nodes) != want {
+				t.Fatalf("%d nodes, want %d", len(c.Nodes), want)
+			}
+			db, err := database.Open(ctx, kind, c.Nodes[0].DSN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer database.Close(db)
+			if err := db.Exec("CREATE TABLE cluster_probe (id int PRIMARY KEY, v int)").Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Exec("INSERT INTO cluster_probe VALUES (1, 42)").Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range c.Nodes[1:] {
+				other, err := database.Open(ctx, kind, n.DSN)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var v int
+				deadline := time.Now().Add(30 * time.Second)
+				for v != 42 && time.Now().Before(deadline) {
+					other.Raw("SELECT v FROM cluster_probe WHERE id = 1").Scan(&v)
+					time.Sleep(50 * time.Millisecond)
+				}
+				database.Close(other)
+				if v != 42 {
+					t.Errorf("node %s does not have the row written on %s", n.Name, c.Nodes[0].Name)
+				}
+			}
+			if err := c.Terminate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if left := leftBehind(t, volumes); left != "" {
+				t.Errorf("left behind: %s", left)
+			}
+		})
+	}
+}
+
+// volumeNames lists the Docker volumes there are.
+func volumeNames(t *testing.T) map[string]bool {
+	t.Helper()
+	cli, err := testcontainers.NewDockerClientWithOpts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	vs, err := cli.VolumeList(context.Background(), client.VolumeListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, v := range vs.Items {
+		names[v.Name] = true
+	}
+	return names
+}
+
+// leftBehind names the containers and networks this process started that
+// still exist, and the volumes not in before (an image's anonymous volumes
+// carry no label).
+func leftBehind(t *testing.T, before map[string]bool) string {
+	t.Helper()
+	ctx := context.Background()
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	f := make(client.Filters).Add("label", container.LabelPID+"="+strconv.Itoa(os.Getpid()))
+	cs, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	volumes := 0
+	for v := range volumeNames(t) {
+		if !before[v] {
+			volumes++
+		}
+	}
+	if len(cs.Items)+len(ns.Items)+volumes == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d containers, %d networks, %d volumes", len(cs.Items), len(ns.Items), volumes)
+}
