@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/iterbench/iterbench/internal/bench"
+	"github.com/iterbench/iterbench/internal/cluster"
 	"github.com/iterbench/iterbench/internal/container"
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/dbcost"
@@ -29,13 +30,37 @@ func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, maxRows int
 	if err != nil {
 		return nil, target{cleanup: func() {}}, nil, err
 	}
-	db, t, err := f.open(ctx, cfg.Kind, stderr)
+	topo := cluster.Single
+	if cfg.Cluster != nil {
+		topo = cfg.Cluster.Topology
+	}
+	db, t, err := f.open(ctx, cfg.Kind, topo, stderr)
 	if err != nil {
 		return nil, t, nil, err
 	}
 	cfg.Kind, cfg.DSN = t.kind, t.dsn
+	if cfg.Cluster != nil {
+		cfg.Cluster.First, cfg.Cluster.Others = t.dsn, t.others
+		if t.cluster != nil {
+			cfg.StartSeconds = t.cluster.StartSeconds
+		}
+		// A node iterbench cannot use is bad input, said before anything runs.
+		nodes, err := cluster.Open(ctx, *cfg.Cluster)
+		if err != nil {
+			database.Close(db)
+			t.cleanup()
+			if t.cluster == nil {
+				err = usageError{err}
+			}
+			return nil, target{cleanup: func() {}}, nil, err
+		}
+		nodes.Close()
+	}
 	if t.server != nil {
 		cfg.Image, cfg.ServerCommand, cfg.StartSeconds = t.server.Image, t.server.Command, t.server.StartSeconds
+		if t.cluster != nil {
+			cfg.ServerCommand, cfg.StartSeconds = t.cluster.Command(), t.cluster.StartSeconds
+		}
 		// The server's CPU time, from its container's cgroup.
 		pid, err := t.server.PID(ctx)
 		if err == nil {
@@ -80,6 +105,20 @@ func (f *benchFlags) connect(ctx context.Context, cfg *bench.Config, maxRows int
 	closeTarget := t.cleanup
 	t.cleanup = func() { l.Close(); closeTarget() }
 	return db, t, l, nil
+}
+
+// serverCPU returns the reader of the CPU time a containerised server has
+// used (its container's cgroup), or nil where it cannot be read.
+func serverCPU(ctx context.Context, s *container.Server) func() (float64, error) {
+	pid, err := s.PID(ctx)
+	if err != nil {
+		return nil
+	}
+	cpu, err := dbcost.CgroupCPU(rss.CgroupRoot, pid)
+	if err != nil {
+		return nil
+	}
+	return cpu
 }
 
 // sayReaper writes, once something was measured, that testcontainers'

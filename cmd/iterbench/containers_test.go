@@ -15,6 +15,7 @@ import (
 
 	"github.com/testcontainers/testcontainers-go/log"
 
+	"github.com/iterbench/iterbench/internal/cluster"
 	"github.com/iterbench/iterbench/internal/container"
 	"github.com/iterbench/iterbench/internal/container/containertest"
 	"github.com/iterbench/iterbench/internal/database"
@@ -105,7 +106,7 @@ func TestNoDocker(t *testing.T) {
 	f.start = func(context.Context, database.Kind, string, log.Logger) (*container.Server, error) {
 		return nil, fmt.Errorf("%w: dial unix /var/run/docker.sock: connect: no such file or directory", container.ErrNoDocker)
 	}
-	_, tg, err := f.open(context.Background(), database.Postgres, io.Discard)
+	_, tg, err := f.open(context.Background(), database.Postgres, cluster.Single, io.Discard)
 	tg.cleanup()
 	var ue usageError
 	if err == nil || !asUsage(err, &ue) {

@@ -11,6 +11,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/iterbench/iterbench/internal/bench"
+	"github.com/iterbench/iterbench/internal/cluster"
 	"github.com/iterbench/iterbench/internal/items"
 	"github.com/iterbench/iterbench/internal/outdir"
 	"github.com/iterbench/iterbench/internal/probe"
@@ -34,10 +35,12 @@ type benchFlags struct {
 	probeRate, probeStep, killAt      float64
 	screen                            float64
 	layers                            string
+	maxLag                            time.Duration
 }
 
 func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 	f.dbFlags.register(fs)
+	f.dbFlags.registerCluster(fs)
 	fs.IntVar(&f.batch, "batch", strategies.DefaultBatchSize, "rows per page or bulk statement")
 	f.payload = payloadFlag{min: items.DefaultPayload}
 	fs.Var(&f.payload, "payload", "size in bytes of each row's JSON document, or a range MIN..MAX whose sizes are drawn log-uniformly from the seed")
@@ -60,6 +63,7 @@ func (f *benchFlags) register(fs *flag.FlagSet, repeats int) {
 	fs.Float64Var(&f.probeRate, "probe-rate", probe.DefaultRate, "operations per second of the application probe beside every run (0: no probe)")
 	fs.Float64Var(&f.probeStep, "probe-step", 1, "multiply the probe's rate by this while each run does the middle third of its rows, the application's load stepping up and back (1: a steady rate)")
 	fs.DurationVar(&f.maxAppP99, "max-app-p99", 0, "rank after the others a strategy whose probe p99 is above this (default: 10 × the idle probe's p99, at least 50ms)")
+	fs.DurationVar(&f.maxLag, "max-lag", bench.DefaultMaxLag, "on a cluster, rank after the others a strategy that made another node lag more than this behind the first")
 	fs.Float64Var(&f.killAt, "kill-at", 0, "also run every strategy killed once it reports this share of the rows (e.g. 0.5) and started again, to measure resuming (default: no such run)")
 }
 
@@ -112,6 +116,17 @@ func (f *benchFlags) config(fs *flag.FlagSet, outDefault string) (cfg bench.Conf
 	kind, err := f.kind(fs)
 	if err != nil {
 		return cfg, "", err
+	}
+	topo, err := f.dbFlags.cluster(fs, kind)
+	if err != nil {
+		return cfg, "", err
+	}
+	if f.maxLag <= 0 {
+		return cfg, "", usagef("--max-lag must be positive, got %v", f.maxLag)
+	}
+	if topo != cluster.Single {
+		// The nodes are filled in once they are started or reached (connect).
+		cfg.Cluster, cfg.MaxLag = &cluster.Config{Topology: topo}, f.maxLag
 	}
 	// Resolved here, once (bad input is exit 2): bench, the workers and the
 	// results take it as it is.

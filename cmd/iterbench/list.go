@@ -51,10 +51,14 @@ func cleanCmd(ctx context.Context, args []string, stdout io.Writer, remove func(
 	if err != nil {
 		return err
 	}
-	if r.Containers == 0 {
+	if r.Containers == 0 && r.Networks == 0 {
 		fmt.Fprintln(stdout, "no iterbench container to remove")
 		return nil
 	}
-	fmt.Fprintf(stdout, "removed %d iterbench container(s) (%s)\n", r.Containers, strings.Join(r.Owners, ", "))
+	nets := ""
+	if r.Networks > 0 {
+		nets = fmt.Sprintf(" and %d network(s)", r.Networks)
+	}
+	fmt.Fprintf(stdout, "removed %d iterbench container(s)%s (%s)\n", r.Containers, nets, strings.Join(r.Owners, ", "))
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/iterbench/iterbench/internal/cluster"
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/items"
 	"github.com/iterbench/iterbench/internal/seed"
@@ -53,7 +54,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := checkSpace(kind, f.dsn, *rows, *payload); err != nil {
 		return err
 	}
-	db, t, err := f.open(ctx, kind, stderr)
+	db, t, err := f.open(ctx, kind, cluster.Single, stderr)
 	if err != nil {
 		return err
 	}

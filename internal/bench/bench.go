@@ -4,6 +4,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/iterbench/iterbench/internal/cluster"
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/items"
 	"github.com/iterbench/iterbench/internal/job"
@@ -80,13 +82,35 @@ func Run(ctx context.Context, db *gorm.DB, cfg Config, l worker.Launcher, p Prog
 		s.SeedSeconds, s.Config.SeedMethod = st.Duration.Seconds(), st.Method
 	}
 
+	if cl := cfg.Cluster; cl != nil {
+		c := *cl
+		c.First = cmp.Or(c.First, cfg.DSN)
+		nodes, err := cluster.Open(ctx, c)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer nodes.Close()
+		cfg.nodes = nodes
+	}
+
 	var pb *probe.Probe
 	if cfg.ProbeRate > 0 {
 		target, err := cfg.table().ProbeTarget(ctx, db)
 		if err != nil {
 			return nil, nil, err
 		}
-		pb, err = probe.Open(ctx, cfg.Kind, cfg.DSN, probe.Config{Rate: cfg.ProbeRate, Rows: int64(cfg.Rows), Seed: cfg.DataSeed, Target: target})
+		pc := probe.Config{Rate: cfg.ProbeRate, Rows: int64(cfg.Rows), Seed: cfg.DataSeed, Target: target}
+		dsn := cfg.DSN
+		switch cl := cfg.Cluster; {
+		case cl == nil:
+		case cl.Topology == cluster.Replica:
+			// The application reads from its replica, and writes to the primary.
+			pc.ReadDSN = cl.Others[0].DSN
+		case cl.Topology == cluster.Galera:
+			// The application works on another node of the cluster.
+			dsn = cl.Others[0].DSN
+		}
+		pb, err = probe.Open(ctx, cfg.Kind, dsn, pc)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -141,7 +165,7 @@ repeats:
 		}
 		for i, strat := range Order(active, cfg.ShuffleSeed, rep) {
 			p.Start(fmt.Sprintf("%d/%d %s", rep, cfg.Repeats, strat.Name()), int64(cfg.Rows))
-			run, smp, ws, err := measure(ctx, db, l, cfg, strat.Name(), p.Set, pb, &ready)
+			run, smp, ws, lag, err := measure(ctx, db, l, cfg, strat.Name(), p.Set, pb, &ready)
 			p.Finish()
 			run.Repeat, run.Order = rep, i+1
 			s.Runs = append(s.Runs, run)
@@ -151,6 +175,10 @@ repeats:
 			for _, w := range ws {
 				w.Strategy, w.Repeat = run.Strategy, rep
 				s.ProbeWindows = append(s.ProbeWindows, w)
+			}
+			for _, x := range lag {
+				x.Strategy, x.Repeat = run.Strategy, rep
+				s.Lag = append(s.Lag, x)
 			}
 			if err == nil && run.Status != summary.StatusInterrupted && cfg.KillAt > 0 {
 				p.Start(fmt.Sprintf("%d/%d %s, killed at %.0f %%", rep, cfg.Repeats, strat.Name(), 100*cfg.KillAt), int64(cfg.Rows))

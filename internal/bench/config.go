@@ -1,13 +1,16 @@
 package bench
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"runtime"
 	"time"
 
 	"github.com/prometheus/procfs"
 	"gorm.io/gorm"
 
+	"github.com/iterbench/iterbench/internal/cluster"
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/job"
 	"github.com/iterbench/iterbench/internal/strategies"
@@ -90,6 +93,16 @@ type Config struct {
 	// strategy, killed once it reports this share of the rows and started
 	// again (see measureResume).
 	KillAt float64
+	// Cluster, if set, describes the other nodes of the server's cluster
+	// (--topology replica or galera, or --replica-dsn): Run watches them
+	// during every run and verifies every row on the last of them
+	// afterwards; the probe reads from the standby (replica) or works on
+	// the second Galera node. Cluster.First defaults to DSN.
+	Cluster *cluster.Config
+	// MaxLag is recorded for the recommendation (--max-lag).
+	MaxLag time.Duration
+	// nodes are the open connections to Cluster's nodes, set by Run.
+	nodes *cluster.Nodes
 	// Image, ServerCommand and StartSeconds describe the container the
 	// server runs in, if iterbench started one.
 	Image         string
@@ -104,6 +117,9 @@ const (
 	// before sequential repeats go on only for the undecided.
 	DefaultMinRepeats = 3
 	DefaultInterval   = 10 * time.Millisecond
+	// DefaultMaxLag is --max-lag: pt-archiver's default --check-slave-lag
+	// limit.
+	DefaultMaxLag = time.Second
 )
 
 // job is what the worker of strategy (empty: the baseline) does under cfg.
@@ -173,6 +189,18 @@ func describe(ctx context.Context, db *gorm.DB, cfg Config) summary.Config {
 			}
 		}
 	}
+	c.Topology = string(cluster.Single)
+	if cl := cfg.Cluster; cl != nil {
+		c.Topology = string(cl.Topology)
+		c.Nodes = append(c.Nodes, nodeName(cl.Topology, 0)+" "+database.Redact(cmp.Or(cl.First, cfg.DSN)))
+		for _, n := range cl.Others {
+			c.Nodes = append(c.Nodes, n.Name+" "+database.Redact(n.DSN))
+		}
+		c.MaxLagSeconds = cfg.MaxLag.Seconds()
+		if cfg.ProbeRate > 0 {
+			c.ProbeNode = cl.Others[0].Name
+		}
+	}
 	c.Driver, c.DriverVersion = database.Driver(cfg.Kind)
 	c.DatabaseVersion, _ = database.Version(ctx, db)
 	c.Settings, _ = database.Settings(ctx, db)
@@ -217,4 +245,13 @@ func (cfg Config) minRepeats() int {
 		return 0
 	}
 	return cfg.MinRepeats
+}
+
+// nodeName is the name of a cluster's i-th node (0: the first, which the
+// worker writes to).
+func nodeName(t cluster.Topology, i int) string {
+	if t == cluster.Replica {
+		return [...]string{"primary", "standby"}[min(i, 1)]
+	}
+	return fmt.Sprintf("node%d", i+1)
 }

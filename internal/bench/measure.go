@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -21,7 +22,7 @@ import (
 // recorded in the returned Run; the error is non-nil only when the table
 // could not be reset, so that no run could happen.
 func Measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, strategy string, progress func(int64)) (summary.Run, []rss.Sample, error) {
-	run, samples, _, err := measure(ctx, db, l, cfg, strategy, progress, nil, nil)
+	run, samples, _, _, err := measure(ctx, db, l, cfg, strategy, progress, nil, nil)
 	return run, samples, err
 }
 
@@ -30,18 +31,18 @@ func Measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 // probe's windows. With ready not nil, the table is not reset where
 // *ready says the run before left it reset, and the verification resets
 // it for the next run where the table can do both at once (*ready says
-// whether it did).
+// whether it did). With a cluster it also returns the cluster's readings.
 func measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, strategy string, progress func(int64),
-	pb *probe.Probe, ready *bool) (summary.Run, []rss.Sample, []summary.ProbeWindow, error) {
+	pb *probe.Probe, ready *bool) (summary.Run, []rss.Sample, []summary.ProbeWindow, []summary.LagSample, error) {
 	run := summary.Run{Strategy: strategy, Layer: layerOf(strategy), Status: summary.StatusOK, WrongRows: -1}
 	start := time.Now()
 	if ready == nil || !*ready {
 		if err := reset(ctx, db, cfg); err != nil {
 			run.Status, run.Error = statusOf(ctx), err.Error()
 			if ctx.Err() != nil {
-				return run, nil, nil, nil
+				return run, nil, nil, nil, nil
 			}
-			return run, nil, nil, err
+			return run, nil, nil, nil, err
 		}
 		run.ResetSeconds = time.Since(start).Seconds()
 	}
@@ -52,7 +53,9 @@ func measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 	out := spawn(ctx, l, cfg.job(strategy, 0), cfg.limits(), obs.stepped(cfg, progress))
 	var ws []summary.ProbeWindow
 	run.Probe, ws, run.Server = obs.stop(ctx)
-	return record(ctx, db, cfg, run, out, ready), out.Samples, ws, nil
+	var lag []summary.LagSample
+	run.Cluster, lag = obs.stopCluster(ctx)
+	return record(ctx, db, cfg, run, out, ready), out.Samples, ws, lag, nil
 }
 
 // verifyResetter is a Table that can verify and, at the same time, reset
@@ -76,6 +79,7 @@ func reset(ctx context.Context, db *gorm.DB, cfg Config) error {
 // same time (*ready says whether it did).
 func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out outcome, ready *bool) summary.Run {
 	run.Rows, run.Reads, run.Writes = max(out.Stats.Rows, out.Progress), out.Stats.Reads, out.Stats.Writes
+	run.Retries = out.Stats.Retries
 	run.Batches = (*summary.Batches)(out.Stats.Batches)
 	pk := rss.PeaksOf(out.Samples)
 	run.PeakRSSBytes, run.KernelMaxRSSBytes = pk.RSS, max(pk.HWM, out.HWM)
@@ -126,10 +130,41 @@ func record(ctx context.Context, db *gorm.DB, cfg Config, run summary.Run, out o
 	}
 	if run.Status == summary.StatusOK && (v.Wrong != 0 || v.Rows != int64(cfg.Rows)) {
 		run.Status = summary.StatusError
-		run.Error = fmt.Sprintf("verification: %d of %d rows wrong (first key %s), %d expected", v.Wrong, v.Rows, v.FirstWrong, cfg.Rows)
-		if v.AlteredData > 0 {
-			run.Error += fmt.Sprintf("; %d rows' documents were altered", v.AlteredData)
-		}
+		run.Error = "verification: " + wrongRows(v, cfg.Rows)
+	}
+	return verifyOther(ctx, cfg, run)
+}
+
+// wrongRows says what a verification found wrong.
+func wrongRows(v seed.Verification, rows int) string {
+	s := fmt.Sprintf("%d of %d rows wrong (first key %s), %d expected", v.Wrong, v.Rows, v.FirstWrong, rows)
+	if v.AlteredData > 0 {
+		s += fmt.Sprintf("; %d rows' documents were altered", v.AlteredData)
+	}
+	return s
+}
+
+// verifyOther verifies every row again on another node of cfg's cluster,
+// once it has caught up (the cluster's watch waited for that): the standby,
+// or Galera's last node. Rows that are wrong there fail the run.
+func verifyOther(ctx context.Context, cfg Config, run summary.Run) summary.Run {
+	if cfg.nodes == nil || run.Cluster == nil || ctx.Err() != nil {
+		return run
+	}
+	other, name := cfg.nodes.Verifier()
+	run.Cluster.VerifiedOn, run.Cluster.WrongRows = name, -1
+	start := time.Now()
+	v, err := cfg.table().Verify(ctx, other)
+	run.VerifySeconds += time.Since(start).Seconds()
+	if err != nil {
+		run.Status = summary.StatusError
+		run.Error = strings.TrimPrefix(run.Error+"; ", "; ") + fmt.Sprintf("verification on %s: %v", name, err)
+		return run
+	}
+	run.Cluster.RowsVerified, run.Cluster.WrongRows = v.Rows, v.Wrong
+	if run.Status == summary.StatusOK && (v.Wrong != 0 || v.Rows != int64(cfg.Rows)) {
+		run.Status = summary.StatusError
+		run.Error = fmt.Sprintf("verification on %s: %s", name, wrongRows(v, cfg.Rows))
 	}
 	return run
 }

@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/iterbench/iterbench/internal/cluster"
 	"github.com/iterbench/iterbench/internal/database"
 	"github.com/iterbench/iterbench/internal/dbcost"
 	"github.com/iterbench/iterbench/internal/probe"
@@ -22,13 +23,23 @@ type observation struct {
 	probe *probe.Running
 	watch *dbcost.Watch
 	err   error
+	// cluster watches the other nodes (watchCluster); clusterErr says why
+	// it could not.
+	cluster    *cluster.Watch
+	clusterErr error
 }
 
-// observe starts watching the server and, if p is not nil, the probe.
+// observe starts watching the server and, if p is not nil, the probe; on
+// a cluster, once its other nodes have caught up with the first (the
+// reset before the run, say), so that neither the probe nor the run sees
+// a node still applying it.
 func observe(ctx context.Context, db *gorm.DB, cfg Config, p *probe.Probe) *observation {
 	o := &observation{}
+	o.watchCluster(ctx, cfg)
 	cc := dbcost.Config{Kind: cfg.Kind, SQLitePath: database.SQLitePath(cfg.DSN), Table: cfg.table().Name(), ServerCPU: cfg.ServerCPU}
-	if p != nil {
+	if p != nil && (cfg.Cluster == nil || cfg.Cluster.Topology != cluster.Galera) {
+		// The probe's sessions, on the server watched (on Galera the probe
+		// works on another node, whose session ids mean nothing here).
 		cc.Exclude = p.SessionIDs()
 	}
 	o.watch, o.err = dbcost.Start(ctx, db, cc)
@@ -36,6 +47,28 @@ func observe(ctx context.Context, db *gorm.DB, cfg Config, p *probe.Probe) *obse
 		o.probe = p.Start(ctx)
 	}
 	return o
+}
+
+// watchCluster starts watching the other nodes of cfg's cluster, if it
+// has one, after they have caught up with the first.
+func (o *observation) watchCluster(ctx context.Context, cfg Config) {
+	if cfg.nodes != nil {
+		o.cluster, o.clusterErr = cfg.nodes.Start(ctx)
+	}
+}
+
+// stopCluster ends the cluster's watch once the other nodes have caught
+// up, and returns what it saw (nil without a cluster).
+func (o *observation) stopCluster(ctx context.Context) (*summary.Cluster, []summary.LagSample) {
+	switch {
+	case o.cluster != nil:
+		c, lag := o.cluster.Stop(ctx)
+		o.cluster = nil
+		return &c, lag
+	case o.clusterErr != nil && ctx.Err() == nil:
+		return &summary.Cluster{Error: o.clusterErr.Error(), WrongRows: -1}, nil
+	}
+	return nil, nil
 }
 
 // stepped returns progress (which may be nil) wrapped so that the probe's
@@ -105,6 +138,7 @@ func idle(ctx context.Context, db *gorm.DB, cfg Config, p *probe.Probe) (*summar
 	case <-time.After(IdleSeconds * time.Second):
 	}
 	pr, ws, srv := o.stop(ctx)
+	o.stopCluster(ctx)
 	for i := range ws {
 		ws[i].Strategy = summary.IdleStrategy
 	}

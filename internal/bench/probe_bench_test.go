@@ -44,7 +44,7 @@ func BenchmarkProbeCost(b *testing.B) {
 				if withProbe {
 					p = pb
 				}
-				run, _, _, err := measure(ctx, db, l, cfg, "keyset-bulk", nil, p, nil)
+				run, _, _, _, err := measure(ctx, db, l, cfg, "keyset-bulk", nil, p, nil)
 				if err != nil || run.Status != summary.StatusOK {
 					b.Fatalf("%v %s: %s", err, run.Status, run.Error)
 				}

@@ -48,6 +48,7 @@ func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Conf
 		if res.DoneAtKill, err = cfg.table().Written(ctx, db); err != nil {
 			run.Status, run.Error = statusOf(ctx), err.Error()
 			run.Probe, _, run.Server = obs.stop(ctx)
+			run.Cluster, _ = obs.stopCluster(ctx)
 			return run, nil
 		}
 		j := cfg.job(strategy, 0)
@@ -66,6 +67,7 @@ func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Conf
 		res.RowsRedone = max(0, res.DoneAtKill+out.Stats.Rows-int64(cfg.Rows))
 	}
 	run.Probe, _, run.Server = obs.stop(ctx)
+	run.Cluster, _ = obs.stopCluster(ctx)
 	run = record(ctx, db, cfg, run, out, nil)
 	if first.KilledOnPurpose {
 		run.Rows = res.DoneAtKill + out.Stats.Rows

@@ -75,3 +75,11 @@ func Of(kind database.Kind) Topology {
 	}
 	return Single
 }
+
+// OtherName is the name of the node reached through --replica-dsn.
+func OtherName(t Topology) string {
+	if t == Replica {
+		return "standby"
+	}
+	return "node2"
+}

@@ -70,6 +70,8 @@ func ownerGone(labels map[string]string) bool {
 type Removed struct {
 	// Containers is the number of containers removed.
 	Containers int
+	// Networks is the number of networks removed (a cluster's).
+	Networks int
 	// Owners names the processes that had started them ("pid 12 on host").
 	Owners []string
 }
@@ -80,8 +82,15 @@ func (r Removed) String() string {
 	if r.Containers == 1 {
 		s = ""
 	}
-	return fmt.Sprintf("removed %d container%s left by iterbench runs that ended without cleaning up (%s)",
-		r.Containers, s, strings.Join(r.Owners, ", "))
+	what := fmt.Sprintf("%d container%s", r.Containers, s)
+	if r.Networks > 0 {
+		what += fmt.Sprintf(" and %d network", r.Networks)
+		if r.Networks > 1 {
+			what += "s"
+		}
+	}
+	return fmt.Sprintf("removed %s left by iterbench runs that ended without cleaning up (%s)",
+		what, strings.Join(r.Owners, ", "))
 }
 
 // RemoveOrphans removes the iterbench containers whose owner process is
@@ -97,7 +106,8 @@ func RemoveAll(ctx context.Context) (Removed, error) {
 }
 
 // RemoveWhere removes the iterbench containers for which which, given the
-// container's id and labels, returns true.
+// container's id and labels, returns true; then the iterbench networks (a
+// cluster's) for which it returns true, once no container is left on them.
 func RemoveWhere(ctx context.Context, which func(id string, labels map[string]string) bool) (Removed, error) {
 	var r Removed
 	cli, err := dockerClient(ctx)
@@ -123,6 +133,22 @@ func RemoveWhere(ctx context.Context, which func(id string, labels map[string]st
 			owner = fmt.Sprintf("pid %s on %s", c.Labels[LabelPID], c.Labels[LabelHost])
 		}
 		owners[owner] = true
+	}
+	nets, err := cli.NetworkList(ctx, client.NetworkListOptions{Filters: make(client.Filters).Add("label", Label+"=1")})
+	if err != nil {
+		return r, fmt.Errorf("list iterbench networks: %w", err)
+	}
+	for _, n := range nets.Items {
+		if !which(n.ID, n.Labels) {
+			continue
+		}
+		if _, err := cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
+			return r, fmt.Errorf("remove network %.12s: %w", n.ID, err)
+		}
+		r.Networks++
+		if n.Labels[LabelPID] != "" {
+			owners[fmt.Sprintf("pid %s on %s", n.Labels[LabelPID], n.Labels[LabelHost])] = true
+		}
 	}
 	for o := range owners {
 		r.Owners = append(r.Owners, o)

@@ -63,6 +63,10 @@ type Config struct {
 	// Target, if set, is the table the probe works on instead of
 	// iterbench's own (whose ids are 1..Rows); Rows is then ignored.
 	Target *Target
+	// ReadDSN, if set, is where the probe's reads go: a PostgreSQL hot
+	// standby, as an application that reads from its replicas. Each read
+	// also asks the standby how stale its rows are (Probe.StaleMaxMs).
+	ReadDSN string
 }
 
 // Target is a table of any key the probe works on.
@@ -99,6 +103,10 @@ type Probe struct {
 	kind    database.Kind
 	db      *gorm.DB
 	conns   []*sql.Conn
+	// readDB and readConns are the pool of ReadDSN, one connection beside
+	// each of conns; nil without ReadDSN.
+	readDB    *gorm.DB
+	readConns []*sql.Conn
 	ids     []int64
 	read    string
 	write   string
@@ -169,18 +177,81 @@ func Open(ctx context.Context, kind database.Kind, dsn string, cfg Config) (*Pro
 		p.read = "SELECT score FROM " + items.Table + " WHERE id = " + arg
 		p.write = "UPDATE " + items.Table + " SET " + items.TouchedColumn + " = " + items.TouchedColumn + " + 1 WHERE id = " + arg
 	}
-	for _, c := range p.conns {
-		var v any
-		if err := c.QueryRowContext(ctx, p.read, warmRead...).Scan(&v); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if cfg.ReadDSN != "" {
+		if err := p.openReads(ctx, setup); err != nil {
 			p.Close()
-			return nil, fmt.Errorf("probe: read: %w", err)
+			return nil, err
 		}
+	}
+	for i, c := range p.conns {
 		if _, err := c.ExecContext(ctx, p.write, warmWrite...); err != nil {
 			p.Close()
 			return nil, fmt.Errorf("probe: update: %w", err)
 		}
+		var v any
+		var stale float64
+		if err := p.scanRead(ctx, p.readConn(i, c), warmRead, &v, &stale); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			p.Close()
+			return nil, fmt.Errorf("probe: read: %w", err)
+		}
 	}
 	return p, nil
+}
+
+// staleness is the PostgreSQL expression of how stale a hot standby's rows
+// are, in seconds: none when it has replayed all the log it received, else
+// the age of the last transaction it replayed.
+const staleness = "CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 " +
+	"ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END::float8"
+
+// openReads opens the pool of ReadDSN and adds the staleness to the read.
+func (p *Probe) openReads(ctx context.Context, setup []string) error {
+	if p.kind != database.Postgres {
+		return fmt.Errorf("probe: reads from another server (a standby) are for PostgreSQL, not %s", p.kind)
+	}
+	db, err := database.OpenAs(ctx, p.kind, p.cfg.ReadDSN, database.ProbeApp)
+	if err != nil {
+		return fmt.Errorf("probe: the standby: %w", err)
+	}
+	p.readDB = db
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	sqlDB.SetMaxOpenConns(p.cfg.Conns)
+	for range p.cfg.Conns {
+		c, err := sqlDB.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("probe: connect to the standby: %w", err)
+		}
+		p.readConns = append(p.readConns, c)
+		for _, q := range setup {
+			if _, err := c.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("probe: on the standby, %s: %w", q, err)
+			}
+		}
+	}
+	p.read = strings.Replace(p.read, "SELECT ", "SELECT "+staleness+", ", 1)
+	return nil
+}
+
+// readConn is the connection the i-th server of the probe reads on: its
+// standby connection, or c.
+func (p *Probe) readConn(i int, c *sql.Conn) *sql.Conn {
+	if p.readConns != nil {
+		return p.readConns[i]
+	}
+	return c
+}
+
+// scanRead reads one row by key into v, and with ReadDSN how stale the
+// standby's rows were into stale.
+func (p *Probe) scanRead(ctx context.Context, c *sql.Conn, key []any, v any, stale *float64) error {
+	row := c.QueryRowContext(ctx, p.read, key...)
+	if p.readConns != nil {
+		return row.Scan(stale, v)
+	}
+	return row.Scan(v)
 }
 
 // placeholder is the i-th parameter's mark.
@@ -202,8 +273,11 @@ func (p *Probe) SessionIDs() []int64 { return slices.Clone(p.ids) }
 
 // Close closes the probe's connections.
 func (p *Probe) Close() error {
-	for _, c := range p.conns {
+	for _, c := range append(p.conns, p.readConns...) {
 		c.Close()
+	}
+	if p.readDB != nil {
+		database.Close(p.readDB)
 	}
 	return database.Close(p.db)
 }
@@ -225,7 +299,10 @@ type Running struct {
 	ctx    context.Context
 	mu     sync.Mutex
 	hist   *hdrhistogram.Histogram
-	res    summary.Probe
+	// stale holds how stale the standby's rows were at each read, in
+	// microseconds (with ReadDSN).
+	stale *hdrhistogram.Histogram
+	res   summary.Probe
 	window [][]float64
 	wtouts []int
 	// period is the time between two operations, in nanoseconds: 1/rate,
@@ -242,12 +319,12 @@ func (p *Probe) Start(ctx context.Context) *Running {
 	p.running = true
 	p.starts++
 	r := &Running{p: p, start: time.Now(), stop: make(chan struct{}), queue: make(chan op, 1<<16), ctx: ctx,
-		hist: hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 3)}
+		hist: hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 3), stale: hdrhistogram.New(0, int64(time.Hour/time.Microsecond), 3)}
 	r.res.RatePerSecond = p.cfg.Rate
 	r.SetRate(p.cfg.Rate)
-	for _, c := range p.conns {
+	for i, c := range p.conns {
 		r.wg.Add(1)
-		go r.serve(c)
+		go r.serve(c, p.readConn(i, c))
 	}
 	go r.schedule(rand.New(rand.NewPCG(p.cfg.Seed, p.starts)))
 	return r
@@ -292,19 +369,25 @@ func (r *Running) schedule(rnd *rand.Rand) {
 
 var errBacklog = errors.New("probe backlog full")
 
-// serve runs operations on one connection.
-func (r *Running) serve(c *sql.Conn) {
+// serve runs operations: writes on c, reads on rc (c, or a standby's).
+func (r *Running) serve(c, rc *sql.Conn) {
 	defer r.wg.Done()
 	for o := range r.queue {
 		var err error
+		stale := -1.0
 		if o.write {
 			_, err = c.ExecContext(r.ctx, r.p.write, o.key...)
 		} else {
 			var v any
-			err = c.QueryRowContext(r.ctx, r.p.read, o.key...).Scan(&v)
+			err = r.p.scanRead(r.ctx, rc, o.key, &v, &stale)
 		}
 		if r.ctx.Err() != nil {
 			continue
+		}
+		if err == nil && stale >= 0 && r.p.readConns != nil {
+			r.mu.Lock()
+			r.stale.RecordValue(int64(stale * 1e6))
+			r.mu.Unlock()
 		}
 		r.record(o, time.Since(o.due), err)
 	}
@@ -331,8 +414,13 @@ func (r *Running) record(o op, lat time.Duration, err error) {
 	case LockTimeout(err):
 		r.res.Timeouts++
 		r.wtouts[w]++
+	case database.Conflict(err):
+		r.res.Conflicts++
 	default:
 		r.res.Errors++
+		if r.res.FirstError == "" {
+			r.res.FirstError = err.Error()
+		}
 	}
 }
 
@@ -358,6 +446,10 @@ func (r *Running) Stop() (summary.Probe, []summary.ProbeWindow) {
 		res.P50Ms = float64(r.hist.ValueAtQuantile(50)) / 1000
 		res.P99Ms = float64(r.hist.ValueAtQuantile(99)) / 1000
 		res.MaxMs = float64(r.hist.Max()) / 1000
+	}
+	if r.stale.TotalCount() > 0 {
+		res.StaleP99Ms = float64(r.stale.ValueAtQuantile(99)) / 1000
+		res.StaleMaxMs = float64(r.stale.Max()) / 1000
 	}
 	var ws []summary.ProbeWindow
 	for i, lat := range r.window {

@@ -236,14 +236,16 @@ func (d *driverIO) write(ctx context.Context, bulk *Bulk, batch *Batch, progress
 	if err != nil {
 		return fmt.Errorf("record progress of %s: %w", progress, err)
 	}
-	return d.conn.tx(ctx, func(exec func(q string, args ...any) error) error {
-		if err := exec(q, args...); err != nil {
-			return fmt.Errorf("bulk update (%s) of keys %v..%v: %w", bulk.form, batch.Keys[0], batch.Keys[batch.Len()-1], err)
-		}
-		if err := exec(d.progress, progress, string(key)); err != nil {
-			return fmt.Errorf("record progress of %s: %w", progress, err)
-		}
-		return nil
+	return retry(ctx, func() error {
+		return d.conn.tx(ctx, func(exec func(q string, args ...any) error) error {
+			if err := exec(q, args...); err != nil {
+				return fmt.Errorf("bulk update (%s) of keys %v..%v: %w", bulk.form, batch.Keys[0], batch.Keys[batch.Len()-1], err)
+			}
+			if err := exec(d.progress, progress, string(key)); err != nil {
+				return fmt.Errorf("record progress of %s: %w", progress, err)
+			}
+			return nil
+		})
 	})
 }
 

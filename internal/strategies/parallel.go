@@ -153,8 +153,10 @@ func parallelRanges(ctx context.Context, db *gorm.DB, cfg Config, name string, t
 		if bounds, err = boundaries(ctx, db, cfg.Job, workers, t); err != nil {
 			return nil, err
 		}
-		if err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			return saveProgress(tx, progressName(cfg.Job, boundsName(name)), bounds)
+		if err := retry(ctx, func() error {
+			return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+				return saveProgress(tx, progressName(cfg.Job, boundsName(name)), bounds)
+			})
 		}); err != nil {
 			return nil, err
 		}

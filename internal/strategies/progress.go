@@ -115,10 +115,12 @@ func saveProgress(tx *gorm.DB, name string, last any) error {
 }
 
 // withProgress runs write and records last under the job's key in one
-// transaction.
+// transaction, tried again where it conflicted with another (retry).
 func withProgress(ctx context.Context, db *gorm.DB, name string, last []any, write func(tx *gorm.DB) error) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return errors.Join(write(tx), saveProgress(tx, name, last))
+	return retry(ctx, func() error {
+		return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return errors.Join(write(tx), saveProgress(tx, name, last))
+		})
 	})
 }
 

@@ -124,7 +124,7 @@ func (s SetBased) Loop(ctx context.Context, db *gorm.DB, cfg Config, b Batches) 
 		if upTo != nil {
 			err = withProgress(work, db, progress, upTo, write)
 		} else {
-			err = db.WithContext(work).Transaction(write)
+			err = retry(work, func() error { return db.WithContext(work).Transaction(write) })
 		}
 		if err != nil {
 			return batchResult{}, fmt.Errorf("update keys after %v up to %v: %w", after, upTo, err)

@@ -44,8 +44,12 @@ func (SetBasedOnce) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, er
 	if cond != "" {
 		q += " WHERE " + cond
 	}
-	res := db.WithContext(ctx).Exec(q, args...)
-	if res.Error != nil {
+	var res *gorm.DB
+	err = retry(ctx, func() error {
+		res = db.WithContext(ctx).Exec(q, args...)
+		return res.Error
+	})
+	if err != nil {
 		return t.done(), fmt.Errorf("update every row: %w", res.Error)
 	}
 	t.writes(1)

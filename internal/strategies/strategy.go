@@ -84,6 +84,9 @@ type Stats struct {
 	Reads int64 `json:"reads"`
 	// Writes is the number of write statements issued.
 	Writes int64 `json:"writes"`
+	// Retries counts writes tried again for a conflict with another
+	// transaction (counted by the worker, see CountRetries).
+	Retries int64 `json:"retries,omitempty"`
 	// Batches describes the batches of the resumable strategies, which
 	// size them (keyset-bulk, keyset-adaptive, parallel-keyset,
 	// set-based); nil for the others.

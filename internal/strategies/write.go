@@ -27,7 +27,8 @@ func saveRow(ctx context.Context, db *gorm.DB, j *job.Job, update string, p job.
 		return fmt.Errorf("row %v: %w", p.Key(i), err)
 	}
 	key := p.Key(i)
-	if err := db.WithContext(ctx).Exec(update, append(p.Values(i, j.Write), key...)...).Error; err != nil {
+	args := append(p.Values(i, j.Write), key...)
+	if err := retry(ctx, func() error { return db.WithContext(ctx).Exec(update, args...).Error }); err != nil {
 		return fmt.Errorf("update row %v: %w", key, err)
 	}
 	return nil
@@ -106,7 +107,7 @@ func (w *batchWriter) flush(ctx context.Context) error {
 	if w.progress != "" {
 		err = withProgress(ctx, w.db, w.progress, w.batch.Keys[n-1], write)
 	} else {
-		err = write(w.db)
+		err = retry(ctx, func() error { return write(w.db) })
 	}
 	if err != nil {
 		return err

@@ -27,8 +27,20 @@ type Probe struct {
 	MaxMs         float64 `json:"max_ms"`
 	// Timeouts counts operations that gave up on the 1 s lock-wait limit.
 	Timeouts int64 `json:"timeouts"`
-	// Errors counts operations that failed otherwise.
-	Errors int64 `json:"errors"`
+	// Conflicts counts operations aborted for conflicting with another
+	// transaction: deadlocks and, on Galera, certification failures and
+	// aborts by a replicated writeset; on a hot standby, reads cancelled
+	// for conflicting with recovery.
+	Conflicts int64 `json:"conflicts,omitempty"`
+	// Errors counts operations that failed otherwise; FirstError is the
+	// first one's message.
+	Errors     int64  `json:"errors"`
+	FirstError string `json:"first_error,omitempty"`
+	// StaleP99Ms and StaleMaxMs are how stale the rows the probe read
+	// were, where it read from a standby: the standby's replay delay at
+	// each read (0 when it had replayed all it had received).
+	StaleP99Ms float64 `json:"stale_p99_ms,omitempty"`
+	StaleMaxMs float64 `json:"stale_max_ms,omitempty"`
 	// WriteMaxMs is the longest an UPDATE of the probe took, from when it
 	// was due until it finished or gave up.
 	WriteMaxMs float64 `json:"write_max_ms"`

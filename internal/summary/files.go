@@ -139,7 +139,8 @@ func WriteBench(w io.Writer, s *Summary) error {
 	return err
 }
 
-// Write writes summary.json, samples.csv, probe.csv and bench.txt into dir, each
+// Write writes summary.json, samples.csv, probe.csv, bench.txt and, with a
+// cluster's readings, lag.csv into dir, each
 // atomically: a reader never sees a half-written file.
 func Write(dir string, s *Summary, samples []SampleRow) error {
 	var js, cs, bs, ps bytes.Buffer
@@ -157,10 +158,26 @@ func Write(dir string, s *Summary, samples []SampleRow) error {
 	if err := WriteProbe(&ps, s.ProbeWindows); err != nil {
 		return fmt.Errorf("encode %s: %w", ProbeFile, err)
 	}
-	for _, f := range []struct {
+	files := []struct {
 		name string
 		data []byte
-	}{{SamplesFile, cs.Bytes()}, {ProbeFile, ps.Bytes()}, {BenchFile, bs.Bytes()}, {SummaryFile, js.Bytes()}} {
+	}{{SamplesFile, cs.Bytes()}, {ProbeFile, ps.Bytes()}, {BenchFile, bs.Bytes()}}
+	if len(s.Lag) > 0 {
+		var ls bytes.Buffer
+		if err := WriteLag(&ls, s.Lag); err != nil {
+			return fmt.Errorf("encode %s: %w", LagFile, err)
+		}
+		files = append(files, struct {
+			name string
+			data []byte
+		}{LagFile, ls.Bytes()})
+	}
+	// summary.json last: a folder with it is whole.
+	files = append(files, struct {
+		name string
+		data []byte
+	}{SummaryFile, js.Bytes()})
+	for _, f := range files {
 		if err := outdir.WriteFile(filepath.Join(dir, f.name), f.data); err != nil {
 			return err
 		}
@@ -168,7 +185,8 @@ func Write(dir string, s *Summary, samples []SampleRow) error {
 	return nil
 }
 
-// Read reads summary.json, samples.csv and, if there, probe.csv from dir.
+// Read reads summary.json, samples.csv and, if there, probe.csv and
+// lag.csv from dir.
 func Read(dir string) (*Summary, []SampleRow, error) {
 	js, err := os.ReadFile(filepath.Join(dir, SummaryFile))
 	if err != nil {
@@ -196,6 +214,17 @@ func Read(dir string) (*Summary, []SampleRow, error) {
 		defer pf.Close()
 		if s.ProbeWindows, err = ReadProbe(pf); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, ProbeFile), err)
+		}
+	}
+	lf, err := os.Open(filepath.Join(dir, LagFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist): // one server, or written before clusters
+	case err != nil:
+		return nil, nil, err
+	default:
+		defer lf.Close()
+		if s.Lag, err = ReadLag(lf); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, LagFile), err)
 		}
 	}
 	return &s, rows, nil

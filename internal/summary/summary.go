@@ -82,6 +82,9 @@ type Summary struct {
 	// ProbeWindows are the probe's latencies per window (probe.csv); not
 	// part of summary.json.
 	ProbeWindows []ProbeWindow `json:"-"`
+	// Lag are the cluster's readings during every run (lag.csv); not
+	// in summary.json.
+	Lag []LagSample `json:"-"`
 	// Projection, with --target-rows, holds the second, smaller table the
 	// strategies were also measured on, from which their growth is
 	// projected to the target size.
@@ -118,6 +121,18 @@ type Config struct {
 	ServerCommand string  `json:"server_command,omitempty"`
 	StartSeconds  float64 `json:"container_start_seconds,omitempty"`
 	BulkForm      string  `json:"bulk_form"`
+	// Topology is how the servers were arranged: TopologySingle (or empty,
+	// in results written before topologies), "replica" or "galera".
+	Topology string `json:"topology,omitempty"`
+	// Nodes names the servers: the one the worker wrote to first, then the
+	// others, as "name dsn" (passwords removed); empty for one server.
+	Nodes []string `json:"nodes,omitempty"`
+	// ProbeNode names the node the application probe read from (replica)
+	// or worked on (galera), when not the first.
+	ProbeNode string `json:"probe_node,omitempty"`
+	// MaxLagSeconds is --max-lag, the recommendation's limit on a
+	// cluster's lag.
+	MaxLagSeconds float64 `json:"max_lag_seconds,omitempty"`
 	// Job describes a user's job (see iterbench.Job), measured on a copy
 	// of its table; nil for iterbench's own table.
 	Job          *Job `json:"job,omitempty"`
@@ -245,6 +260,10 @@ type Run struct {
 	// Reads and Writes count the statements the strategy issued.
 	Reads  int64 `json:"reads"`
 	Writes int64 `json:"writes"`
+	// Retries counts writes the strategy tried again for a conflict with
+	// another transaction: deadlocks, and on Galera transactions aborted by
+	// a writeset replicated from another node or failing certification.
+	Retries int64 `json:"retries,omitempty"`
 	// Batches describes the batches of a strategy that sizes them
 	// (keyset-bulk, keyset-adaptive).
 	Batches *Batches `json:"batches,omitempty"`
@@ -257,6 +276,9 @@ type Run struct {
 	Probe *Probe `json:"probe,omitempty"`
 	// Server is what the run cost the database server.
 	Server *Server `json:"server,omitempty"`
+	// Cluster is what the run did to the other nodes (topology replica or
+	// galera, or --replica-dsn).
+	Cluster *Cluster `json:"cluster,omitempty"`
 	// Resume is set on a run killed at --kill-at and started again; such
 	// runs are left out of the strategy's time and memory figures.
 	Resume *Resume `json:"resume,omitempty"`

@@ -176,9 +176,11 @@ func run(ctx context.Context, jobs job.Set, j Job, res Result, send func(Message
 	}
 	progress := func(done int64) { send(Message{Progress: &done}) }
 	start, cpu := time.Now(), cpuSeconds()
+	ctx, retries := strategies.CountRetries(ctx)
 	res.Stats, err = s.Run(ctx, db, strategies.Config{Job: bj, BatchTarget: j.BatchTarget, BatchSize: j.Batch, BulkForm: j.BulkForm, Workers: j.Workers, Resume: j.Resume, Progress: progress})
 	res.DurationSeconds = time.Since(start).Seconds()
 	res.CPUSeconds = cpuSeconds() - cpu
+	res.Stats.Retries = retries.Load()
 	if err != nil {
 		res.Error = err.Error()
 	}
