@@ -74,7 +74,11 @@ func Draw(s *summary.Summary, samples []summary.SampleRow, bounded []string, bes
 		{"probe-p99-over-time", "Application p99 over time", func() (*plot.Plot, error) { return probeOverTime(s, best) }},
 		{"probe-p99", "Application p99 per strategy", func() (*plot.Plot, error) { return probeP99(s, best) }},
 		{"time-split", "Where the time goes", func() (*plot.Plot, error) { return timeSplit(s, best) }},
+		{"lag-over-time", "Replication lag over time", func() (*plot.Plot, error) { return lagOverTime(s, best) }},
 	} {
+		if c.name == "lag-over-time" && !hasLag(s) {
+			continue // one server
+		}
 		if c.name[:5] == "probe" && !hasProbe(s) {
 			continue // results from before the probe
 		}

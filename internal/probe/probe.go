@@ -99,19 +99,19 @@ func (c Config) withDefaults() Config {
 
 // Probe holds the probe's connections.
 type Probe struct {
-	cfg     Config
-	kind    database.Kind
-	db      *gorm.DB
-	conns   []*sql.Conn
+	cfg   Config
+	kind  database.Kind
+	db    *gorm.DB
+	conns []*sql.Conn
 	// readDB and readConns are the pool of ReadDSN, one connection beside
 	// each of conns; nil without ReadDSN.
 	readDB    *gorm.DB
 	readConns []*sql.Conn
-	ids     []int64
-	read    string
-	write   string
-	starts  uint64
-	running bool
+	ids       []int64
+	read      string
+	write     string
+	starts    uint64
+	running   bool
 }
 
 // Open connects the probe's pool to the database at dsn and prepares its
@@ -291,18 +291,18 @@ type op struct {
 
 // Running is a probe at work; Stop ends it.
 type Running struct {
-	p      *Probe
-	start  time.Time
-	stop   chan struct{}
-	queue  chan op
-	wg     sync.WaitGroup
-	ctx    context.Context
-	mu     sync.Mutex
-	hist   *hdrhistogram.Histogram
+	p     *Probe
+	start time.Time
+	stop  chan struct{}
+	queue chan op
+	wg    sync.WaitGroup
+	ctx   context.Context
+	mu    sync.Mutex
+	hist  *hdrhistogram.Histogram
 	// stale holds how stale the standby's rows were at each read, in
 	// microseconds (with ReadDSN).
-	stale *hdrhistogram.Histogram
-	res   summary.Probe
+	stale  *hdrhistogram.Histogram
+	res    summary.Probe
 	window [][]float64
 	wtouts []int
 	// period is the time between two operations, in nanoseconds: 1/rate,

@@ -90,6 +90,9 @@ func costReasons(s *summary.Summary, name string) []string {
 				"vacuum (or purge) cannot remove the dead rows of anything younger meanwhile", units.Seconds(h), units.Seconds(d)))
 		}
 	}
+	if reason := lagReason(s, name); reason != "" {
+		out = append(out, reason)
+	}
 	if !s.RolesOf(name).Resumable {
 		reason := "it cannot resume after a kill: it starts again from the first row"
 		if rr := resumeRuns(s, name); len(rr) > 0 {

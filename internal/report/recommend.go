@@ -18,7 +18,9 @@ const Margin = 0.2
 
 // Recommendation is the advice computed from a benchmark's numbers.
 type Recommendation struct {
-	// Database, Rows and LimitBytes (0: none given) are what it applies to.
+	// Database, Rows and LimitBytes (0: none given) are what it applies to;
+	// Topology, where not one server, says on which servers (a sentence).
+	Topology   string
 	Database   string
 	Rows       int
 	LimitBytes uint64
@@ -64,7 +66,7 @@ func Recommend(s *summary.Summary, samples []summary.SampleRow, sweep []*summary
 
 func recommend(s *summary.Summary, a analysis.Analysis, sweep []*summary.Summary) Recommendation {
 	r := Recommendation{Database: s.Config.Database, Rows: s.Config.Rows, LimitBytes: s.Config.LimitBytes(),
-		Excluded: map[string]string{}, Costs: map[string]string{}, NoProbe: s.Config.ProbeRate == 0}
+		Excluded: map[string]string{}, Costs: map[string]string{}, NoProbe: s.Config.ProbeRate == 0, Topology: topologyWords(s)}
 	bounded, growing := a.Bounded, a.Growing
 	killedAtTarget := projectedKilled(s)
 	// With --target-rows, the two sizes measured decide whether memory
@@ -299,7 +301,11 @@ func (r Recommendation) Markdown() string {
 	if r.LimitBytes > 0 {
 		limit = "a memory limit of " + units.MiB(float64(r.LimitBytes))
 	}
-	fmt.Fprintf(&b, "## Recommendation\n\nFor %s at %s rows, with %s:\n\n", r.Database, units.Thousands(int64(r.Rows)), limit)
+	where := ""
+	if r.Topology != "" {
+		where = " " + r.Topology + ","
+	}
+	fmt.Fprintf(&b, "## Recommendation\n\nFor %s at %s rows,%s with %s:\n\n", r.Database, units.Thousands(int64(r.Rows)), where, limit)
 	if r.Best != "" {
 		fmt.Fprintf(&b, "- Use **%s**: the fastest strategy whose memory stayed flat", r.Best)
 		if r.LimitBytes > 0 {
@@ -311,7 +317,11 @@ func (r Recommendation) Markdown() string {
 			if r.NoProbe {
 				b.WriteString(", and that passed the cost rules (no transaction held for most of its run, able to resume; no application probe ran beside it)")
 			} else {
-				b.WriteString(", and that passed the cost rules (the application's p99 beside it under its limit, no transaction held for most of its run, able to resume)")
+				b.WriteString(", and that passed the cost rules (the application's p99 beside it under its limit, no transaction held for most of its run, able to resume")
+				if r.Topology != "" {
+					b.WriteString(", the other nodes' lag under --max-lag")
+				}
+				b.WriteString(")")
 			}
 		}
 		b.WriteString(".\n")
@@ -370,7 +380,11 @@ func (r Recommendation) Verdict() string {
 	if r.Best == "" {
 		b.WriteString("Recommendation: none: every strategy failed, was killed, or used memory that kept growing.\n")
 	} else {
-		fmt.Fprintf(&b, "Recommendation: %s, the fastest strategy whose memory stayed flat", r.Best)
+		on := ""
+		if r.Topology != "" {
+			on = " " + r.Topology
+		}
+		fmt.Fprintf(&b, "Recommendation%s: %s, the fastest strategy whose memory stayed flat", on, r.Best)
 		if r.LimitBytes > 0 {
 			fmt.Fprintf(&b, " with %.0f %% of the %s limit free", 100*Margin, units.MiB(float64(r.LimitBytes)))
 		}

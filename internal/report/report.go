@@ -177,6 +177,9 @@ func markdown(s *summary.Summary, a analysis.Analysis, charts []plots.Chart) []b
 	if t := costTable(s); t != "" {
 		b.WriteString("\n" + t)
 	}
+	if t := clusterTable(s); t != "" {
+		b.WriteString("\n" + t)
+	}
 	b.WriteString("\n## Findings\n\n")
 	for _, f := range findings(s, a) {
 		fmt.Fprintf(&b, "- %s\n", f)
