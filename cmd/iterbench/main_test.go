@@ -18,6 +18,9 @@ import (
 // process that starts a PostgreSQL container and waits to be killed; with
 // $ITERBENCH_TEST_CLI set, it is iterbench itself, its arguments the CLI's.
 func TestMain(m *testing.M) {
+	if os.Getenv(parentEnv) == "cluster" {
+		os.Exit(playClusterParent())
+	}
 	if os.Getenv(parentEnv) != "" {
 		os.Exit(playParent())
 	}
@@ -108,6 +111,15 @@ func TestBadInput(t *testing.T) {
 		{"target below rows", []string{"run", "--rows", "500", "--target-rows", "100"}, "--target-rows 100 must be larger than --rows 500"},
 		{"target not a count", []string{"run", "--target-rows", "lots"}, `"lots" is not a count`},
 		{"sweep rows with an unknown unit", []string{"sweep", "--rows", "1k,2q"}, `"2q" is not a positive number`},
+		{"unknown topology", []string{"run", "--topology", "ring"}, `--topology "ring": want single, replica (PostgreSQL) or galera (MariaDB)`},
+		{"topology on the wrong database", []string{"run", "--db", "sqlite", "--topology", "replica"}, "--topology replica runs on postgres, not sqlite"},
+		{"galera on postgres", []string{"run", "--db", "postgres", "--topology", "galera"}, "--topology galera runs on mariadb, not postgres"},
+		{"topology with a dsn", []string{"run", "--dsn", "postgres://bob:s3cr3tpw@127.0.0.1:1/db", "--topology", "replica"}, "give the other node as --replica-dsn"},
+		{"replica dsn without dsn", []string{"run", "--db", "postgres", "--replica-dsn", "postgres://bob:s3cr3tpw@127.0.0.1:2/db"}, "needs --dsn: the server it replicates"},
+		{"replica dsn of another kind", []string{"run", "--dsn", "postgres://bob:s3cr3tpw@127.0.0.1:1/db", "--replica-dsn", "mysql://bob:s3cr3tpw@127.0.0.1:2/db"}, "is mariadb, but --dsn is postgres"},
+		{"replica dsn on sqlite", []string{"run", "--dsn", filepath.Join(tmp, "x.db"), "--replica-dsn", filepath.Join(tmp, "y.db")}, "is sqlite, but --dsn is sqlite"},
+		{"replica dsn against the topology", []string{"run", "--dsn", "postgres://bob:s3cr3tpw@127.0.0.1:1/db", "--replica-dsn", "postgres://bob:s3cr3tpw@127.0.0.1:2/db", "--topology", "galera"}, "--topology galera does not match --replica-dsn"},
+		{"max lag zero", []string{"run", "--max-lag", "0s"}, "--max-lag must be positive"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(tmp, "out-"+strings.ReplaceAll(c.name, " ", "-"))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,4 +123,24 @@ func leftBehind(t *testing.T, before map[string]bool) string {
 		return ""
 	}
 	return fmt.Sprintf("%d containers, %d networks, %d volumes", len(cs.Items), len(ns.Items), volumes)
+}
+
+// TestClusterStartFails: a cluster whose first node cannot start (here an
+// image without MariaDB, let alone Galera) fails with the node's last log
+// lines and what a Galera image needs, and leaves no container or network.
+func TestClusterStartFails(t *testing.T) {
+	containertest.RequireImage(t, database.Postgres)
+	volumes := volumeNames(t)
+	_, err := container.StartCluster(context.Background(), database.MariaDB, cluster.Galera, container.Image(database.Postgres), nil)
+	if err == nil {
+		t.Fatal("a Galera cluster started from a PostgreSQL image")
+	}
+	for _, want := range []string{"start mariadb node1 container from", "the container's last log lines", "needs " + container.GaleraProvider} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if left := leftBehind(t, volumes); left != "" {
+		t.Errorf("left behind: %s", left)
+	}
 }

@@ -165,3 +165,27 @@ func TestBenchFormat(t *testing.T) {
 		t.Errorf("results %q, want %q", got, want)
 	}
 }
+
+// TestLagFile: a cluster's readings go to lag.csv and come back; one
+// server's results have no lag.csv.
+func TestLagFile(t *testing.T) {
+	dir := t.TempDir()
+	s := &Summary{Lag: []LagSample{{Strategy: "keyset-bulk", Repeat: 2, T: 0.1, LagSeconds: 0.25, LagBytes: 4096, RecvQueue: 3, FlowControlPaused: 0.5}}}
+	if err := Write(dir, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Lag) != 1 || got.Lag[0] != s.Lag[0] {
+		t.Errorf("read %+v, want %+v", got.Lag, s.Lag)
+	}
+	one := t.TempDir()
+	if err := Write(one, &Summary{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(one, LagFile)); !os.IsNotExist(err) {
+		t.Errorf("%s written for one server: %v", LagFile, err)
+	}
+}
