@@ -19,7 +19,7 @@ export ITERBENCH_MARIADB_IMAGE ?= iterbench/mariadb
 endif
 endif
 
-.PHONY: build run run-postgres run-mariadb layers-sqlite postgres-1m sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test mutate bench plots examples adaptive lint clean
+.PHONY: build run run-postgres run-mariadb layers-sqlite postgres-1m replica galera sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test mutate bench plots examples adaptive lint clean
 
 # The worker (cmd/iterbench-worker) is built statically, with the same
 # arguments as worker.BuildArgs, so that an image holding only that file can
@@ -54,6 +54,19 @@ layers-sqlite: build
 BIG_ROWS ?= 1000000
 postgres-1m: build
 	$(BIN) run --db postgres --rows $(BIG_ROWS) --repeats 3 --strategies keyset-bulk,keyset-pipelined,set-based --layers gorm,driver --timeout 10m --out results/postgres-1m
+
+# Beyond one server, at 200,000 rows (needs Docker): a PostgreSQL primary
+# with a hot standby, and a three-node MariaDB Galera cluster, each beside
+# the same strategies on one server, for how the ranking changes.
+CLUSTER_ROWS ?= 200000
+CLUSTER_STRATEGIES := cursor-bulk,keyset-bulk,keyset-pipelined,parallel-keyset,set-based,set-based-once
+replica: build
+	$(BIN) run --db postgres --rows $(CLUSTER_ROWS) --repeats 3 --strategies $(CLUSTER_STRATEGIES) --timeout 10m --out results/postgres-200k
+	$(BIN) run --topology replica --rows $(CLUSTER_ROWS) --repeats 3 --strategies $(CLUSTER_STRATEGIES) --timeout 10m --out results/postgres-replica
+
+galera: build
+	$(BIN) run --db mariadb --rows $(CLUSTER_ROWS) --repeats 3 --strategies $(CLUSTER_STRATEGIES) --timeout 10m --out results/mariadb-200k
+	$(BIN) run --topology galera --rows $(CLUSTER_ROWS) --repeats 3 --strategies $(CLUSTER_STRATEGIES) --timeout 10m --out results/mariadb-galera
 
 # A sweep up to 1,000,000 rows and a run under a memory limit, as committed.
 SWEEP_STRATEGIES := load-all,cursor-bulk,paging-bulk,keyset-bulk,server-cursor,parallel-keyset,set-based
