@@ -61,7 +61,7 @@ commands:
   plot     redraw the charts and REPORT.md of a results folder
   compare  compare results folders (one per database) in one table
   list     list the strategies
-  clean    remove every container iterbench started (left by killed runs)
+  clean    remove every container and network iterbench started (left by killed runs)
 
 Run "iterbench <command> -h" for the flags of a command.
 `

@@ -120,15 +120,19 @@ func TestReplicaDSN(t *testing.T) {
 	}
 }
 
-// playClusterParent starts a replica cluster as iterbench does, prints its
-// containers' ids and waits to be killed.
-func playClusterParent() int {
-	c, err := container.StartCluster(context.Background(), cluster.Replica.Kind(), cluster.Replica, container.Image(cluster.Replica.Kind()), nil)
+// playClusterParent starts a cluster of topology as iterbench does, prints
+// its containers' ids and waits to be killed.
+func playClusterParent(topology cluster.Topology) int {
+	c, err := container.StartCluster(context.Background(), topology.Kind(), topology, container.Image(topology.Kind()), nil)
 	if err != nil {
 		os.Stdout.WriteString("error: " + err.Error() + "\n")
 		return 1
 	}
-	os.Stdout.WriteString("started " + c.Nodes[0].ID() + " " + c.Nodes[1].ID() + "\n")
+	line := "started"
+	for _, n := range c.Nodes {
+		line += " " + n.ID()
+	}
+	os.Stdout.WriteString(line + "\n")
 	select {}
 }
 
@@ -136,50 +140,55 @@ func playClusterParent() int {
 // cluster's containers and network behind; what the next run does first
 // (container.RemoveOrphans) removes them all, and says so.
 func TestKilledParentsClusterIsRemoved(t *testing.T) {
-	containertest.RequireImage(t, cluster.Replica.Kind())
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), parentEnv+"=cluster")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	var ids []string
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 3 && f[0] == "started" {
-			ids = f[1:]
-			break
-		}
-		t.Log(sc.Text())
-	}
-	if ids == nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal("the parent did not start its cluster")
-	}
-	pid := cmd.Process.Pid
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	if left := leftovers(t, pid); !strings.HasPrefix(left, "2 containers, 1 networks") {
-		t.Fatalf("after the kill %q is left, want 2 containers and 1 network: the test proves nothing", left)
-	}
-	t.Cleanup(func() { // if the test fails, do not leave them either
-		container.RemoveWhere(context.Background(), func(_ string, l map[string]string) bool { return l[container.LabelPID] == strconv.Itoa(pid) })
-	})
-	r, err := container.RemoveOrphans(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Others' leftovers (a test that failed) go too: at least the parent's.
-	if r.Containers < 2 || r.Networks < 1 || !strings.Contains(r.String(), "left by iterbench runs that ended without cleaning up (") ||
-		!strings.Contains(r.String(), "pid "+strconv.Itoa(pid)+" on ") || !strings.Contains(r.String(), " network") {
-		t.Errorf("%q: want 2 containers and 1 network of pid %d named", r.String(), pid)
-	}
-	if left := leftovers(t, pid); left != "" {
-		t.Errorf("still there: %s", left)
+	for _, topo := range []cluster.Topology{cluster.Replica, cluster.Galera} {
+		t.Run("topology="+string(topo), func(t *testing.T) {
+			containertest.RequireImage(t, topo.Kind())
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), parentEnv+"=cluster-"+string(topo))
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(stdout)
+			var ids []string
+			for sc.Scan() {
+				if f := strings.Fields(sc.Text()); len(f) > 1 && f[0] == "started" {
+					ids = f[1:]
+					break
+				}
+				t.Log(sc.Text())
+			}
+			if ids == nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatal("the parent did not start its cluster")
+			}
+			pid := cmd.Process.Pid
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait()
+			want := strconv.Itoa(len(ids)) + " containers, 1 networks"
+			if left := leftovers(t, pid); left != want {
+				t.Fatalf("after the kill %q is left, want %q: the test proves nothing", left, want)
+			}
+			t.Cleanup(func() { // if the test fails, do not leave them either
+				container.RemoveWhere(context.Background(), func(_ string, l map[string]string) bool { return l[container.LabelPID] == strconv.Itoa(pid) })
+			})
+			r, err := container.RemoveOrphans(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Others' leftovers (a test that failed) go too: at least the parent's.
+			if r.Containers < len(ids) || r.Networks < 1 || !strings.Contains(r.String(), "left by iterbench runs that ended without cleaning up (") ||
+				!strings.Contains(r.String(), "pid "+strconv.Itoa(pid)+" on ") || !strings.Contains(r.String(), " network") {
+				t.Errorf("%q: want %d containers and 1 network of pid %d named", r.String(), len(ids), pid)
+			}
+			if left := leftovers(t, pid); left != "" {
+				t.Errorf("still there: %s", left)
+			}
+		})
 	}
 }
 

@@ -9,7 +9,7 @@
 //	iterbench plot    DIR       redraw charts and REPORT.md from DIR's results
 //	iterbench compare DIR...    compare results folders in one table
 //	iterbench list              list the strategies
-//	iterbench clean             remove every container iterbench started
+//	iterbench clean             remove every container and network iterbench started
 //
 // Run "iterbench <command> -h" for a command's flags.
 package main

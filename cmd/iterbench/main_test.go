@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iterbench/iterbench/internal/cluster"
 	"github.com/iterbench/iterbench/internal/worker/workertest"
 )
 
@@ -18,8 +19,8 @@ import (
 // process that starts a PostgreSQL container and waits to be killed; with
 // $ITERBENCH_TEST_CLI set, it is iterbench itself, its arguments the CLI's.
 func TestMain(m *testing.M) {
-	if os.Getenv(parentEnv) == "cluster" {
-		os.Exit(playClusterParent())
+	if topo, ok := strings.CutPrefix(os.Getenv(parentEnv), "cluster-"); ok {
+		os.Exit(playClusterParent(cluster.Topology(topo)))
 	}
 	if os.Getenv(parentEnv) != "" {
 		os.Exit(playParent())

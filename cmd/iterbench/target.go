@@ -190,9 +190,11 @@ func (f *dbFlags) open(ctx context.Context, kind database.Kind, topo cluster.Top
 			}
 			t.server, t.cluster, t.dsn = server, cl, server.DSN
 			t.cleanup = func() {
-				err := server.Terminate(context.Background())
+				var err error
 				if cl != nil {
-					err = cl.Terminate(context.Background())
+					err = cl.Terminate(context.Background()) // the first node with the others
+				} else {
+					err = server.Terminate(context.Background())
 				}
 				if err != nil {
 					fmt.Fprintf(stderr, "iterbench: %v\n", err)

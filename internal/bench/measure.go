@@ -51,10 +51,11 @@ func measure(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Config, st
 	}
 	obs := observe(ctx, db, cfg, pb)
 	out := spawn(ctx, l, cfg.job(strategy, 0), cfg.limits(), obs.stepped(cfg, progress))
+	end := time.Now()
 	var ws []summary.ProbeWindow
 	run.Probe, ws, run.Server = obs.stop(ctx)
 	var lag []summary.LagSample
-	run.Cluster, lag = obs.stopCluster(ctx)
+	run.Cluster, lag = obs.stopCluster(ctx, end)
 	return record(ctx, db, cfg, run, out, ready), out.Samples, ws, lag, nil
 }
 

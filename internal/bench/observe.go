@@ -58,11 +58,12 @@ func (o *observation) watchCluster(ctx context.Context, cfg Config) {
 }
 
 // stopCluster ends the cluster's watch once the other nodes have caught
-// up, and returns what it saw (nil without a cluster).
-func (o *observation) stopCluster(ctx context.Context) (*summary.Cluster, []summary.LagSample) {
+// up with the first, timed from end (the worker's end), and returns what
+// it saw (nil without a cluster).
+func (o *observation) stopCluster(ctx context.Context, end time.Time) (*summary.Cluster, []summary.LagSample) {
 	switch {
 	case o.cluster != nil:
-		c, lag := o.cluster.Stop(ctx)
+		c, lag := o.cluster.Stop(ctx, end)
 		o.cluster = nil
 		return &c, lag
 	case o.clusterErr != nil && ctx.Err() == nil:
@@ -138,7 +139,7 @@ func idle(ctx context.Context, db *gorm.DB, cfg Config, p *probe.Probe) (*summar
 	case <-time.After(IdleSeconds * time.Second):
 	}
 	pr, ws, srv := o.stop(ctx)
-	o.stopCluster(ctx)
+	o.stopCluster(ctx, time.Now())
 	for i := range ws {
 		ws[i].Strategy = summary.IdleStrategy
 	}

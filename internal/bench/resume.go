@@ -48,7 +48,7 @@ func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Conf
 		if res.DoneAtKill, err = cfg.table().Written(ctx, db); err != nil {
 			run.Status, run.Error = statusOf(ctx), err.Error()
 			run.Probe, _, run.Server = obs.stop(ctx)
-			run.Cluster, _ = obs.stopCluster(ctx)
+			run.Cluster, _ = obs.stopCluster(ctx, time.Now())
 			return run, nil
 		}
 		j := cfg.job(strategy, 0)
@@ -66,9 +66,13 @@ func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Conf
 		res.Resumed = len(out.ResumedFrom) > 0
 		res.RowsRedone = max(0, res.DoneAtKill+out.Stats.Rows-int64(cfg.Rows))
 	}
+	end := time.Now()
 	run.Probe, _, run.Server = obs.stop(ctx)
-	run.Cluster, _ = obs.stopCluster(ctx)
+	run.Cluster, _ = obs.stopCluster(ctx, end)
 	run = record(ctx, db, cfg, run, out, nil)
+	if first.KilledOnPurpose {
+		run.Retries += first.Stats.Retries // the first worker's too
+	}
 	if first.KilledOnPurpose {
 		run.Rows = res.DoneAtKill + out.Stats.Rows
 	}

@@ -93,8 +93,23 @@ func Open(ctx context.Context, cfg Config) (*Nodes, error) {
 	return n, nil
 }
 
-// check refuses a cluster whose nodes are not what the topology says.
+// check refuses a cluster whose nodes are not what the topology says: a
+// standby that is not in recovery or is a copy of another primary, a
+// Galera node of another cluster, or the first node itself.
 func (n *Nodes) check(ctx context.Context) error {
+	var firstSystem int64
+	var firstGalera map[string]string
+	switch n.cfg.Topology {
+	case Replica:
+		if err := n.first.WithContext(ctx).Raw("SELECT system_identifier FROM pg_control_system()").Scan(&firstSystem).Error; err != nil {
+			return fmt.Errorf("cluster: ask the primary for its system identifier: %w", err)
+		}
+	case Galera:
+		var err error
+		if firstGalera, err = identity(ctx, n.first); err != nil {
+			return fmt.Errorf("cluster: ask the first node for its Galera status: %w", err)
+		}
+	}
 	for i, o := range n.others {
 		name := n.cfg.Others[i].Name
 		switch n.cfg.Topology {
@@ -106,13 +121,25 @@ func (n *Nodes) check(ctx context.Context) error {
 			if !recovering {
 				return fmt.Errorf("cluster: %s is not a standby (pg_is_in_recovery() is false): iterbench would verify rows and read lag on a server that does not replay the primary's log", name)
 			}
+			var system int64
+			if err := o.WithContext(ctx).Raw("SELECT system_identifier FROM pg_control_system()").Scan(&system).Error; err != nil {
+				return fmt.Errorf("cluster: ask %s for its system identifier: %w", name, err)
+			}
+			if system != firstSystem {
+				return fmt.Errorf("cluster: %s is a standby of another primary (system identifier %d, the primary's %d)", name, system, firstSystem)
+			}
 		case Galera:
-			st, err := status(ctx, o)
+			id, err := identity(ctx, o)
 			if err != nil {
 				return fmt.Errorf("cluster: ask %s for its Galera status: %w", name, err)
 			}
-			if st["wsrep_cluster_size"] < 2 {
-				return fmt.Errorf("cluster: %s is not a node of a Galera cluster (wsrep_cluster_size %d)", name, st["wsrep_cluster_size"])
+			switch size, _ := strconv.Atoi(id["wsrep_cluster_size"]); {
+			case size < 2:
+				return fmt.Errorf("cluster: %s is not a node of a Galera cluster of two or more (wsrep_cluster_size %s)", name, id["wsrep_cluster_size"])
+			case id["wsrep_cluster_state_uuid"] != firstGalera["wsrep_cluster_state_uuid"]:
+				return fmt.Errorf("cluster: %s is a node of another Galera cluster than the first node's", name)
+			case id["wsrep_gcomm_uuid"] == firstGalera["wsrep_gcomm_uuid"]:
+				return fmt.Errorf("cluster: %s is the first node itself: give another node of its cluster", name)
 			}
 		}
 	}
@@ -146,6 +173,8 @@ type Watch struct {
 	res   summary.Cluster
 	lag   []summary.LagSample
 	errs  []error
+	// sampleErr is the first reading that failed.
+	sampleErr error
 	// before are the Galera counters of every node (first, then others)
 	// at the start; last, those of the last reading.
 	before, last []map[string]int64
@@ -188,6 +217,12 @@ func (n *Nodes) Start(ctx context.Context) (*Watch, error) {
 	}
 	w.start = time.Now()
 	w.lastT = w.start
+	// Where the first node stands now: the other nodes have caught up.
+	if err := w.sample(ctx); err != nil {
+		return nil, fmt.Errorf("before the run: %w", err)
+	}
+	w.lag = nil
+	w.res = summary.Cluster{}
 	go w.loop(ctx)
 	return w, nil
 }
@@ -204,14 +239,19 @@ func (w *Watch) loop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		err := w.sample(ctx)
-		w.mu.Lock()
-		if err == nil {
-			w.res.Samples++
-		} else if len(w.errs) == 0 && ctx.Err() == nil {
-			w.errs = append(w.errs, fmt.Errorf("during the run: %w", err))
-		}
-		w.mu.Unlock()
+		w.take(ctx)
+	}
+}
+
+// take takes one reading and counts it, or keeps the first error.
+func (w *Watch) take(ctx context.Context) {
+	err := w.sample(ctx)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err == nil {
+		w.res.Samples++
+	} else if w.sampleErr == nil && ctx.Err() == nil {
+		w.sampleErr = fmt.Errorf("during the run: %w", err)
 	}
 }
 
@@ -221,17 +261,17 @@ func (w *Watch) sample(ctx context.Context) error {
 	x := summary.LagSample{T: now.Sub(w.start).Seconds()}
 	switch w.n.cfg.Topology {
 	case Replica:
-		var row struct {
-			Seconds float64
-			Bytes   int64
-		}
-		// Every standby of the primary: the slowest decides.
-		err := w.n.first.WithContext(ctx).Raw(`SELECT COALESCE(max(EXTRACT(EPOCH FROM replay_lag)), 0)::float8 AS seconds,
-			COALESCE(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0)::bigint AS bytes FROM pg_stat_replication`).Scan(&row).Error
+		first, replayed, err := w.n.replicaPositions(ctx)
 		if err != nil {
 			return err
 		}
-		x.LagSeconds, x.LagBytes = row.Seconds, max(row.Bytes, 0)
+		w.mu.Lock()
+		w.reached(now, first)
+		for _, r := range replayed {
+			x.LagSeconds = max(x.LagSeconds, w.behind(now, r))
+			x.LagBytes = max(x.LagBytes, first-r)
+		}
+		w.mu.Unlock()
 	case Galera:
 		st, err := w.n.statuses(ctx)
 		if err != nil {
@@ -255,10 +295,7 @@ func (w *Watch) sample(ctx context.Context) error {
 // longest receive queue of the other nodes, and the share of the time
 // since the last reading that flow control paused replication.
 func (w *Watch) galera(now time.Time, st []map[string]int64) (lag float64, queue int64, paused float64) {
-	first := st[0]["wsrep_last_committed"]
-	if len(w.seqs) == 0 || w.seqs[len(w.seqs)-1].seq < first {
-		w.seqs = append(w.seqs, seqAt{now, first})
-	}
+	w.reached(now, st[0]["wsrep_last_committed"])
 	for _, o := range st[1:] {
 		queue = max(queue, o["wsrep_local_recv_queue"])
 		lag = max(lag, w.behind(now, o["wsrep_last_committed"]))
@@ -278,8 +315,18 @@ func (w *Watch) galera(now time.Time, st []map[string]int64) (lag float64, queue
 	return lag, queue, paused
 }
 
-// behind is how long ago the first node committed the oldest writeset a
-// node at seqno seq has not applied; 0 when it has applied all.
+// reached records that the first node was at position pos (Galera's
+// seqno, PostgreSQL's log position in bytes) at now, if it had moved on.
+func (w *Watch) reached(now time.Time, pos int64) {
+	if len(w.seqs) == 0 || w.seqs[len(w.seqs)-1].seq < pos {
+		w.seqs = append(w.seqs, seqAt{now, pos})
+	}
+}
+
+// behind is how long ago the first node committed the oldest writeset (or
+// wrote the oldest log) a node at position seq has not applied (replayed):
+// the time since the first reading that found the first node past seq; 0
+// when it has applied all.
 func (w *Watch) behind(now time.Time, seq int64) float64 {
 	for _, s := range w.seqs {
 		if s.seq > seq {
@@ -289,14 +336,14 @@ func (w *Watch) behind(now time.Time, seq int64) float64 {
 	return 0
 }
 
-// Stop ends the readings, waits until the other nodes have applied what
-// the first had committed by now, and returns what the run did to them,
-// with the readings (their Strategy and Repeat for the caller to fill).
-// The error says what could not be read (the result holds what could).
-func (w *Watch) Stop(ctx context.Context) (summary.Cluster, []summary.LagSample) {
-	end := time.Now()
-	close(w.stop)
-	<-w.done
+// Stop takes a last reading, waits until the other nodes have applied what
+// the first had committed by now, reading on meanwhile, and returns what
+// the run did to them, with the readings (their Strategy and Repeat for
+// the caller to fill). end is when the worker ended: the catch-up is timed
+// from it. What could not be read is said in the result's Error.
+func (w *Watch) Stop(ctx context.Context, end time.Time) (summary.Cluster, []summary.LagSample) {
+	// A reading at the end: a run shorter than one interval has one too.
+	w.take(ctx)
 	n := w.n
 	var endStatus []map[string]int64
 	if n.cfg.Topology == Galera {
@@ -306,10 +353,15 @@ func (w *Watch) Stop(ctx context.Context) (summary.Cluster, []summary.LagSample)
 		}
 		endStatus = st
 	}
-	took, err := n.catchUp(ctx)
-	w.res.CatchUpSeconds = took.Seconds()
-	if err != nil {
-		w.errs = append(w.errs, fmt.Errorf("after the run: %w", err))
+	// The readings go on while the other nodes catch up: their lag may
+	// still grow (a single statement's commit, say).
+	_, catchErr := n.catchUp(ctx)
+	caughtUp := time.Now()
+	close(w.stop)
+	<-w.done
+	w.res.CatchUpSeconds = max(0, caughtUp.Sub(end).Seconds())
+	if catchErr != nil {
+		w.errs = append(w.errs, fmt.Errorf("after the run: %w", catchErr))
 	}
 	if n.cfg.Topology == Galera {
 		if after, err := n.statuses(ctx); err != nil {
@@ -331,6 +383,9 @@ func (w *Watch) Stop(ctx context.Context) (summary.Cluster, []summary.LagSample)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.sampleErr != nil {
+		w.errs = append([]error{w.sampleErr}, w.errs...)
+	}
 	if len(w.errs) > 0 && ctx.Err() == nil {
 		w.res.Error = errors.Join(w.errs...).Error()
 	}
@@ -413,6 +468,22 @@ func (n *Nodes) catchUp(ctx context.Context) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
+// replicaPositions reads the primary's log position and each standby's
+// replay position, in bytes from the log's start.
+func (n *Nodes) replicaPositions(ctx context.Context) (first int64, replayed []int64, err error) {
+	if err := n.first.WithContext(ctx).Raw("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint").Scan(&first).Error; err != nil {
+		return 0, nil, fmt.Errorf("the primary's position: %w", err)
+	}
+	for i, o := range n.others {
+		var r int64
+		if err := o.WithContext(ctx).Raw("SELECT pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')::bigint").Scan(&r).Error; err != nil {
+			return 0, nil, fmt.Errorf("%s's replay position: %w", n.cfg.Others[i].Name, err)
+		}
+		replayed = append(replayed, r)
+	}
+	return first, replayed, nil
+}
+
 // galeraStatus are the status variables a Watch reads on each Galera node.
 var galeraStatus = []string{"wsrep_last_committed", "wsrep_local_recv_queue", "wsrep_flow_control_paused_ns",
 	"wsrep_flow_control_sent", "wsrep_flow_control_recv", "wsrep_local_cert_failures", "wsrep_local_bf_aborts",
@@ -433,6 +504,31 @@ func (n *Nodes) statuses(ctx context.Context) ([]map[string]int64, error) {
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// identity reads what tells Galera nodes and clusters apart: the cluster's
+// state UUID, the node's own UUID, and the cluster's size.
+func identity(ctx context.Context, db *gorm.DB) (map[string]string, error) {
+	rows, err := db.WithContext(ctx).Raw("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_state_uuid', 'wsrep_gcomm_uuid', 'wsrep_cluster_size')").Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	id := map[string]string{}
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return nil, err
+		}
+		id[strings.ToLower(name)] = value
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if id["wsrep_cluster_state_uuid"] == "" {
+		return nil, errors.New("no wsrep_cluster_state_uuid: not a Galera node (wsrep_on is off?)")
+	}
+	return id, nil
 }
 
 // status reads one node's Galera status variables.

@@ -128,7 +128,7 @@ func (c *Cluster) startReplica(ctx context.Context, kind database.Kind, image st
 	}
 	standby.Command = "hot standby of primary: pg_basebackup -R -X stream -C -S " + standbySlot + "; " + standby.Command
 	c.Nodes = append(c.Nodes, standby)
-	return waitUntil(ctx, 2*time.Minute, "the standby to stream from the primary", func() (bool, error) {
+	return waitUntil(ctx, 2*time.Minute, "the standby to stream from the primary", func(ctx context.Context) (bool, error) {
 		var n int
 		err := queryRow(ctx, kind, primary.DSN, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'", &n)
 		return n >= 1, err
@@ -147,7 +147,7 @@ func (c *Cluster) startGalera(ctx context.Context, kind database.Kind, image str
 		c.Nodes = append(c.Nodes, n)
 	}
 	for _, n := range c.Nodes {
-		err := waitUntil(ctx, 2*time.Minute, "Galera node "+n.Name+" to be Synced in a cluster of 3", func() (bool, error) {
+		err := waitUntil(ctx, 2*time.Minute, "Galera node "+n.Name+" to be Synced in a cluster of 3", func(ctx context.Context) (bool, error) {
 			var state string
 			var size int
 			err := queryRow(ctx, kind, n.DSN, "SELECT (SELECT variable_value FROM information_schema.global_status WHERE variable_name = 'WSREP_LOCAL_STATE_COMMENT'), "+
@@ -191,14 +191,15 @@ func (c *Cluster) Command() string {
 	return strings.Join(parts, "; ")
 }
 
-// waitUntil asks ready every 200 ms until it says yes, for at most limit;
-// the error names what was waited for and the last answer.
-func waitUntil(ctx context.Context, limit time.Duration, what string, ready func() (bool, error)) error {
+// waitUntil asks ready every 200 ms until it says yes, for at most limit
+// (ready's ctx ends then too); the error names what was waited for and the
+// last answer.
+func waitUntil(ctx context.Context, limit time.Duration, what string, ready func(ctx context.Context) (bool, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	var last error
 	for {
-		ok, err := ready()
+		ok, err := ready(ctx)
 		if ok && err == nil {
 			return nil
 		}

@@ -27,12 +27,12 @@ func TestStartCluster(t *testing.T) {
 			kind := topo.Kind()
 			containertest.RequireImage(t, kind)
 			ctx := context.Background()
-			volumes := volumeNames(t)
 			c, err := container.StartCluster(ctx, kind, topo, container.Image(kind), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { c.Terminate(ctx) })
+			volumes := volumesOf(t, c)
 			want := map[cluster.Topology]int{cluster.Replica: 2, cluster.Galera: cluster.GaleraNodes}[topo]
 			if len(c.Nodes) != want {
 				t.Fatalf("%d nodes, want %d", len(c.Nodes), want)
@@ -74,29 +74,33 @@ func TestStartCluster(t *testing.T) {
 	}
 }
 
-// volumeNames lists the Docker volumes there are.
-func volumeNames(t *testing.T) map[string]bool {
+// volumesOf names the Docker volumes the cluster's containers mount (an
+// image's anonymous volumes carry no label of iterbench's).
+func volumesOf(t *testing.T, c *container.Cluster) []string {
 	t.Helper()
 	cli, err := testcontainers.NewDockerClientWithOpts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cli.Close()
-	vs, err := cli.VolumeList(context.Background(), client.VolumeListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := map[string]bool{}
-	for _, v := range vs.Items {
-		names[v.Name] = true
+	var names []string
+	for _, n := range c.Nodes {
+		in, err := cli.ContainerInspect(context.Background(), n.ID(), client.ContainerInspectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range in.Container.Mounts {
+			if m.Type == "volume" {
+				names = append(names, m.Name)
+			}
+		}
 	}
 	return names
 }
 
 // leftBehind names the containers and networks this process started that
-// still exist, and the volumes not in before (an image's anonymous volumes
-// carry no label).
-func leftBehind(t *testing.T, before map[string]bool) string {
+// still exist, and which of volumes do.
+func leftBehind(t *testing.T, volumes []string) string {
 	t.Helper()
 	ctx := context.Background()
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
@@ -113,16 +117,16 @@ func leftBehind(t *testing.T, before map[string]bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	volumes := 0
-	for v := range volumeNames(t) {
-		if !before[v] {
-			volumes++
+	left := 0
+	for _, v := range volumes {
+		if _, err := cli.VolumeInspect(ctx, v, client.VolumeInspectOptions{}); err == nil {
+			left++
 		}
 	}
-	if len(cs.Items)+len(ns.Items)+volumes == 0 {
+	if len(cs.Items)+len(ns.Items)+left == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d containers, %d networks, %d volumes", len(cs.Items), len(ns.Items), volumes)
+	return fmt.Sprintf("%d containers, %d networks, %d volumes", len(cs.Items), len(ns.Items), left)
 }
 
 // TestClusterStartFails: a cluster whose first node cannot start (here an
@@ -130,7 +134,6 @@ func leftBehind(t *testing.T, before map[string]bool) string {
 // lines and what a Galera image needs, and leaves no container or network.
 func TestClusterStartFails(t *testing.T) {
 	containertest.RequireImage(t, database.Postgres)
-	volumes := volumeNames(t)
 	_, err := container.StartCluster(context.Background(), database.MariaDB, cluster.Galera, container.Image(database.Postgres), nil)
 	if err == nil {
 		t.Fatal("a Galera cluster started from a PostgreSQL image")
@@ -140,7 +143,7 @@ func TestClusterStartFails(t *testing.T) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
 	}
-	if left := leftBehind(t, volumes); left != "" {
+	if left := leftBehind(t, nil); left != "" {
 		t.Errorf("left behind: %s", left)
 	}
 }

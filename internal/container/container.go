@@ -238,11 +238,8 @@ func logTail(c *testcontainers.DockerContainer, n int) string {
 	defer r.Close()
 	b, _ := io.ReadAll(r)
 	var lines []string
+	// testcontainers takes Docker's stream headers off.
 	for _, l := range strings.Split(string(b), "\n") {
-		// Docker's multiplexed stream puts an 8-byte header before each line.
-		if len(l) > 8 && l[0] <= 2 && l[1] == 0 {
-			l = l[8:]
-		}
 		if l = strings.TrimSpace(l); l != "" {
 			lines = append(lines, l)
 		}

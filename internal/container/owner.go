@@ -78,19 +78,23 @@ type Removed struct {
 
 // String is the one line iterbench prints about it.
 func (r Removed) String() string {
-	s := "s"
-	if r.Containers == 1 {
-		s = ""
-	}
-	what := fmt.Sprintf("%d container%s", r.Containers, s)
-	if r.Networks > 0 {
-		what += fmt.Sprintf(" and %d network", r.Networks)
-		if r.Networks > 1 {
-			what += "s"
+	var what []string
+	for _, c := range []struct {
+		n    int
+		noun string
+	}{{r.Containers, "container"}, {r.Networks, "network"}} {
+		switch {
+		case c.n == 1:
+			what = append(what, "1 "+c.noun)
+		case c.n > 1:
+			what = append(what, fmt.Sprintf("%d %ss", c.n, c.noun))
 		}
 	}
+	if len(what) == 0 {
+		what = []string{"0 containers"}
+	}
 	return fmt.Sprintf("removed %s left by iterbench runs that ended without cleaning up (%s)",
-		what, strings.Join(r.Owners, ", "))
+		strings.Join(what, " and "), strings.Join(r.Owners, ", "))
 }
 
 // RemoveOrphans removes the iterbench containers whose owner process is
@@ -99,8 +103,8 @@ func RemoveOrphans(ctx context.Context) (Removed, error) {
 	return RemoveWhere(ctx, func(_ string, labels map[string]string) bool { return ownerGone(labels) })
 }
 
-// RemoveAll removes every iterbench container, running or not, whoever
-// started it (iterbench clean).
+// RemoveAll removes every iterbench container and network, running or
+// not, whoever started it (iterbench clean).
 func RemoveAll(ctx context.Context) (Removed, error) {
 	return RemoveWhere(ctx, func(string, map[string]string) bool { return true })
 }

@@ -29,16 +29,17 @@ func topologyWords(s *summary.Summary) string {
 	case topologyReplica:
 		return "on a primary with a hot standby (streaming replication), the worker writing to the primary"
 	case topologyGalera:
-		return fmt.Sprintf("on a %d-node Galera cluster, the worker writing to the first node", len(s.Config.Nodes))
+		return fmt.Sprintf("on a Galera cluster (%d nodes watched), the worker writing to the first node", len(s.Config.Nodes))
 	}
 	return ""
 }
 
-// clusterRuns returns the ok runs of name with a cluster's readings.
+// clusterRuns returns the ok runs of name with a cluster's readings, all
+// read: a run whose watch failed in part would count as no lag.
 func clusterRuns(s *summary.Summary, name string) []summary.Run {
 	var out []summary.Run
 	for _, r := range okRuns(s, name) {
-		if r.Cluster != nil {
+		if r.Cluster != nil && r.Cluster.Error == "" {
 			out = append(out, r)
 		}
 	}
@@ -80,13 +81,17 @@ func clusterTable(s *summary.Summary) string {
 		b.WriteString("The probe (if any) read and wrote through " + orNone([]string{c.ProbeNode}) + ", so that its conflicts with the backfill show " +
 			"as transactions aborted on one node or the other: the probe's are counted under \"app aborted\", the backfill's own, which it tried again, under \"backfill retries\". " +
 			"Lag is the age of the oldest writeset the slowest node had not yet applied (each node's `wsrep_last_committed` against when the first node reached it, read every 100 ms). " +
-			"Flow control is the share of the run's time replication was paused (`wsrep_flow_control_paused_ns`, the largest of the nodes): every writer of the cluster waited meanwhile.\n\n")
+			"Flow control is the share of the run's time replication was paused (`wsrep_flow_control_paused_ns`, the largest of the nodes): every writer of the cluster waited meanwhile. " +
+			"The largest writeset is the largest mean over one reading's interval, exact where one writeset was replicated in it. " +
+			"The other nodes' CPU includes the probe's own work on node2.\n\n")
 	} else {
 		b.WriteString("The probe (if any) read from the standby and wrote to the primary; \"stale p99\" is how far behind the rows it read were " +
-			"(the standby's replay delay at each read). Lag is `pg_stat_replication.replay_lag` and the log between the primary's position and the standby's replay, read every 100 ms.\n\n")
+			"(at each read, the age of the last transaction the standby had replayed, 0 when it had replayed all it had received). " +
+			"Lag is the age of the oldest log the standby had not yet replayed (its `pg_last_wal_replay_lsn()` against when the primary's `pg_current_wal_lsn()` passed it, read every 100 ms), " +
+			"and \"lag (log)\" the log between the two. The other nodes' CPU includes the probe's reads on the standby.\n\n")
 	}
 	fmt.Fprintf(&b, "After every run iterbench waited until the other nodes had applied everything (\"catch-up\"), then verified every row on %s too. "+
-		"Figures are medians over a strategy's runs; lag and queues are each run's largest. The recommendation ranks a strategy whose lag is above %s (--max-lag) after the others.\n\n",
+		"Figures are medians over a strategy's runs (rows verified: all runs); lag and queues are each run's largest, read on until the catch-up. The recommendation ranks a strategy whose lag is above %s (--max-lag) after the others.\n\n",
 		verifiedOn(s), units.Seconds(c.MaxLagSeconds))
 	head := []string{"strategy", "lag", "catch-up", "other nodes' CPU"}
 	if galera {

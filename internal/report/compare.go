@@ -130,5 +130,9 @@ func label(s *summary.Summary) string {
 	if strings.HasPrefix(s.Config.DatabaseVersion, "PostgreSQL ") {
 		v = strings.Fields(s.Config.DatabaseVersion)[1]
 	}
-	return strings.TrimSpace(s.Config.Database + " " + v)
+	l := strings.TrimSpace(s.Config.Database + " " + v)
+	if onCluster(s) {
+		l += ", " + s.Config.Topology
+	}
+	return l
 }

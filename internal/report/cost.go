@@ -58,7 +58,8 @@ func held(r summary.Run) float64 {
 // costReasons says why a strategy that finished correctly is ranked after
 // those that pass every cost rule: the application's p99 beside it above
 // the limit, one transaction or snapshot held for most of its run on a
-// server, or no way to resume after a kill.
+// server, on a cluster the other nodes' lag above --max-lag, or no way to
+// resume after a kill.
 func costReasons(s *summary.Summary, name string) []string {
 	runs := okRuns(s, name)
 	if len(runs) == 0 {

@@ -315,7 +315,11 @@ func (r Recommendation) Markdown() string {
 			fmt.Fprintf(&b, "; but none passed every cost rule, and for it: %s", c)
 		} else {
 			if r.NoProbe {
-				b.WriteString(", and that passed the cost rules (no transaction held for most of its run, able to resume; no application probe ran beside it)")
+				b.WriteString(", and that passed the cost rules (no transaction held for most of its run, able to resume")
+				if r.Topology != "" {
+					b.WriteString(", the other nodes' lag under --max-lag")
+				}
+				b.WriteString("; no application probe ran beside it)")
 			} else {
 				b.WriteString(", and that passed the cost rules (the application's p99 beside it under its limit, no transaction held for most of its run, able to resume")
 				if r.Topology != "" {

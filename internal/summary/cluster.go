@@ -16,17 +16,19 @@ import (
 type Cluster struct {
 	// Samples is the number of readings taken during the run.
 	Samples int `json:"samples"`
-	// MaxLagSeconds is the largest lag seen: on a replica, the
-	// standby's replay lag (pg_stat_replication.replay_lag); on Galera, the
-	// age of the oldest writeset the slowest node had not yet applied
-	// (each node's wsrep_last_committed against the time the first node
-	// reached it, to within a reading).
+	// MaxLagSeconds is the largest lag seen, from the run's start until
+	// the other nodes had caught up: the age of the oldest change the
+	// slowest other node had not yet applied, to within a reading (on a
+	// replica, the standby's pg_last_wal_replay_lsn() against when the
+	// primary's pg_current_wal_lsn() passed it; on Galera, each node's
+	// wsrep_last_committed against when the first node reached it).
 	MaxLagSeconds float64 `json:"max_lag_seconds"`
 	// MaxLagBytes (replica) is the largest distance, in bytes of the log,
 	// between the primary's position and the standby's replay.
 	MaxLagBytes int64 `json:"max_lag_bytes,omitempty"`
 	// CatchUpSeconds is how long after the worker's end the other nodes
-	// took to apply everything the first node had committed by then.
+	// took to apply everything the first node had committed by then (read
+	// once the probe had stopped, a few milliseconds later).
 	CatchUpSeconds float64 `json:"catch_up_seconds"`
 	// FlowControlPausedShare (Galera) is the share of the run's time flow
 	// control paused replication (wsrep_flow_control_paused_ns, the
@@ -56,7 +58,7 @@ type Cluster struct {
 	MaxWritesetBytes int64 `json:"max_writeset_bytes,omitempty"`
 	// OtherCPUSeconds is the CPU time the other nodes' servers used during
 	// the run and the catch-up (their containers' cgroups): the backfill
-	// paid for again.
+	// paid for again, and the probe's work on the node it used.
 	OtherCPUSeconds float64 `json:"other_cpu_seconds,omitempty"`
 	// VerifiedOn names the node every row was verified on after the
 	// catch-up ("standby", "node3"); RowsVerified and WrongRows are what it

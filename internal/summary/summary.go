@@ -121,8 +121,8 @@ type Config struct {
 	ServerCommand string  `json:"server_command,omitempty"`
 	StartSeconds  float64 `json:"container_start_seconds,omitempty"`
 	BulkForm      string  `json:"bulk_form"`
-	// Topology is how the servers were arranged: TopologySingle (or empty,
-	// in results written before topologies), "replica" or "galera".
+	// Topology is how the servers were arranged: "single" (or empty, in
+	// results written before topologies), "replica" or "galera".
 	Topology string `json:"topology,omitempty"`
 	// Nodes names the servers: the one the worker wrote to first, then the
 	// others, as "name dsn" (passwords removed); empty for one server.
