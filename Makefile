@@ -19,7 +19,7 @@ export ITERBENCH_MARIADB_IMAGE ?= iterbench/mariadb
 endif
 endif
 
-.PHONY: build run run-postgres run-mariadb layers-sqlite postgres-1m replica galera sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test mutate bench plots examples adaptive lint clean
+.PHONY: build run run-postgres run-mariadb layers-sqlite postgres-1m replica galera compare-clusters sweep rss-limit memory-limit load-all-limit kill-at probe-cost compare images test mutate bench plots examples adaptive lint clean
 
 # The worker (cmd/iterbench-worker) is built statically, with the same
 # arguments as worker.BuildArgs, so that an image holding only that file can
@@ -67,6 +67,10 @@ replica: build
 galera: build
 	$(BIN) run --db mariadb --rows $(CLUSTER_ROWS) --repeats 3 --strategies $(CLUSTER_STRATEGIES) --timeout 10m --out results/mariadb-200k
 	$(BIN) run --topology galera --rows $(CLUSTER_ROWS) --repeats 3 --strategies $(CLUSTER_STRATEGIES) --timeout 10m --out results/mariadb-galera
+
+# One table across one server and the clusters.
+compare-clusters: build
+	$(BIN) compare --out results/CLUSTERS.md results/postgres-200k results/postgres-replica results/mariadb-200k results/mariadb-galera
 
 # A sweep up to 1,000,000 rows and a run under a memory limit, as committed.
 SWEEP_STRATEGIES := load-all,cursor-bulk,paging-bulk,keyset-bulk,server-cursor,parallel-keyset,set-based

@@ -166,6 +166,9 @@ func failedClusterRun(s *summary.Summary, name string) string {
 			if len(e) > 140 {
 				e = e[:140] + "…"
 			}
+			if r.Retries > 0 {
+				return fmt.Sprintf("%s after %d retries: %s", r.Status, r.Retries, e)
+			}
 			return fmt.Sprintf("%s: %s", r.Status, e)
 		}
 	}

@@ -53,6 +53,7 @@ func TestLagRule(t *testing.T) {
 func TestClusterTable(t *testing.T) {
 	s := costSummary("mariadb", 0, clusterRun("keyset-bulk", 1, 0.2, 6), clusterRun("set-based-once", 0.4, 0, 0))
 	s.Runs[1].Status, s.Runs[1].Error, s.Runs[1].Cluster = summary.StatusError, "update every row: Error 1213 (40001): Deadlock found (aborted for a conflict 10 times in a row)", nil
+	s.Runs[1].Retries = 9
 	s.Strategies = summary.Aggregate(s.Runs, []string{"keyset-bulk", "set-based-once"}, nil)
 	s.Config.Topology, s.Config.MaxLagSeconds, s.Config.ProbeNode = topologyGalera, 1, "node2"
 	s.Config.Nodes = []string{"node1 a", "node2 b", "node3 c"}
@@ -61,7 +62,7 @@ func TestClusterTable(t *testing.T) {
 		"on a Galera cluster (3 nodes watched), the worker writing to the first node",
 		"read and wrote through node2",
 		"| keyset-bulk | 0.200 s | 0.100 s | 1.50 s | 12.5 % | 7 | 50 | 3.0 MiB | 3 | 4 | 6 | 2 | 50,000 (0 wrong) |",
-		"| set-based-once | error: update every row: Error 1213 (40001): Deadlock found (aborted for a conflict 10 times in a row) |",
+		"| set-based-once | error after 9 retries: update every row: Error 1213 (40001): Deadlock found (aborted for a conflict 10 times in a row) |",
 		"verified every row on node3 too",
 	} {
 		if !strings.Contains(got, want) {
@@ -71,5 +72,21 @@ func TestClusterTable(t *testing.T) {
 	s.Config.Topology = ""
 	if clusterTable(s) != "" {
 		t.Error("a section on one server")
+	}
+}
+
+// TestFailedEveryTime: the same failure in every run is said once, with
+// the retries before it.
+func TestFailedEveryTime(t *testing.T) {
+	var runs []summary.Run
+	for range 3 {
+		r := costRun("set-based-once", 9, 5, 0.1)
+		r.Status, r.Error, r.Retries = summary.StatusError, "update every row: Error 1213 (40001): Deadlock found", 9
+		runs = append(runs, r)
+	}
+	s := costSummary("mariadb", 0, append(runs, costRun("keyset-bulk", 1, 5, 0.1))...)
+	want := "3 of 3 runs did not finish: each error after 9 retries (update every row: Error 1213 (40001): Deadlock found)"
+	if got := failures(s, "set-based-once"); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }

@@ -226,10 +226,19 @@ func failures(s *summary.Summary, name string) string {
 		case summary.StatusTimeout:
 			parts = append(parts, fmt.Sprintf("stopped by the time limit (%s rows done)", units.Thousands(r.Rows)))
 		default:
-			parts = append(parts, fmt.Sprintf("%s (%s)", r.Status, firstLine(r.Error)))
+			what := r.Status
+			if r.Retries > 0 {
+				what += fmt.Sprintf(" after %d retries", r.Retries)
+			}
+			parts = append(parts, fmt.Sprintf("%s (%s)", what, firstLine(r.Error)))
 		}
 	}
-	return fmt.Sprintf("%d of %d runs did not finish: %s", len(parts), n, strings.Join(parts, "; "))
+	failed := len(parts)
+	// The same failure in every run is said once.
+	if failed > 1 && len(slices.Compact(slices.Clone(parts))) == 1 {
+		parts = []string{fmt.Sprintf("each %s", parts[0])}
+	}
+	return fmt.Sprintf("%d of %d runs did not finish: %s", failed, n, strings.Join(parts, "; "))
 }
 
 // warnings draws risks from the data: killed runs, OFFSET paging that gets

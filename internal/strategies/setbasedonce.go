@@ -50,7 +50,7 @@ func (SetBasedOnce) Run(ctx context.Context, db *gorm.DB, cfg Config) (Stats, er
 		return res.Error
 	})
 	if err != nil {
-		return t.done(), fmt.Errorf("update every row: %w", res.Error)
+		return t.done(), fmt.Errorf("update every row: %w", err)
 	}
 	t.writes(1)
 	t.add(res.RowsAffected)
