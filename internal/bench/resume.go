@@ -71,10 +71,8 @@ func measureResume(ctx context.Context, db *gorm.DB, l worker.Launcher, cfg Conf
 	run.Cluster, _ = obs.stopCluster(ctx, end)
 	run = record(ctx, db, cfg, run, out, nil)
 	if first.KilledOnPurpose {
-		run.Retries += first.Stats.Retries // the first worker's too
-	}
-	if first.KilledOnPurpose {
 		run.Rows = res.DoneAtKill + out.Stats.Rows
+		run.Retries += first.Stats.Retries // the first worker's too, if it said
 	}
 	run.DurationSeconds = res.FirstSeconds + res.SecondSeconds
 	run.WallSeconds = run.DurationSeconds

@@ -16,6 +16,10 @@ import (
 	"github.com/iterbench/iterbench/internal/summary"
 )
 
+// readingLimit is the longest one reading may take: a node that does not
+// answer does not hold the run up.
+const readingLimit = 5 * time.Second
+
 // Defaults of Config.
 const (
 	DefaultInterval     = 100 * time.Millisecond
@@ -175,6 +179,8 @@ type Watch struct {
 	errs  []error
 	// sampleErr is the first reading that failed.
 	sampleErr error
+	// taking is held while a reading is taken (take).
+	taking sync.Mutex
 	// before are the Galera counters of every node (first, then others)
 	// at the start; last, those of the last reading.
 	before, last []map[string]int64
@@ -243,8 +249,13 @@ func (w *Watch) loop(ctx context.Context) {
 	}
 }
 
-// take takes one reading and counts it, or keeps the first error.
+// take takes one reading and counts it, or keeps the first error; one at
+// a time, so that readings are applied in the order they were taken.
 func (w *Watch) take(ctx context.Context) {
+	w.taking.Lock()
+	defer w.taking.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, readingLimit)
+	defer cancel()
 	err := w.sample(ctx)
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -423,6 +434,9 @@ func (w *Watch) galeraTotals(end time.Time, atEnd, after []map[string]int64) {
 // had committed when it was called, and returns how long that took.
 func (n *Nodes) catchUp(ctx context.Context) (time.Duration, error) {
 	start := time.Now()
+	// The limit holds for a node that stops answering too.
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.CatchUpLimit+readingLimit)
+	defer cancel()
 	var target string
 	var err error
 	switch n.cfg.Topology {

@@ -80,8 +80,10 @@ func TestReplicaLag(t *testing.T) {
 	if res.CatchUpSeconds < 0.9*paused.Seconds() {
 		t.Errorf("caught up %.3f s after the end, want at least %.2f s (replay resumed then)", res.CatchUpSeconds, 0.9*paused.Seconds())
 	}
-	if len(lag) < 5 || lag[len(lag)-1].LagSeconds < paused.Seconds() {
-		t.Errorf("%d readings, the last %+v: want readings on until the catch-up", len(lag), lag[len(lag)-1])
+	// At the end the lag was about paused; read on until the catch-up, it
+	// grew to about twice that.
+	if res.MaxLagSeconds < 1.5*paused.Seconds() || len(lag) < 5 {
+		t.Errorf("largest lag %.3f s in %d readings: want readings on until the catch-up, the lag growing to about %.2f s", res.MaxLagSeconds, len(lag), 2*paused.Seconds())
 	}
 
 	bad := cfg

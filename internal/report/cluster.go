@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/dustin/go-humanize"
-
 	"github.com/iterbench/iterbench/internal/summary"
 	"github.com/iterbench/iterbench/internal/units"
 )
@@ -52,7 +50,15 @@ func clusterRuns(s *summary.Summary, name string) []summary.Run {
 func lagReason(s *summary.Summary, name string) string {
 	limit := s.Config.MaxLagSeconds
 	runs := clusterRuns(s, name)
-	if !onCluster(s) || limit <= 0 || len(runs) == 0 {
+	if !onCluster(s) || limit <= 0 {
+		return ""
+	}
+	if len(runs) == 0 {
+		// A node too busy to answer is what the rule is for: unknown is
+		// not under the limit.
+		if e := watchError(s, name); e != "" {
+			return "the other nodes could not be read beside it, so its lag is unknown (" + e + ")"
+		}
 		return ""
 	}
 	lag := median(runs, func(r summary.Run) float64 { return r.Cluster.MaxLagSeconds })
@@ -104,7 +110,11 @@ func clusterTable(s *summary.Summary) string {
 	for _, st := range s.Strategies {
 		runs := clusterRuns(s, st.Name)
 		if len(runs) == 0 {
-			if failed := failedClusterRun(s, st.Name); failed != "" {
+			failed := failedClusterRun(s, st.Name)
+			if e := watchError(s, st.Name); e != "" {
+				failed = "the other nodes could not be read: " + e
+			}
+			if failed != "" {
 				fmt.Fprintf(&b, "| %s | %s |%s\n", st.Name, failed, strings.Repeat(" |", len(head)-2))
 			}
 			continue
@@ -124,7 +134,7 @@ func clusterTable(s *summary.Summary) string {
 			row = append(row, fmt.Sprintf("%.1f %%", 100*m(func(c summary.Cluster) float64 { return c.FlowControlPausedShare })),
 				fmt.Sprintf("%.0f", m(func(c summary.Cluster) float64 { return float64(c.MaxRecvQueue) })),
 				units.Thousands(int64(m(func(c summary.Cluster) float64 { return float64(c.Writesets) }))),
-				humanize.IBytes(uint64(m(func(c summary.Cluster) float64 { return float64(c.MaxWritesetBytes) }))),
+				units.Bytes(m(func(c summary.Cluster) float64 { return float64(c.MaxWritesetBytes) })),
 				fmt.Sprintf("%.0f", m(func(c summary.Cluster) float64 { return float64(c.CertFailures) })),
 				fmt.Sprintf("%.0f", m(func(c summary.Cluster) float64 { return float64(c.BFAborts) })),
 				retries, aborted)
@@ -133,7 +143,7 @@ func clusterTable(s *summary.Summary) string {
 			if probed := withProbe(runs); len(probed) > 0 {
 				stale = units.Millis(median(probed, func(r summary.Run) float64 { return r.Probe.StaleP99Ms }))
 			}
-			row = append(row, humanize.IBytes(uint64(m(func(c summary.Cluster) float64 { return float64(c.MaxLagBytes) }))), stale, retries, aborted)
+			row = append(row, units.Bytes(m(func(c summary.Cluster) float64 { return float64(c.MaxLagBytes) })), stale, retries, aborted)
 		}
 		var rows, wrong int64
 		for _, r := range runs {
@@ -144,6 +154,21 @@ func clusterTable(s *summary.Summary) string {
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// watchError is the first error of the cluster's watch in name's ok runs,
+// shortened; "" if none.
+func watchError(s *summary.Summary, name string) string {
+	for _, r := range okRuns(s, name) {
+		if r.Cluster != nil && r.Cluster.Error != "" {
+			e := firstLine(r.Cluster.Error)
+			if len(e) > 140 {
+				e = e[:140] + "…"
+			}
+			return e
+		}
+	}
+	return ""
 }
 
 // withProbe returns the runs the probe ran beside.

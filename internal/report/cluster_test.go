@@ -44,6 +44,16 @@ func TestLagRule(t *testing.T) {
 	if !strings.Contains(r.Verdict(), "Recommendation on a primary with a hot standby") {
 		t.Errorf("the verdict does not say on which servers:\n%s", r.Verdict())
 	}
+	// Every run of the fastest unread: its lag is unknown, not under the limit.
+	for i := range s.Runs[2:4] {
+		s.Runs[2+i].Cluster.Error = "during the run: the standby's replay position: timeout"
+	}
+	if r := Recommend(s, nil, nil); r.Best != "keyset-bulk" || !strings.Contains(r.Costs["parallel-keyset"], "its lag is unknown") {
+		t.Errorf("with parallel-keyset's lag unread: Best %q, costs %q", r.Best, r.Costs["parallel-keyset"])
+	}
+	if got := clusterTable(s); !strings.Contains(got, "| parallel-keyset | the other nodes could not be read: during the run") {
+		t.Errorf("the section hides the unread runs:\n%s", got)
+	}
 	s.Config.Topology = "single"
 	if r := Recommend(s, nil, nil); r.Best != "parallel-keyset" {
 		t.Errorf("on one server Best = %q, want parallel-keyset: lag is no rule there", r.Best)

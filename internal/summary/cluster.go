@@ -14,7 +14,8 @@ import (
 // run, every 100 ms during it, and after it until they had caught up.
 // Fields a topology cannot report are left out.
 type Cluster struct {
-	// Samples is the number of readings taken during the run.
+	// Samples is the number of readings taken from the run's start until
+	// the other nodes had caught up.
 	Samples int `json:"samples"`
 	// MaxLagSeconds is the largest lag seen, from the run's start until
 	// the other nodes had caught up: the age of the oldest change the

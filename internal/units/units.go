@@ -104,3 +104,17 @@ func Duration(s float64) string {
 	}
 	return Seconds(s)
 }
+
+// Bytes formats a byte count in the largest binary unit that keeps it at
+// 1 or more: "512 B", "2.4 KiB", "2.0 MiB", "1.5 GiB".
+func Bytes(b float64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", b/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", b/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", b/(1<<10))
+	}
+	return fmt.Sprintf("%.0f B", b)
+}

@@ -55,3 +55,11 @@ func TestParseCount(t *testing.T) {
 		}
 	}
 }
+
+func TestBytes(t *testing.T) {
+	for b, want := range map[float64]string{512: "512 B", 2458: "2.4 KiB", 2 << 20: "2.0 MiB", 1.5 * (1 << 30): "1.5 GiB"} {
+		if got := Bytes(b); got != want {
+			t.Errorf("Bytes(%v) = %q, want %q", b, got, want)
+		}
+	}
+}
