@@ -143,7 +143,8 @@ func (w *Watch) Samples() int {
 	return w.res.Samples
 }
 
-// Stop ends the readings, reads the end point and returns the costs; the
+// Stop ends the readings with a last one, so that a run shorter than one
+// interval has one too, reads the end point and returns the costs; the
 // error says what could not be read (the costs hold what could).
 func (w *Watch) Stop(ctx context.Context) (summary.Server, error) {
 	close(w.stop)
@@ -151,6 +152,11 @@ func (w *Watch) Stop(ctx context.Context) (summary.Server, error) {
 	defer w.conn.Close()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if err := w.r.sample(ctx, w.conn, &w.res); err == nil {
+		w.res.Samples++
+	} else if ctx.Err() == nil {
+		w.errs = append(w.errs, fmt.Errorf("at the end of the run: %w", err))
+	}
 	if err := w.r.after(ctx, w.conn, &w.res); err != nil {
 		w.errs = append(w.errs, fmt.Errorf("after the run: %w", err))
 	}

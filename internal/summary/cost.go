@@ -52,7 +52,7 @@ type Probe struct {
 // its own before, every 100 ms during, and after the run. Fields a database
 // cannot report are left out.
 type Server struct {
-	// Samples is the number of readings taken during the run.
+	// Samples is the number of readings taken during the run and at its end.
 	Samples int `json:"samples"`
 	// WALBytes is the write-ahead log the run wrote (PostgreSQL: the LSN
 	// difference), or InnoDB's redo log (MariaDB: Innodb_lsn_current).
