@@ -2,7 +2,6 @@ package plots
 
 import (
 	"fmt"
-	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -28,15 +27,7 @@ func lagOverTime(s *summary.Summary, best string) (*plot.Plot, error) {
 	p.Y.Label.Text = "lag (s)"
 	p.X.Tick.Marker, p.Y.Tick.Marker = linearTicks{}, linearTicks{}
 	p.X.Min, p.Y.Min = 0, 0
-	names := make([]string, 0, len(s.Strategies))
-	for _, st := range s.Strategies {
-		if st.Name != best {
-			names = append(names, st.Name)
-		}
-	}
-	if slices.ContainsFunc(s.Strategies, func(st summary.Strategy) bool { return st.Name == best }) {
-		names = append(names, best) // on top
-	}
+	names := drawOrder(s, best)
 	for _, name := range names {
 		r, ok := analysis.Representative(s, name)
 		if !ok {

@@ -81,15 +81,7 @@ func probeOverTime(s *summary.Summary, best string) (*plot.Plot, error) {
 		}
 		hi = max(hi, w.Y)
 	}
-	names := make([]string, 0, len(s.Strategies))
-	for _, st := range s.Strategies {
-		if st.Name != best {
-			names = append(names, st.Name)
-		}
-	}
-	if slices.ContainsFunc(s.Strategies, func(st summary.Strategy) bool { return st.Name == best }) {
-		names = append(names, best) // on top
-	}
+	names := drawOrder(s, best)
 	for _, name := range names {
 		r, ok := analysis.Representative(s, name)
 		if !ok {
@@ -119,6 +111,21 @@ func probeOverTime(s *summary.Summary, best string) (*plot.Plot, error) {
 	}
 	p.Y.Max = max(p.Y.Max*1.5, 10)
 	return p, nil
+}
+
+// drawOrder is s's strategies in the order their lines are drawn: the
+// recommended one, best, last, on top of the others.
+func drawOrder(s *summary.Summary, best string) []string {
+	names := make([]string, 0, len(s.Strategies))
+	for _, st := range s.Strategies {
+		if st.Name != best {
+			names = append(names, st.Name)
+		}
+	}
+	if slices.ContainsFunc(s.Strategies, func(st summary.Strategy) bool { return st.Name == best }) {
+		names = append(names, best)
+	}
+	return names
 }
 
 // addAppLimit draws the p99 above which a strategy is ranked after the

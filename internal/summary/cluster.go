@@ -3,10 +3,8 @@ package summary
 import (
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
-	"strings"
 )
 
 // Cluster is what a run did to the servers beside the one it wrote to (see
@@ -113,24 +111,8 @@ func WriteLag(w io.Writer, samples []LagSample) error {
 
 // ReadLag parses what WriteLag wrote.
 func ReadLag(r io.Reader) ([]LagSample, error) {
-	cr := csv.NewReader(r)
-	header, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("read header: %w", err)
-	}
-	if got := strings.Join(header, ","); got != strings.Join(lagHeader, ",") {
-		return nil, fmt.Errorf("unexpected header %q", got)
-	}
 	var out []LagSample
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		line, _ := cr.FieldPos(0)
+	err := readCSV(r, lagHeader, func(rec []string) error {
 		x := LagSample{Strategy: rec[0]}
 		var errs [6]error
 		x.Repeat, errs[0] = strconv.Atoi(rec[1])
@@ -139,9 +121,8 @@ func ReadLag(r io.Reader) ([]LagSample, error) {
 		x.LagBytes, errs[3] = strconv.ParseInt(rec[4], 10, 64)
 		x.RecvQueue, errs[4] = strconv.ParseInt(rec[5], 10, 64)
 		x.FlowControlPaused, errs[5] = strconv.ParseFloat(rec[6], 64)
-		if err := errors.Join(errs[:]...); err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
-		}
 		out = append(out, x)
-	}
+		return errors.Join(errs[:]...)
+	})
+	return out, err
 }

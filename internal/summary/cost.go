@@ -3,6 +3,7 @@ package summary
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -146,24 +147,8 @@ func WriteProbe(w io.Writer, windows []ProbeWindow) error {
 
 // ReadProbe parses what WriteProbe wrote.
 func ReadProbe(r io.Reader) ([]ProbeWindow, error) {
-	cr := csv.NewReader(r)
-	header, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("read header: %w", err)
-	}
-	if got := strings.Join(header, ","); got != strings.Join(probeHeader, ",") {
-		return nil, fmt.Errorf("unexpected header %q", got)
-	}
 	var out []ProbeWindow
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		line, _ := cr.FieldPos(0)
+	err := readCSV(r, probeHeader, func(rec []string) error {
 		x := ProbeWindow{Strategy: rec[0]}
 		var errs [5]error
 		x.Repeat, errs[0] = strconv.Atoi(rec[1])
@@ -171,11 +156,34 @@ func ReadProbe(r io.Reader) ([]ProbeWindow, error) {
 		x.Ops, errs[2] = strconv.Atoi(rec[3])
 		x.P99Ms, errs[3] = strconv.ParseFloat(rec[4], 64)
 		x.Timeouts, errs[4] = strconv.Atoi(rec[5])
-		for _, e := range errs {
-			if e != nil {
-				return nil, fmt.Errorf("line %d: %w", line, e)
-			}
-		}
 		out = append(out, x)
+		return errors.Join(errs[:]...)
+	})
+	return out, err
+}
+
+// readCSV reads a CSV file whose first line is header and gives each
+// further record to row; an error names the line.
+func readCSV(r io.Reader, header []string, row func(rec []string) error) error {
+	cr := csv.NewReader(r)
+	got, err := cr.Read()
+	if err != nil {
+		return fmt.Errorf("read header: %w", err)
+	}
+	if strings.Join(got, ",") != strings.Join(header, ",") {
+		return fmt.Errorf("unexpected header %q", strings.Join(got, ","))
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := row(rec); err != nil {
+			line, _ := cr.FieldPos(0)
+			return fmt.Errorf("line %d: %w", line, err)
+		}
 	}
 }

@@ -189,3 +189,14 @@ func TestLagFile(t *testing.T) {
 		t.Errorf("%s written for one server: %v", LagFile, err)
 	}
 }
+
+// TestReadCSVErrors: a bad header or value is an error naming the line.
+func TestReadCSVErrors(t *testing.T) {
+	good := "strategy,repeat,t_seconds,lag_seconds,lag_bytes,recv_queue,flow_control_paused\nkeyset-bulk,1,0.1,0,0,0,0\n"
+	if _, err := ReadLag(strings.NewReader(good + "keyset-bulk,1,0.2,soon,0,0,0\n")); err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("a bad value on line 3: %v", err)
+	}
+	if _, err := ReadProbe(strings.NewReader(good)); err == nil || !strings.Contains(err.Error(), "unexpected header") {
+		t.Errorf("lag.csv read as probe.csv: %v", err)
+	}
+}
