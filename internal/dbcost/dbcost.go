@@ -126,13 +126,19 @@ func (w *Watch) loop(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 		w.mu.Lock()
-		err := w.r.sample(ctx, w.conn, &w.res)
-		if err == nil {
-			w.res.Samples++
-		} else if len(w.errs) == 0 && ctx.Err() == nil {
-			w.errs = append(w.errs, fmt.Errorf("during the run: %w", err))
-		}
+		w.read(ctx, "during the run")
 		w.mu.Unlock()
+	}
+}
+
+// read takes one reading and counts it, or keeps the first error, said to
+// have happened when; w.mu must be held.
+func (w *Watch) read(ctx context.Context, when string) {
+	err := w.r.sample(ctx, w.conn, &w.res)
+	if err == nil {
+		w.res.Samples++
+	} else if len(w.errs) == 0 && ctx.Err() == nil {
+		w.errs = append(w.errs, fmt.Errorf("%s: %w", when, err))
 	}
 }
 
@@ -152,11 +158,7 @@ func (w *Watch) Stop(ctx context.Context) (summary.Server, error) {
 	defer w.conn.Close()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if err := w.r.sample(ctx, w.conn, &w.res); err == nil {
-		w.res.Samples++
-	} else if ctx.Err() == nil {
-		w.errs = append(w.errs, fmt.Errorf("at the end of the run: %w", err))
-	}
+	w.read(ctx, "at the end of the run")
 	if err := w.r.after(ctx, w.conn, &w.res); err != nil {
 		w.errs = append(w.errs, fmt.Errorf("after the run: %w", err))
 	}
