@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -112,7 +113,8 @@ func (c *Cluster) startReplica(ctx context.Context, kind database.Kind, image st
 	code, out, err := primary.c.Exec(ctx, []string{"sh", "-c",
 		`echo "host replication all all scram-sha-256" >> "$PGDATA/pg_hba.conf"`})
 	if err == nil && code != 0 {
-		err = fmt.Errorf("exit code %d: %s", code, readAll(out))
+		msg, _ := io.ReadAll(out)
+		err = fmt.Errorf("exit code %d: %s", code, strings.TrimSpace(string(msg)))
 	}
 	if err != nil {
 		return fmt.Errorf("allow replication connections on the primary: %w", err)
@@ -231,19 +233,4 @@ func queryRow(ctx context.Context, kind database.Kind, dsn, query string, dest .
 func execSQL(ctx context.Context, kind database.Kind, dsn, query string) error {
 	var v any
 	return queryRow(ctx, kind, dsn, query, &v)
-}
-
-func readAll(r interface{ Read([]byte) (int, error) }) string {
-	if r == nil {
-		return ""
-	}
-	var b strings.Builder
-	buf := make([]byte, 512)
-	for {
-		n, err := r.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			return strings.TrimSpace(b.String())
-		}
-	}
 }
