@@ -2,12 +2,15 @@ package main
 
 import (
 	"archive/zip"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iterbench/iterbench/internal/worker"
 )
@@ -27,7 +30,12 @@ func TestGoInstall(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	proxy := filepath.Join(tmp, "proxy")
-	const version = "v0.0.1"
+	// A version of its own: the module cache is shared with this machine,
+	// and would otherwise serve an earlier run's copy of the module
+	// (a mutation of the source would go unseen).
+	version := fmt.Sprintf("v0.0.1-test.%d", time.Now().UnixNano())
+	modcache := goEnv(t, "GOMODCACHE")
+	t.Cleanup(func() { forgetVersion(modcache, worker.Module, version) })
 	dir := filepath.Join(proxy, worker.Module, "@v")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -52,7 +60,7 @@ func TestGoInstall(t *testing.T) {
 		"GOPROXY=file://"+filepath.ToSlash(proxy)+","+strings.TrimSpace(string(upstream)),
 		"GONOSUMDB="+worker.Module, "GOFLAGS=-buildvcs=false",
 		"GOBIN="+filepath.Join(tmp, "bin"), "XDG_CACHE_HOME="+filepath.Join(tmp, "cache"), "HOME="+tmp,
-		"GOCACHE="+goEnv(t, "GOCACHE"), "GOMODCACHE="+goEnv(t, "GOMODCACHE"), worker.BinaryEnv+"=")
+		"GOCACHE="+goEnv(t, "GOCACHE"), "GOMODCACHE="+modcache, worker.BinaryEnv+"=")
 	work := filepath.Join(tmp, "work")
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
@@ -77,6 +85,23 @@ func TestGoInstall(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(work, "out", "REPORT.md")); err != nil {
 		t.Errorf("no report: %v\n%s", err, out)
+	}
+}
+
+// forgetVersion removes version of module from the module cache modcache
+// (its extracted files are read-only).
+func forgetVersion(modcache, module, version string) {
+	dir := filepath.Join(modcache, module+"@"+version)
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	os.RemoveAll(dir)
+	matches, _ := filepath.Glob(filepath.Join(modcache, "cache", "download", module, "@v", version+".*"))
+	for _, m := range matches {
+		os.Remove(m)
 	}
 }
 
